@@ -1,0 +1,191 @@
+//! What `provision` knows about each supported product version and operating system:
+//! which Java a version runs on and which features it has. Product knowledge only; nothing
+//! here is about a particular host.
+
+/// An operating system a host may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    /// CentOS 7 (end of life; packages from vault.centos.org 7.9.2009).
+    Centos7,
+    /// Rocky Linux 9.
+    Rocky9,
+    /// Debian 12.
+    Debian12,
+}
+
+impl Os {
+    /// Every supported name, for hints.
+    pub const NAMES: &'static [&'static str] = &["centos7", "rocky9", "debian12"];
+
+    /// The OS called `name` in an inventory.
+    pub fn parse(name: &str) -> Option<Os> {
+        match name {
+            "centos7" => Some(Os::Centos7),
+            "rocky9" => Some(Os::Rocky9),
+            "debian12" => Some(Os::Debian12),
+            _ => None,
+        }
+    }
+
+    /// Where this OS's OpenJDK package puts the Java runtime of major version `java`.
+    pub fn java_home(self, java: u8) -> String {
+        match self {
+            Os::Centos7 if java == 8 => "/usr/lib/jvm/jre-1.8.0-openjdk".into(),
+            Os::Centos7 | Os::Rocky9 => format!("/usr/lib/jvm/jre-{java}-openjdk"),
+            Os::Debian12 => format!("/usr/lib/jvm/java-{java}-openjdk-amd64"),
+        }
+    }
+
+    /// The PostgreSQL server's binary folder for major version `pg` on this OS.
+    pub fn postgres_bin(self, pg: u8) -> String {
+        match self {
+            Os::Centos7 | Os::Rocky9 => format!("/usr/pgsql-{pg}/bin"),
+            Os::Debian12 => format!("/usr/lib/postgresql/{pg}/bin"),
+        }
+    }
+}
+
+/// Java major versions an inventory may ask for.
+pub const JAVA_VERSIONS: &[u8] = &[8, 11, 17, 21];
+
+/// Facts about one Hadoop release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hadoop {
+    /// The release, e.g. `3.5.0`.
+    pub version: &'static str,
+    /// Java major versions its servers run on.
+    pub java: &'static [u8],
+}
+
+/// Hadoop releases `provision` can render for.
+pub const HADOOP: &[Hadoop] = &[
+    Hadoop { version: "3.1.0", java: &[8] },
+    Hadoop { version: "3.3.6", java: &[8, 11] },
+    Hadoop { version: "3.4.1", java: &[8, 11] },
+    Hadoop { version: "3.5.0", java: &[17, 21] },
+];
+
+/// Facts about one ZooKeeper release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZooKeeper {
+    /// The release.
+    pub version: &'static str,
+    /// Java major versions it runs on.
+    pub java: &'static [u8],
+    /// Whether it reads `4lw.commands.whitelist` (3.4.10 and later).
+    pub four_letter_whitelist: bool,
+    /// Whether it has the embedded admin server (3.5 and later), which takes a port.
+    pub admin_server: bool,
+}
+
+/// ZooKeeper releases `provision` can render for (3.8.0 is Debian 12's package).
+pub const ZOOKEEPER: &[ZooKeeper] = &[
+    ZooKeeper { version: "3.4.10", java: &[8], four_letter_whitelist: true, admin_server: false },
+    ZooKeeper { version: "3.4.14", java: &[8], four_letter_whitelist: true, admin_server: false },
+    ZooKeeper { version: "3.8.0", java: &[8, 11, 17], four_letter_whitelist: true, admin_server: true },
+    ZooKeeper { version: "3.8.4", java: &[8, 11, 17, 21], four_letter_whitelist: true, admin_server: true },
+    ZooKeeper { version: "3.9.3", java: &[8, 11, 17, 21], four_letter_whitelist: true, admin_server: true },
+];
+
+/// Facts about one Hive release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hive {
+    /// The release.
+    pub version: &'static str,
+    /// Java major versions it runs on.
+    pub java: &'static [u8],
+}
+
+/// Hive releases `provision` can render for.
+pub const HIVE: &[Hive] = &[
+    Hive { version: "3.1.2", java: &[8] },
+    Hive { version: "3.1.3", java: &[8] },
+    Hive { version: "4.0.1", java: &[8] },
+    Hive { version: "4.1.0", java: &[17, 21] },
+];
+
+/// Facts about one NiFi release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Nifi {
+    /// The release.
+    pub version: &'static str,
+    /// Java major versions it runs on.
+    pub java: &'static [u8],
+    /// The algorithm that encrypts sensitive properties in the flow.
+    pub sensitive_algorithm: &'static str,
+    /// Whether the flow is kept as JSON (`flow.json.gz`, 1.16 and later) besides the XML.
+    pub flow_json: bool,
+}
+
+/// NiFi releases `provision` can render for.
+pub const NIFI: &[Nifi] = &[
+    Nifi { version: "1.9.2", java: &[8], sensitive_algorithm: "PBEWITHMD5AND256BITAES-CBC-OPENSSL", flow_json: false },
+    Nifi { version: "1.28.1", java: &[8, 11, 17, 21], sensitive_algorithm: "NIFI_PBKDF2_AES_GCM_256", flow_json: true },
+];
+
+/// Which server keeps the Hive metastore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetastoreDbKind {
+    /// Oracle MySQL.
+    Mysql,
+    /// MariaDB.
+    Mariadb,
+}
+
+/// Facts about one metastore database server release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetastoreDb {
+    /// How an inventory names it, e.g. `mysql-5.7`.
+    pub name: &'static str,
+    /// Which server it is.
+    pub kind: MetastoreDbKind,
+    /// The JDBC driver class Hive loads.
+    pub jdbc_driver: &'static str,
+    /// The JDBC URL scheme (`jdbc:mysql` or `jdbc:mariadb`).
+    pub jdbc_scheme: &'static str,
+    /// The server binary, as the OS package installs it.
+    pub server_binary: &'static str,
+}
+
+/// Metastore database servers `provision` can render for.
+pub const METASTORE_DB: &[MetastoreDb] = &[
+    MetastoreDb {
+        name: "mysql-5.7",
+        kind: MetastoreDbKind::Mysql,
+        jdbc_driver: "com.mysql.jdbc.Driver",
+        jdbc_scheme: "jdbc:mysql",
+        server_binary: "/usr/sbin/mysqld",
+    },
+    MetastoreDb {
+        name: "mysql-8.0",
+        kind: MetastoreDbKind::Mysql,
+        jdbc_driver: "com.mysql.cj.jdbc.Driver",
+        jdbc_scheme: "jdbc:mysql",
+        server_binary: "/usr/sbin/mysqld",
+    },
+    MetastoreDb {
+        name: "mariadb-10.11",
+        kind: MetastoreDbKind::Mariadb,
+        jdbc_driver: "org.mariadb.jdbc.Driver",
+        jdbc_scheme: "jdbc:mariadb",
+        server_binary: "/usr/sbin/mariadbd",
+    },
+];
+
+/// PostgreSQL major versions `provision` can render for.
+pub const POSTGRESQL: &[u8] = &[11, 12, 13, 14, 15, 16, 17];
+
+/// The password hashing pg_hba.conf asks for: SCRAM where it is the server's default (14+).
+pub fn postgres_auth_method(pg: u8) -> &'static str {
+    if pg >= 14 { "scram-sha-256" } else { "md5" }
+}
+
+/// Looks up `version` in a catalog table by its version field.
+pub fn find<T: Copy>(table: &[T], version: &str, key: impl Fn(&T) -> &'static str) -> Option<T> {
+    table.iter().copied().find(|t| key(t) == version)
+}
+
+/// The versions of a catalog table, joined for a hint.
+pub fn known<T>(table: &[T], key: impl Fn(&T) -> &'static str) -> String {
+    table.iter().map(key).collect::<Vec<_>>().join(", ")
+}

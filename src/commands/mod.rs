@@ -1,0 +1,15 @@
+//! One file per verb: each wires its arguments to the layers below and nothing else.
+
+mod render;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the verb `cli` names. `Ok` carries the exit code of a run that completed (1 when a
+/// check found differences); `Err` is a user-facing failure.
+pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Render(args) => render::run(args),
+    }
+}

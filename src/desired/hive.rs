@@ -1,0 +1,87 @@
+//! Hive: hive-site.xml on the Hive hosts, and on the metastore database's host its server
+//! configuration and the SQL that creates the metastore database and user.
+
+use super::xml::{Properties, props, site_xml};
+use super::{Tree, mode};
+use crate::context;
+use crate::model::{Cluster, Host, Role, Service};
+use crate::secrets::Secrets;
+
+/// The JDBC URL of the metastore database.
+pub fn metastore_jdbc_url(c: &Cluster) -> String {
+    let db = c.one(Role::MetastoreDb).map(|h| c.endpoint_port(h, c.ports.metastore_db)).unwrap_or_default();
+    format!("{}://{db}/{}?useSSL=false&characterEncoding=UTF-8", c.versions.metastore_db.jdbc_scheme, c.metastore.name)
+}
+
+/// hive-site.xml of `host`.
+pub fn hive_site(c: &Cluster, host: &Host, secrets: &Secrets) -> Properties {
+    let ip = host.address.to_string();
+    let metastore = c.one(Role::HiveMetastore).map(|h| c.endpoint_port(h, c.ports.hive_metastore)).unwrap_or_default();
+    let mut p = props([
+        ("javax.jdo.option.ConnectionURL", metastore_jdbc_url(c)),
+        ("javax.jdo.option.ConnectionDriverName", c.versions.metastore_db.jdbc_driver.to_string()),
+        ("javax.jdo.option.ConnectionUserName", c.metastore.user.clone()),
+        ("javax.jdo.option.ConnectionPassword", secrets.metastore_password.clone()),
+        ("hive.metastore.uris", format!("thrift://{metastore}")),
+        ("hive.metastore.warehouse.dir", "/user/hive/warehouse".into()),
+        ("hive.metastore.schema.verification", "true".into()),
+        ("datanucleus.schema.autoCreateAll", "false".into()),
+        ("hive.metastore.event.db.notification.api.auth", "false".into()),
+        ("hive.server2.enable.doAs", "false".into()),
+    ]);
+    if host.has(Role::HiveMetastore) {
+        p.insert("hive.metastore.port".into(), c.ports.hive_metastore.to_string());
+        p.insert("hive.metastore.thrift.bind.host".into(), ip.clone());
+    }
+    if host.has(Role::HiveServer2) {
+        p.insert("hive.server2.thrift.bind.host".into(), ip.clone());
+        p.insert("hive.server2.thrift.port".into(), c.ports.hiveserver2.to_string());
+        p.insert("hive.server2.webui.host".into(), ip);
+        p.insert("hive.server2.webui.port".into(), c.ports.hiveserver2_webui.to_string());
+    }
+    p
+}
+
+/// Renders Hive's and the metastore database's files for `host`.
+pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
+    if host.has(Role::HiveMetastore) || host.has(Role::HiveServer2) {
+        let services: Vec<Service> =
+            c.services(host).into_iter().filter(|s| matches!(s, Service::HiveMetastore | Service::HiveServer2)).collect();
+        let path = format!("{}/hive-site.xml", c.paths.hive_conf);
+        t.add(host, &path, site_xml(&hive_site(c, host, secrets)), mode::SECRET, &services);
+    }
+    if host.has(Role::MetastoreDb) {
+        let conf = &c.paths.metastore_db_conf;
+        let cnf = super::templates::render(
+            "my.cnf",
+            &context! {
+                "host" => host.name,
+                "cluster" => c.name,
+                "server" => c.versions.metastore_db.name,
+                "user" => c.users.mysql,
+                "address" => host.address.to_string(),
+                "port" => c.ports.metastore_db,
+                "data_dir" => c.on_host(host, &c.paths.metastore_db_data),
+                "run_dir" => c.on_host(host, &c.paths.metastore_db_run),
+            },
+        );
+        t.add(host, &format!("{conf}/my.cnf"), cnf, mode::PUBLIC, &[Service::MetastoreDb]);
+        let clients: Vec<String> = c
+            .hosts
+            .iter()
+            .filter(|h| h.has(Role::HiveMetastore) || h.has(Role::HiveServer2))
+            .map(|h| h.address.to_string())
+            .collect();
+        let sql = super::templates::render(
+            "metastore.sql",
+            &context! {
+                "cluster" => c.name,
+                "database" => c.metastore.name,
+                "user" => c.metastore.user,
+                "password" => secrets.metastore_password,
+                "client_addresses" => clients,
+            },
+        );
+        t.add(host, &format!("{conf}/create-metastore.sql"), sql, mode::SECRET, &[]);
+    }
+}

@@ -1,0 +1,338 @@
+//! How every daemon is launched: an explicit command line (java, JVM options, classpath,
+//! main class, arguments), its user and environment. The systemd units are rendered from
+//! these, and the local topology launches daemons from the same values.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Cluster, Host, Service};
+
+/// JVM options Hadoop's own launcher adds on Java 17 and later so its reflection keeps working.
+const HADOOP_JAVA17_OPENS: &[&str] = &[
+    "java.io",
+    "java.lang",
+    "java.lang.reflect",
+    "java.math",
+    "java.net",
+    "java.text",
+    "java.util",
+    "java.util.concurrent",
+    "java.util.zip",
+    "sun.security.util",
+    "sun.security.x509",
+];
+
+/// Packages Hive 4 opens on Java 17 beyond Hadoop's.
+const HIVE_JAVA17_OPENS: &[&str] = &["java.nio", "java.util.concurrent.atomic", "java.util.regex"];
+
+/// Everything needed to start one daemon on one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Launch {
+    /// The daemon.
+    pub service: Service,
+    /// The host it runs on.
+    pub host: String,
+    /// A one-line description.
+    pub description: String,
+    /// The OS user it runs as.
+    pub user: String,
+    /// The program and its arguments, exactly as executed.
+    pub command: Vec<String>,
+    /// Environment variables.
+    pub env: BTreeMap<String, String>,
+    /// The working directory.
+    pub workdir: String,
+    /// The folder its logs go to.
+    pub log_dir: String,
+    /// Services on the same host that must be started first.
+    pub after: Vec<Service>,
+}
+
+impl Service {
+    /// The systemd unit name of this daemon.
+    pub fn unit_name(self) -> String {
+        let base = match self {
+            Service::Zookeeper => "zookeeper",
+            Service::JournalNode => "hdfs-journalnode",
+            Service::NameNode => "hdfs-namenode",
+            Service::Zkfc => "hdfs-zkfc",
+            Service::DataNode => "hdfs-datanode",
+            Service::ResourceManager => "yarn-resourcemanager",
+            Service::NodeManager => "yarn-nodemanager",
+            Service::HiveMetastore => "hive-metastore",
+            Service::HiveServer2 => "hive-server2",
+            Service::MetastoreDb => "metastore-db",
+            Service::Nifi => "nifi",
+            Service::Postgres => "mart-postgresql",
+        };
+        format!("{base}.service")
+    }
+}
+
+/// JVM options that open Java's modules to `packages` (none before Java 17).
+fn opens(java: u8, packages: &[&[&str]]) -> Vec<String> {
+    if java < 17 {
+        return Vec::new();
+    }
+    let mut out = vec!["-XX:+IgnoreUnrecognizedVMOptions".to_string()];
+    for p in packages.iter().flat_map(|list| list.iter()) {
+        let opt = format!("--add-opens=java.base/{p}=ALL-UNNAMED");
+        if !out.contains(&opt) {
+            out.push(opt);
+        }
+    }
+    out
+}
+
+/// The JVM options every Hadoop process gets (also written to hadoop-env.sh as HADOOP_OPTS).
+pub fn hadoop_jvm_options(c: &Cluster) -> Vec<String> {
+    let mut out = vec!["-Djava.net.preferIPv4Stack=true".to_string()];
+    out.extend(opens(c.versions.java, &[HADOOP_JAVA17_OPENS]));
+    out
+}
+
+/// Hadoop's classpath on `host`, in the order `hadoop classpath` prints it.
+pub fn hadoop_classpath(c: &Cluster, host: &Host) -> Vec<String> {
+    let home = c.on_host(host, &c.paths.hadoop_home);
+    let mut out = vec![c.on_host(host, &c.paths.hadoop_conf)];
+    for part in ["common/lib/*", "common/*", "hdfs", "hdfs/lib/*", "hdfs/*", "mapreduce/*", "yarn", "yarn/lib/*", "yarn/*"] {
+        out.push(format!("{home}/share/hadoop/{part}"));
+    }
+    out
+}
+
+fn java(c: &Cluster) -> String {
+    format!("{}/bin/java", c.java_home())
+}
+
+fn env(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+/// How `service` is launched on `host`.
+pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
+    let at = |p: &str| c.on_host(host, p);
+    match service {
+        Service::NameNode
+        | Service::Zkfc
+        | Service::JournalNode
+        | Service::DataNode
+        | Service::ResourceManager
+        | Service::NodeManager => hadoop_daemon(c, host, service),
+        Service::Zookeeper => {
+            let home = at(&c.paths.zookeeper_home);
+            let conf = at(&c.paths.zookeeper_conf);
+            let logs = at(&c.paths.zookeeper_logs);
+            let mut command = vec![java(c), format!("-Xmx{}m", c.heaps.zookeeper)];
+            command.extend([
+                format!("-Dzookeeper.log.dir={logs}"),
+                format!("-Dzookeeper.log.file=zookeeper-{}.log", host.name),
+                "-Dzookeeper.root.logger=INFO,ROLLINGFILE".into(),
+                "-cp".into(),
+                format!("{conf}:{home}/lib/*:{home}/*"),
+                "org.apache.zookeeper.server.quorum.QuorumPeerMain".into(),
+                format!("{conf}/zoo.cfg"),
+            ]);
+            Launch {
+                service,
+                host: host.name.clone(),
+                description: format!("ZooKeeper server {} of cluster {}", host.name, c.name),
+                user: c.users.zookeeper.clone(),
+                command,
+                env: env(&[("JAVA_HOME", c.java_home()), ("ZOO_LOG_DIR", logs.clone())]),
+                workdir: at(&c.paths.zookeeper_data),
+                log_dir: logs,
+                after: vec![],
+            }
+        }
+        Service::HiveMetastore | Service::HiveServer2 => {
+            let home = at(&c.paths.hive_home);
+            let conf = at(&c.paths.hive_conf);
+            let logs = at(&c.paths.hive_logs);
+            let (name, class, heap, after) = match service {
+                Service::HiveMetastore => ("metastore", "org.apache.hadoop.hive.metastore.HiveMetaStore", c.heaps.hive_metastore, vec![]),
+                _ => ("hiveserver2", "org.apache.hive.service.server.HiveServer2", c.heaps.hiveserver2, vec![Service::HiveMetastore]),
+            };
+            let mut command = vec![java(c), format!("-Dproc_{name}"), format!("-Xmx{heap}m")];
+            command.extend(hive_jvm_options(c));
+            command.extend([
+                format!("-Dhive.log.dir={logs}"),
+                format!("-Dhive.log.file=hive-{name}-{}.log", host.name),
+                "-cp".into(),
+                std::iter::once(conf.clone())
+                    .chain(std::iter::once(format!("{home}/lib/*")))
+                    .chain(hadoop_classpath(c, host))
+                    .collect::<Vec<_>>()
+                    .join(":"),
+                class.into(),
+            ]);
+            Launch {
+                service,
+                host: host.name.clone(),
+                description: format!("Hive {name} on {} of cluster {}", host.name, c.name),
+                user: c.users.hive.clone(),
+                command,
+                env: env(&[
+                    ("JAVA_HOME", c.java_home()),
+                    ("HADOOP_HOME", at(&c.paths.hadoop_home)),
+                    ("HADOOP_CONF_DIR", at(&c.paths.hadoop_conf)),
+                    ("HIVE_HOME", home),
+                    ("HIVE_CONF_DIR", conf),
+                ]),
+                workdir: logs.clone(),
+                log_dir: logs,
+                after,
+            }
+        }
+        Service::Nifi => {
+            let home = at(&c.paths.nifi_home);
+            let conf = at(&c.paths.nifi_conf);
+            let logs = at(&c.paths.nifi_logs);
+            let command = vec![
+                java(c),
+                "-Xms48m".into(),
+                "-Xmx48m".into(),
+                format!("-Dorg.apache.nifi.bootstrap.config.log.dir={logs}"),
+                format!("-Dorg.apache.nifi.bootstrap.config.pid.dir={home}/run"),
+                format!("-Dorg.apache.nifi.bootstrap.config.file={conf}/bootstrap.conf"),
+                "-cp".into(),
+                format!("{conf}:{home}/lib/bootstrap/*"),
+                "org.apache.nifi.bootstrap.RunNiFi".into(),
+                "run".into(),
+            ];
+            Launch {
+                service,
+                host: host.name.clone(),
+                description: format!("Apache NiFi on {} of cluster {}", host.name, c.name),
+                user: c.users.nifi.clone(),
+                command,
+                env: env(&[
+                    ("JAVA_HOME", c.java_home()),
+                    ("NIFI_HOME", home.clone()),
+                    ("NIFI_LOG_DIR", logs.clone()),
+                    ("NIFI_PID_DIR", format!("{home}/run")),
+                ]),
+                workdir: home,
+                log_dir: logs,
+                after: vec![],
+            }
+        }
+        Service::MetastoreDb => {
+            let conf = at(&c.paths.metastore_db_conf);
+            Launch {
+                service,
+                host: host.name.clone(),
+                description: format!("{} for the Hive metastore of cluster {}", c.versions.metastore_db.name, c.name),
+                user: c.users.mysql.clone(),
+                command: vec![c.versions.metastore_db.server_binary.into(), format!("--defaults-file={conf}/my.cnf")],
+                env: BTreeMap::new(),
+                workdir: at(&c.paths.metastore_db_data),
+                log_dir: at(&c.paths.metastore_db_data),
+                after: vec![],
+            }
+        }
+        Service::Postgres => {
+            let conf = at(&c.paths.postgres_conf);
+            let data = at(&c.paths.postgres_data);
+            Launch {
+                service,
+                host: host.name.clone(),
+                description: format!("PostgreSQL {} for the data mart of cluster {}", c.versions.postgresql, c.name),
+                user: c.users.postgres.clone(),
+                command: vec![
+                    format!("{}/postgres", c.postgres_bin()),
+                    "-D".into(),
+                    data.clone(),
+                    "-c".into(),
+                    format!("config_file={conf}/postgresql.conf"),
+                ],
+                env: BTreeMap::new(),
+                workdir: data.clone(),
+                log_dir: format!("{data}/log"),
+                after: vec![],
+            }
+        }
+    }
+}
+
+/// The JVM options of Hive's daemons (Hadoop's, plus Hive's own opens on Java 17).
+pub fn hive_jvm_options(c: &Cluster) -> Vec<String> {
+    let mut out = vec!["-Djava.net.preferIPv4Stack=true".to_string()];
+    out.extend(opens(c.versions.java, &[HADOOP_JAVA17_OPENS, HIVE_JAVA17_OPENS]));
+    out
+}
+
+fn hadoop_daemon(c: &Cluster, host: &Host, service: Service) -> Launch {
+    let at = |p: &str| c.on_host(host, p);
+    let (proc_name, class, heap, after, description) = match service {
+        Service::NameNode => ("namenode", "org.apache.hadoop.hdfs.server.namenode.NameNode", c.heaps.namenode, vec![], "HDFS NameNode"),
+        Service::Zkfc => (
+            "zkfc",
+            "org.apache.hadoop.hdfs.tools.DFSZKFailoverController",
+            c.heaps.zkfc,
+            vec![Service::NameNode],
+            "HDFS ZKFailoverController",
+        ),
+        Service::JournalNode => (
+            "journalnode",
+            "org.apache.hadoop.hdfs.qjournal.server.JournalNode",
+            c.heaps.journalnode,
+            vec![],
+            "HDFS JournalNode",
+        ),
+        Service::DataNode => ("datanode", "org.apache.hadoop.hdfs.server.datanode.DataNode", c.heaps.datanode, vec![], "HDFS DataNode"),
+        Service::ResourceManager => (
+            "resourcemanager",
+            "org.apache.hadoop.yarn.server.resourcemanager.ResourceManager",
+            c.heaps.resourcemanager,
+            vec![],
+            "YARN ResourceManager",
+        ),
+        _ => (
+            "nodemanager",
+            "org.apache.hadoop.yarn.server.nodemanager.NodeManager",
+            c.heaps.nodemanager,
+            vec![],
+            "YARN NodeManager",
+        ),
+    };
+    let logs = at(&c.paths.hadoop_logs);
+    let home = at(&c.paths.hadoop_home);
+    let log_file = format!("hadoop-{}-{proc_name}-{}.log", c.users.hadoop, host.name);
+    let mut command = vec![java(c), format!("-Dproc_{proc_name}"), format!("-Xmx{heap}m")];
+    command.extend(hadoop_jvm_options(c));
+    command.extend([
+        format!("-Dhadoop.log.dir={logs}"),
+        format!("-Dhadoop.log.file={log_file}"),
+        format!("-Dhadoop.home.dir={home}"),
+        format!("-Dhadoop.id.str={}", c.users.hadoop),
+        "-Dhadoop.root.logger=INFO,RFA".into(),
+        "-Dhadoop.policy.file=hadoop-policy.xml".into(),
+        "-Dhadoop.security.logger=INFO,NullAppender".into(),
+    ]);
+    if matches!(service, Service::ResourceManager | Service::NodeManager) {
+        command.extend([
+            format!("-Dyarn.log.dir={logs}"),
+            format!("-Dyarn.log.file={log_file}"),
+            format!("-Dyarn.home.dir={home}"),
+            "-Dyarn.root.logger=INFO,RFA".into(),
+        ]);
+    }
+    command.extend(["-cp".into(), hadoop_classpath(c, host).join(":"), class.into()]);
+    Launch {
+        service,
+        host: host.name.clone(),
+        description: format!("{description} on {} of cluster {}", host.name, c.name),
+        user: c.users.hadoop.clone(),
+        command,
+        env: env(&[
+            ("JAVA_HOME", c.java_home()),
+            ("HADOOP_HOME", home),
+            ("HADOOP_CONF_DIR", at(&c.paths.hadoop_conf)),
+            ("HADOOP_LOG_DIR", logs.clone()),
+            ("MALLOC_ARENA_MAX", "4".into()),
+        ]),
+        workdir: logs.clone(),
+        log_dir: logs,
+        after,
+    }
+}

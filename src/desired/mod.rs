@@ -1,0 +1,100 @@
+//! The desired state: every file every host needs, rendered from the validated cluster by
+//! pure functions, one module per product. Nothing here touches a disk or a host except
+//! `tree`, which writes a rendered tree to a folder or compares it with one.
+
+mod hadoop;
+mod hive;
+pub mod launch;
+mod nifi;
+mod os;
+mod postgres;
+mod schedule;
+mod templates;
+pub mod tree;
+mod units;
+mod vagrant;
+pub mod xml;
+mod zookeeper;
+
+use std::collections::BTreeMap;
+
+use crate::model::{Cluster, Host, Service};
+use crate::secrets::Secrets;
+
+pub use templates::{sh_quote, sql_quote};
+
+/// One rendered file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// The host it belongs to; `None` for files of the controlling machine (the Vagrantfile).
+    pub host: Option<String>,
+    /// Its path below the host's root (absolute, e.g. `/etc/hosts`), or relative for controller files.
+    pub path: String,
+    /// Its contents.
+    pub content: String,
+    /// Its permission bits; 0600 when it holds a secret.
+    pub mode: u32,
+    /// The services a change of this file restarts, as `host/service`.
+    pub affects: Vec<String>,
+}
+
+impl File {
+    /// Where the file goes inside a render folder: `<host>/<path>` or the controller path.
+    pub fn rel_path(&self) -> String {
+        match &self.host {
+            Some(h) => format!("{h}/{}", self.path.trim_start_matches('/')),
+            None => self.path.clone(),
+        }
+    }
+}
+
+/// Every rendered file, keyed by its path inside a render folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tree {
+    /// The files.
+    pub files: BTreeMap<String, File>,
+}
+
+/// File modes used by the renderers.
+pub mod mode {
+    /// An ordinary file.
+    pub const PUBLIC: u32 = 0o644;
+    /// A file holding a secret.
+    pub const SECRET: u32 = 0o600;
+}
+
+impl Tree {
+    /// Adds a file of `host` at `path`, affecting `services` of that host.
+    pub fn add(&mut self, host: &Host, path: &str, content: String, mode: u32, services: &[Service]) {
+        let affects = services.iter().map(|s| format!("{}/{}", host.name, s.name())).collect();
+        self.insert(File { host: Some(host.name.clone()), path: path.to_string(), content, mode, affects });
+    }
+
+    /// Adds a file of the controlling machine.
+    pub fn add_controller(&mut self, path: &str, content: String) {
+        self.insert(File { host: None, path: path.to_string(), content, mode: mode::PUBLIC, affects: vec![] });
+    }
+
+    fn insert(&mut self, f: File) {
+        let key = f.rel_path();
+        assert!(!self.files.contains_key(&key), "two renderers wrote {key}");
+        self.files.insert(key, f);
+    }
+}
+
+/// Renders every file of every host of `c`.
+pub fn render(c: &Cluster, secrets: &Secrets) -> Tree {
+    let mut t = Tree::default();
+    for host in &c.hosts {
+        os::render(c, host, &mut t);
+        hadoop::render(c, host, &mut t);
+        zookeeper::render(c, host, &mut t);
+        hive::render(c, host, secrets, &mut t);
+        nifi::render(c, host, secrets, &mut t);
+        postgres::render(c, host, secrets, &mut t);
+        schedule::render(c, host, &mut t);
+        units::render(c, host, &mut t);
+    }
+    vagrant::render(c, &mut t);
+    t
+}

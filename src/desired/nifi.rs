@@ -1,0 +1,48 @@
+//! NiFi: nifi.properties (plain HTTP on the host's address, the kept sensitive-properties key)
+//! and bootstrap.conf.
+
+use super::{Tree, mode};
+use crate::context;
+use crate::model::{Cluster, Host, Role, Service};
+use crate::secrets::Secrets;
+
+/// Renders NiFi's files for `host`, if it runs NiFi.
+pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
+    if !host.has(Role::Nifi) {
+        return;
+    }
+    let nifi = c.versions.nifi;
+    let conf = c.on_host(host, &c.paths.nifi_conf);
+    let home = c.on_host(host, &c.paths.nifi_home);
+    let props = super::templates::render(
+        "nifi.properties",
+        &context! {
+            "host" => host.name,
+            "cluster" => c.name,
+            "conf" => conf,
+            "home" => home,
+            "data" => c.on_host(host, &c.paths.nifi_data),
+            "address" => host.address.to_string(),
+            "http_port" => c.ports.nifi_http,
+            "flow_json" => nifi.flow_json,
+            "sensitive_key" => secrets.nifi_sensitive_key,
+            "sensitive_algorithm" => nifi.sensitive_algorithm,
+            "sensitive_provider" => !nifi.flow_json,
+            "zookeeper" => c.zookeeper_quorum(),
+        },
+    );
+    t.add(host, &format!("{}/nifi.properties", c.paths.nifi_conf), props, mode::SECRET, &[Service::Nifi]);
+    let bootstrap = super::templates::render(
+        "bootstrap.conf",
+        &context! {
+            "host" => host.name,
+            "cluster" => c.name,
+            "java" => format!("{}/bin/java", c.java_home()),
+            "home" => home,
+            "conf" => conf,
+            "heap" => c.heaps.nifi,
+            "preserve_environment" => nifi.flow_json,
+        },
+    );
+    t.add(host, &format!("{}/bootstrap.conf", c.paths.nifi_conf), bootstrap, mode::PUBLIC, &[Service::Nifi]);
+}

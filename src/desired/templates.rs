@@ -1,0 +1,95 @@
+//! The text templates in `templates/`, compiled into the binary, with the filters they use.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use tera::{Context, Tera, Value};
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("hosts", include_str!("../../templates/hosts.tera")),
+    ("hadoop-env.sh", include_str!("../../templates/hadoop-env.sh.tera")),
+    ("log4j.properties", include_str!("../../templates/log4j.properties.tera")),
+    ("zoo.cfg", include_str!("../../templates/zoo.cfg.tera")),
+    ("my.cnf", include_str!("../../templates/my.cnf.tera")),
+    ("metastore.sql", include_str!("../../templates/metastore.sql.tera")),
+    ("bootstrap.conf", include_str!("../../templates/bootstrap.conf.tera")),
+    ("nifi.properties", include_str!("../../templates/nifi.properties.tera")),
+    ("postgresql.conf", include_str!("../../templates/postgresql.conf.tera")),
+    ("pg_hba.conf", include_str!("../../templates/pg_hba.conf.tera")),
+    ("mart-database.sql", include_str!("../../templates/mart-database.sql.tera")),
+    ("mart-schema.sql", include_str!("../../templates/mart-schema.sql.tera")),
+    ("unit.service", include_str!("../../templates/unit.service.tera")),
+    ("crontab", include_str!("../../templates/crontab.tera")),
+    ("Vagrantfile", include_str!("../../templates/Vagrantfile.tera")),
+];
+
+/// Quotes a string for POSIX sh: wrapped in single quotes, inner quotes escaped.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// Quotes a string as an SQL literal.
+pub fn sql_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn string_filter(f: fn(&str) -> String) -> impl tera::Filter {
+    move |v: &Value, _: &HashMap<String, Value>| -> tera::Result<Value> {
+        let s = v.as_str().ok_or_else(|| tera::Error::msg("expected a string"))?;
+        Ok(Value::String(f(s)))
+    }
+}
+
+fn tera() -> &'static Tera {
+    static TERA: OnceLock<Tera> = OnceLock::new();
+    TERA.get_or_init(|| {
+        let mut t = Tera::default();
+        t.autoescape_on(vec![]);
+        t.add_raw_templates(TEMPLATES.iter().copied()).expect("templates compile");
+        t.register_filter("sh", string_filter(sh_quote));
+        t.register_filter("sql_str", string_filter(sql_quote));
+        t
+    })
+}
+
+/// Renders the template `name` with `ctx`, ending in exactly one newline. A failure is a bug in `provision`, not bad input.
+pub fn render(name: &str, ctx: &Context) -> String {
+    match tera().render(name, ctx) {
+        Ok(s) => format!("{}\n", s.trim_end()),
+        Err(e) => {
+            let mut msg = format!("template {name}: {e}");
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                msg.push_str(&format!(": {s}"));
+                src = s.source();
+            }
+            panic!("{msg}")
+        }
+    }
+}
+
+/// Builds a template context from `key => value` pairs of serializable values.
+#[macro_export]
+macro_rules! context {
+    ($($key:literal => $value:expr),* $(,)?) => {{
+        let mut ctx = tera::Context::new();
+        $(ctx.insert($key, &$value);)*
+        ctx
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_for_sh_and_sql() {
+        assert_eq!(sh_quote("a'b c"), "'a'\\''b c'");
+        assert_eq!(sql_quote("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn every_template_compiles() {
+        assert_eq!(tera().get_template_names().count(), TEMPLATES.len());
+    }
+}

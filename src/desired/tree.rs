@@ -1,0 +1,154 @@
+//! Writes a rendered [`Tree`] to a folder as a whole, or compares it with one.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use super::{File, Tree};
+
+/// The file that marks a folder as written by `provision render`, so it may be replaced.
+pub const MARKER: &str = ".provision-render";
+
+/// How a folder differs from a rendered tree, one file at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Rendered but absent from the folder.
+    Added(File),
+    /// In the folder but no longer rendered.
+    Removed {
+        /// Path inside the folder.
+        rel: String,
+        /// What the folder holds.
+        old: String,
+    },
+    /// In both, with other contents or mode.
+    Changed {
+        /// The rendered file.
+        file: File,
+        /// What the folder holds.
+        old: String,
+        /// The mode the folder's file has.
+        old_mode: u32,
+    },
+}
+
+impl Change {
+    /// The path inside the folder.
+    pub fn rel(&self) -> String {
+        match self {
+            Change::Added(f) | Change::Changed { file: f, .. } => f.rel_path(),
+            Change::Removed { rel, .. } => rel.clone(),
+        }
+    }
+}
+
+/// Why a tree could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The folder holds something `provision` did not write.
+    #[error("{0} exists and was not written by `provision render` (it has no {MARKER})\nhint: choose another --out, or remove that folder")]
+    Foreign(PathBuf),
+    /// A file system operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path it failed on.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io { path: path.to_path_buf(), source }
+}
+
+/// Replaces `dir` with exactly the files of `tree`: written beside it first, then swapped in,
+/// so a failure leaves the old folder as it was.
+pub fn write(tree: &Tree, dir: &Path) -> Result<(), WriteError> {
+    if dir.exists() && !dir.join(MARKER).exists() && fs::read_dir(dir).map_err(io_err(dir))?.next().is_some() {
+        return Err(WriteError::Foreign(dir.to_path_buf()));
+    }
+    let name = dir.file_name().map_or("render".into(), |n| n.to_string_lossy().into_owned());
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io_err(parent))?;
+    let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    let result = write_all(tree, &staging).and_then(|_| {
+        if dir.exists() {
+            fs::rename(dir, &old).map_err(io_err(dir))?;
+        }
+        fs::rename(&staging, dir).map_err(io_err(dir))
+    });
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+        if old.exists() && !dir.exists() {
+            let _ = fs::rename(&old, dir);
+        }
+    }
+    if old.exists() {
+        fs::remove_dir_all(&old).map_err(io_err(&old))?;
+    }
+    result
+}
+
+fn write_all(tree: &Tree, root: &Path) -> Result<(), WriteError> {
+    fs::create_dir_all(root).map_err(io_err(root))?;
+    fs::write(root.join(MARKER), "Written by `provision render`; replaced as a whole by every render.\n")
+        .map_err(io_err(root))?;
+    for f in tree.files.values() {
+        let path = root.join(f.rel_path());
+        if let Some(p) = path.parent() {
+            fs::create_dir_all(p).map_err(io_err(p))?;
+        }
+        fs::write(&path, &f.content).map_err(io_err(&path))?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(f.mode)).map_err(io_err(&path))?;
+    }
+    Ok(())
+}
+
+/// Every file below `dir` (but the marker) with its contents and mode, keyed by relative path.
+fn read_all(dir: &Path) -> io::Result<BTreeMap<String, (String, u32)>> {
+    let mut out = BTreeMap::new();
+    if !dir.exists() {
+        return Ok(out);
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d)? {
+            let entry = entry?;
+            let path = entry.path();
+            let meta = entry.metadata()?;
+            if meta.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path.strip_prefix(dir).expect("below dir").to_string_lossy().into_owned();
+            if rel == MARKER {
+                continue;
+            }
+            let bytes = fs::read(&path)?;
+            out.insert(rel, (String::from_utf8_lossy(&bytes).into_owned(), meta.permissions().mode() & 0o7777));
+        }
+    }
+    Ok(out)
+}
+
+/// How `dir` differs from `tree`, in path order; empty when they agree.
+pub fn compare(tree: &Tree, dir: &Path) -> io::Result<Vec<Change>> {
+    let mut on_disk = read_all(dir)?;
+    let mut changes = Vec::new();
+    for (rel, f) in &tree.files {
+        match on_disk.remove(rel) {
+            None => changes.push(Change::Added(f.clone())),
+            Some((old, old_mode)) if old != f.content || old_mode != f.mode => {
+                changes.push(Change::Changed { file: f.clone(), old, old_mode })
+            }
+            Some(_) => {}
+        }
+    }
+    changes.extend(on_disk.into_iter().map(|(rel, (old, _))| Change::Removed { rel, old }));
+    changes.sort_by_key(Change::rel);
+    Ok(changes)
+}

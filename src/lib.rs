@@ -1,0 +1,22 @@
+//! `provision` stands up a Hadoop HA data platform and the Gmarket crawl-to-mart pipeline
+//! on it, and proves that it works.
+//!
+//! The flow of data through the modules:
+//!
+//! ```text
+//! inventory/*.toml --inventory::load--> model::Cluster (validated, no I/O)
+//!     --desired::render--> desired::Tree (every file of every host, pure)
+//!     --desired::tree--> written to a folder, or compared with one (`render --check`)
+//! ```
+//!
+//! Arrows go one way: `commands` wires the CLI to the layers below; `ui` is the only place
+//! that prints.
+
+pub mod catalog;
+pub mod cli;
+pub mod commands;
+pub mod desired;
+pub mod inventory;
+pub mod model;
+pub mod secrets;
+pub mod ui;

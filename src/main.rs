@@ -1,0 +1,22 @@
+//! The `provision` binary: parse arguments, run, print the error chain, and exit 0 on success,
+//! 1 on bad input or a failed check, 2 on a bug.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use provision::{cli::Cli, commands, ui};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match std::panic::catch_unwind(|| commands::run(&cli)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
+            ui::error(&e);
+            ExitCode::from(1)
+        }
+        Err(_) => {
+            eprintln!("error: this is a bug in provision; please report it with the message above");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Named settings with defaults that an inventory may override one by one: ports, paths on a
+//! host, service users and JVM heaps. Each group is a plain struct, so the renderers read typed
+//! fields, while the inventory reader sets them by name.
+
+macro_rules! settings {
+    ($(#[$meta:meta])* $name:ident : $ty:ty { $($(#[doc = $doc:literal])* $field:ident = $default:expr,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name {
+            $($(#[doc = $doc])* pub $field: $ty,)*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name { $($field: $default.into(),)* }
+            }
+        }
+
+        impl $name {
+            /// The name of every setting, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// The setting called `name`, if there is one.
+            pub fn get(&self, name: &str) -> Option<$ty> {
+                match name {
+                    $(stringify!($field) => Some(self.$field.clone()),)*
+                    _ => None,
+                }
+            }
+
+            /// Sets the setting called `name`; false when there is no such setting.
+            pub fn set(&mut self, name: &str, value: $ty) -> bool {
+                match name {
+                    $(stringify!($field) => { self.$field = value; true })*
+                    _ => false,
+                }
+            }
+        }
+    };
+}
+
+settings! {
+    /// The TCP ports the daemons listen on (every daemon binds its own host's address).
+    Ports: u16 {
+        /// ZooKeeper client port.
+        zookeeper_client = 2181u16,
+        /// ZooKeeper follower-to-leader port.
+        zookeeper_peer = 2888u16,
+        /// ZooKeeper leader election port.
+        zookeeper_election = 3888u16,
+        /// ZooKeeper admin server (3.5+); ZooKeeper's own default, 8080, is NiFi's too.
+        zookeeper_admin = 8081u16,
+        /// JournalNode RPC.
+        journalnode_rpc = 8485u16,
+        /// JournalNode web UI.
+        journalnode_http = 8480u16,
+        /// NameNode RPC (the nameservice's clients use it).
+        namenode_rpc = 8020u16,
+        /// NameNode web UI.
+        namenode_http = 9870u16,
+        /// ZKFC RPC.
+        zkfc = 8019u16,
+        /// DataNode data transfer.
+        datanode = 9866u16,
+        /// DataNode web UI.
+        datanode_http = 9864u16,
+        /// DataNode IPC.
+        datanode_ipc = 9867u16,
+        /// ResourceManager client RPC.
+        resourcemanager = 8032u16,
+        /// ResourceManager scheduler RPC.
+        resourcemanager_scheduler = 8030u16,
+        /// ResourceManager resource tracker RPC.
+        resourcemanager_tracker = 8031u16,
+        /// ResourceManager admin RPC.
+        resourcemanager_admin = 8033u16,
+        /// ResourceManager web UI.
+        resourcemanager_webapp = 8088u16,
+        /// NodeManager container manager RPC.
+        nodemanager = 8041u16,
+        /// NodeManager localizer RPC.
+        nodemanager_localizer = 8040u16,
+        /// NodeManager web UI.
+        nodemanager_webapp = 8042u16,
+        /// Hive metastore Thrift.
+        hive_metastore = 9083u16,
+        /// HiveServer2 Thrift (JDBC).
+        hiveserver2 = 10000u16,
+        /// HiveServer2 web UI.
+        hiveserver2_webui = 10002u16,
+        /// The metastore's MySQL or MariaDB.
+        metastore_db = 3306u16,
+        /// NiFi web UI and API (plain HTTP).
+        nifi_http = 8080u16,
+        /// The mart's PostgreSQL.
+        postgresql = 5432u16,
+    }
+}
+
+settings! {
+    /// Paths on a host, absolute as the host sees them below the host's root.
+    Paths: String {
+        /// Hadoop installation.
+        hadoop_home = "/opt/hadoop",
+        /// Hadoop configuration folder (HADOOP_CONF_DIR).
+        hadoop_conf = "/opt/hadoop/etc/hadoop",
+        /// Hadoop daemon logs.
+        hadoop_logs = "/var/log/hadoop",
+        /// hadoop.tmp.dir.
+        hadoop_tmp = "/data/hadoop/tmp",
+        /// NameNode metadata (dfs.namenode.name.dir).
+        namenode_dir = "/data/hadoop/namenode",
+        /// DataNode blocks (dfs.datanode.data.dir).
+        datanode_dir = "/data/hadoop/datanode",
+        /// JournalNode edits (dfs.journalnode.edits.dir).
+        journalnode_dir = "/data/hadoop/journal",
+        /// NodeManager local folders.
+        yarn_local = "/data/hadoop/yarn/local",
+        /// NodeManager container logs.
+        yarn_logs = "/var/log/hadoop/yarn",
+        /// ZooKeeper installation.
+        zookeeper_home = "/opt/zookeeper",
+        /// ZooKeeper configuration folder (zoo.cfg).
+        zookeeper_conf = "/opt/zookeeper/conf",
+        /// ZooKeeper snapshots and myid.
+        zookeeper_data = "/data/zookeeper",
+        /// ZooKeeper logs.
+        zookeeper_logs = "/var/log/zookeeper",
+        /// Hive installation.
+        hive_home = "/opt/hive",
+        /// Hive configuration folder.
+        hive_conf = "/opt/hive/conf",
+        /// Hive logs.
+        hive_logs = "/var/log/hive",
+        /// The metastore database server's configuration folder.
+        metastore_db_conf = "/etc/provision/metastore-db",
+        /// The metastore database server's data.
+        metastore_db_data = "/var/lib/mysql",
+        /// The metastore database server's socket and pid folder.
+        metastore_db_run = "/var/run/mysqld",
+        /// NiFi installation.
+        nifi_home = "/opt/nifi",
+        /// NiFi configuration folder.
+        nifi_conf = "/opt/nifi/conf",
+        /// NiFi repositories (flowfile, content, provenance, database).
+        nifi_data = "/data/nifi",
+        /// NiFi logs.
+        nifi_logs = "/var/log/nifi",
+        /// The folder the crawler's CSV lands in on the landing host.
+        landing = "/data/landing",
+        /// The mart's PostgreSQL configuration folder.
+        postgres_conf = "/etc/provision/postgresql",
+        /// The mart's PostgreSQL data folder.
+        postgres_data = "/var/lib/pgsql/data",
+        /// The mart's PostgreSQL socket folder.
+        postgres_run = "/var/run/postgresql",
+        /// SQL and settings that `provision` keeps on a host.
+        provision_conf = "/etc/provision",
+        /// The `provision` binary on the crawler host.
+        provision_bin = "/usr/local/bin/provision",
+        /// `provision`'s own logs on a host.
+        provision_logs = "/var/log/provision",
+        /// Where systemd units go.
+        systemd_units = "/etc/systemd/system",
+        /// Where cron schedules go.
+        cron_d = "/etc/cron.d",
+        /// JAVA_HOME; empty means the OS package's location for the inventory's Java.
+        java_home = "",
+        /// The PostgreSQL server's binaries; empty means the OS package's location.
+        postgres_bin = "",
+    }
+}
+
+settings! {
+    /// The OS users daemons run as.
+    Users: String {
+        /// HDFS and YARN daemons.
+        hadoop = "hadoop",
+        /// ZooKeeper.
+        zookeeper = "zookeeper",
+        /// Hive metastore and HiveServer2.
+        hive = "hive",
+        /// NiFi.
+        nifi = "nifi",
+        /// The metastore's MySQL or MariaDB.
+        mysql = "mysql",
+        /// The mart's PostgreSQL.
+        postgres = "postgres",
+        /// The hourly crawler.
+        crawler = "crawler",
+    }
+}
+
+settings! {
+    /// Maximum JVM heap of each Java daemon, in MiB.
+    Heaps: u32 {
+        /// ZooKeeper.
+        zookeeper = 256u32,
+        /// JournalNode.
+        journalnode = 256u32,
+        /// NameNode.
+        namenode = 1024u32,
+        /// ZKFC.
+        zkfc = 128u32,
+        /// DataNode.
+        datanode = 512u32,
+        /// ResourceManager.
+        resourcemanager = 512u32,
+        /// NodeManager.
+        nodemanager = 512u32,
+        /// Hive metastore.
+        hive_metastore = 512u32,
+        /// HiveServer2.
+        hiveserver2 = 1024u32,
+        /// NiFi.
+        nifi = 1024u32,
+    }
+}
