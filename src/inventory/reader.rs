@@ -96,7 +96,11 @@ impl<'t, 'i> Table<'t, 'i> {
     }
 
     fn missing(&self, sink: &mut Sink, key: &str, what: &str) {
-        let table = if self.path.is_empty() { "the top level".to_string() } else { format!("[{}]", self.path) };
+        let table = match self.path.rsplit_once('[') {
+            _ if self.path.is_empty() => "the top level".to_string(),
+            Some((array, _)) => format!("this [[{array}]] entry"),
+            None => format!("[{}]", self.path),
+        };
         sink.push(
             Diagnostic::new(self.key_path(key), self.span(), format!("missing required key `{key}`"))
                 .hint(format!("add `{key} = ...` ({what}) to {table}")),

@@ -1,0 +1,245 @@
+//! The rendered files agree with each other and with the inventory, for every inventory.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use provision::desired::Tree;
+use provision::model::{Cluster, Host, Role, Service};
+
+use crate::support::{file, fixture_secrets, key_values, render, site};
+
+const INVENTORIES: &[&str] = &["inventory/cluster.toml", "inventory/local.toml"];
+
+fn each(check: impl Fn(&Cluster, &Tree)) {
+    for inv in INVENTORIES {
+        let (c, t) = render(inv);
+        check(&c, &t);
+    }
+}
+
+/// The address a host's /etc/hosts gives for `name` (or `name` itself when it is an address).
+fn resolve(t: &Tree, host: &Host, name: &str) -> String {
+    if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        return name.to_string();
+    }
+    let hosts = file(t, &format!("{}/etc/hosts", host.name));
+    hosts
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|l| {
+            let mut parts = l.split_whitespace();
+            let addr = parts.next()?;
+            parts.any(|n| n == name).then(|| addr.to_string())
+        })
+        .unwrap_or_else(|| panic!("{name} does not resolve in {}'s /etc/hosts", host.name))
+}
+
+/// The path in a render folder of file `name` in folder `dir` of `host`.
+fn conf_path(host: &Host, dir: &str, name: &str) -> String {
+    format!("{}/{}/{}", host.name, dir.trim_matches('/'), name)
+}
+
+fn hdfs_site(c: &Cluster, t: &Tree, h: &Host) -> BTreeMap<String, String> {
+    site(file(t, &conf_path(h, &c.paths.hadoop_conf, "hdfs-site.xml")))
+}
+
+#[test]
+fn every_xml_file_parses() {
+    each(|_, t| {
+        let mut n = 0;
+        for (rel, f) in &t.files {
+            if rel.ends_with(".xml") {
+                roxmltree::Document::parse(&f.content).unwrap_or_else(|e| panic!("{rel}: {e}"));
+                n += 1;
+            }
+        }
+        assert!(n >= 20, "only {n} XML files");
+    });
+}
+
+#[test]
+fn zookeeper_servers_ids_and_quorum_agree() {
+    each(|c, t| {
+        let zk: Vec<&Host> = c.with_role(Role::Zookeeper).collect();
+        let mut client_ports = BTreeSet::new();
+        for (i, h) in zk.iter().enumerate() {
+            let cfg = key_values(file(t, &conf_path(h, &c.paths.zookeeper_conf, "zoo.cfg")));
+            let myid = file(t, &conf_path(h, &c.paths.zookeeper_data, "myid")).trim().to_string();
+            assert_eq!(myid, (i + 1).to_string(), "{}'s myid", h.name);
+            let own = &cfg[&format!("server.{myid}")];
+            let own_host = own.split(':').next().unwrap();
+            assert_eq!(resolve(t, h, own_host), h.address.to_string(), "server.{myid} is not {}", h.name);
+            assert_eq!(cfg["clientPortAddress"], h.address.to_string());
+            let servers: Vec<&String> = cfg.keys().filter(|k| k.starts_with("server.")).collect();
+            assert_eq!(servers.len(), zk.len(), "{}'s zoo.cfg lists {} servers", h.name, servers.len());
+            client_ports.insert(cfg["clientPort"].clone());
+        }
+        assert_eq!(client_ports.len(), 1);
+        let port = client_ports.into_iter().next().unwrap();
+        for h in c.hosts.iter().filter(|h| c.needs_hadoop(h)) {
+            let core = site(file(t, &conf_path(h, &c.paths.hadoop_conf, "core-site.xml")));
+            let quorum: Vec<String> = core["ha.zookeeper.quorum"]
+                .split(',')
+                .map(|e| {
+                    let (host, p) = e.split_once(':').unwrap();
+                    assert_eq!(p, port, "quorum port in {}'s core-site", h.name);
+                    resolve(t, h, host)
+                })
+                .collect();
+            let expected: Vec<String> = zk.iter().map(|z| z.address.to_string()).collect();
+            assert_eq!(quorum, expected, "{}'s ha.zookeeper.quorum", h.name);
+        }
+    });
+}
+
+#[test]
+fn journalnode_uri_names_every_journalnode_where_it_listens() {
+    each(|c, t| {
+        let jn: Vec<&Host> = c.with_role(Role::JournalNode).collect();
+        let listens: BTreeMap<String, String> =
+            jn.iter().map(|h| (h.address.to_string(), hdfs_site(c, t, h)["dfs.journalnode.rpc-address"].clone())).collect();
+        for h in c.hosts.iter().filter(|h| c.needs_hadoop(h)) {
+            let hs = hdfs_site(c, t, h);
+            let ns = &hs["dfs.nameservices"];
+            let uri = &hs["dfs.namenode.shared.edits.dir"];
+            let body = uri.strip_prefix("qjournal://").unwrap().strip_suffix(&format!("/{ns}")).unwrap();
+            let got: BTreeSet<String> = body
+                .split(';')
+                .map(|e| {
+                    let (host, port) = e.split_once(':').unwrap();
+                    format!("{}:{port}", resolve(t, h, host))
+                })
+                .collect();
+            let want: BTreeSet<String> = listens.values().cloned().collect();
+            assert_eq!(got, want, "{}'s shared.edits.dir", h.name);
+        }
+    });
+}
+
+#[test]
+fn nameservice_keys_name_both_namenodes_and_each_knows_itself() {
+    each(|c, t| {
+        let ns = c.hdfs.nameservice.clone().unwrap();
+        let nns: Vec<&Host> = c.with_role(Role::NameNode).collect();
+        assert_eq!(nns.len(), 2);
+        for h in c.hosts.iter().filter(|h| c.needs_hadoop(h)) {
+            let hs = hdfs_site(c, t, h);
+            let core = site(file(t, &conf_path(h, &c.paths.hadoop_conf, "core-site.xml")));
+            assert_eq!(core["fs.defaultFS"], format!("hdfs://{ns}"));
+            assert_eq!(hs["dfs.nameservices"], ns);
+            let ids: Vec<&str> = hs[&format!("dfs.ha.namenodes.{ns}")].split(',').collect();
+            assert_eq!(ids.len(), 2);
+            for (id, nn) in ids.iter().zip(&nns) {
+                let rpc = &hs[&format!("dfs.namenode.rpc-address.{ns}.{id}")];
+                assert!(hs.contains_key(&format!("dfs.namenode.http-address.{ns}.{id}")));
+                let (host, _) = rpc.split_once(':').unwrap();
+                assert_eq!(resolve(t, h, host), nn.address.to_string(), "{id}'s rpc-address in {}'s hdfs-site", h.name);
+            }
+            assert!(hs.contains_key(&format!("dfs.client.failover.proxy.provider.{ns}")));
+            if h.has(Role::NameNode) {
+                assert_eq!(hs["dfs.ha.namenode.id"], h.name);
+                assert_eq!(hs["dfs.namenode.rpc-bind-host"], h.address.to_string());
+            } else {
+                assert!(!hs.contains_key("dfs.ha.namenode.id"));
+            }
+            if h.has(Role::DataNode) {
+                assert_eq!(resolve(t, h, &hs["dfs.datanode.hostname"]), h.address.to_string());
+                assert!(hs["dfs.datanode.address"].starts_with(&format!("{}:", h.address)));
+            }
+        }
+    });
+}
+
+#[test]
+fn hive_reaches_the_metastore_database_where_it_listens() {
+    each(|c, t| {
+        let db = c.one(Role::MetastoreDb).unwrap();
+        let cnf = key_values(file(t, &conf_path(db, &c.paths.metastore_db_conf, "my.cnf")));
+        let sql = file(t, &conf_path(db, &c.paths.metastore_db_conf, "create-metastore.sql"));
+        for h in c.hosts.iter().filter(|h| h.has(Role::HiveMetastore) || h.has(Role::HiveServer2)) {
+            let hive = site(file(t, &conf_path(h, &c.paths.hive_conf, "hive-site.xml")));
+            let url = &hive["javax.jdo.option.ConnectionURL"];
+            let rest = url.split_once("://").unwrap().1;
+            let (hostport, dbname) = rest.split_once('/').unwrap();
+            let (host, port) = hostport.split_once(':').unwrap();
+            assert_eq!(resolve(t, h, host), cnf["bind-address"], "{}'s metastore URL host", h.name);
+            assert_eq!(port, cnf["port"]);
+            let dbname = dbname.split('?').next().unwrap();
+            assert!(sql.contains(&format!("CREATE DATABASE IF NOT EXISTS `{dbname}`")));
+            let user = &hive["javax.jdo.option.ConnectionUserName"];
+            assert!(sql.contains(&format!("'{user}'@'{}'", h.address)), "no metastore grant for {}", h.name);
+            assert_eq!(hive["javax.jdo.option.ConnectionPassword"], fixture_secrets().metastore_password);
+        }
+    });
+}
+
+#[test]
+fn the_mart_admits_exactly_the_cluster_addresses() {
+    each(|c, t| {
+        let db = c.one(Role::MartDb).unwrap();
+        let hba = file(t, &conf_path(db, &c.paths.postgres_conf, "pg_hba.conf"));
+        let admitted: BTreeSet<String> = hba
+            .lines()
+            .filter(|l| l.starts_with("host"))
+            .map(|l| l.split_whitespace().nth(3).unwrap().trim_end_matches("/32").to_string())
+            .collect();
+        let cluster: BTreeSet<String> = c.hosts.iter().map(|h| h.address.to_string()).collect();
+        assert_eq!(admitted, cluster);
+        let conf = key_values(file(t, &conf_path(db, &c.paths.postgres_conf, "postgresql.conf")));
+        assert_eq!(conf["listen_addresses"], format!("'{}'", db.address));
+        let schema = file(t, &conf_path(db, &c.paths.postgres_conf, "mart-schema.sql"));
+        for cat in &c.categories {
+            assert!(schema.contains(&format!("('{}', '{}')", cat.code, cat.name)), "category {} missing", cat.code);
+        }
+        assert!(schema.contains("category text NOT NULL REFERENCES category_kind (ca_name)"));
+    });
+}
+
+#[test]
+fn every_daemon_has_a_unit_with_an_explicit_java_command() {
+    each(|c, t| {
+        for h in &c.hosts {
+            for s in c.services(h) {
+                let unit = file(t, &conf_path(h, &c.paths.systemd_units, &s.unit_name()));
+                let exec = unit.lines().find_map(|l| l.strip_prefix("ExecStart=")).unwrap();
+                let program = exec.split(' ').next().unwrap();
+                assert!(program.starts_with('/'), "{} on {}: {program} is not an absolute path", s.name(), h.name);
+                if program.ends_with("/bin/java") {
+                    assert!(program.starts_with(&c.java_home()));
+                    assert!(exec.contains(" -cp "), "{} on {} has no classpath", s.name(), h.name);
+                    assert!(exec.contains(" -Xmx"), "{} on {} has no heap", s.name(), h.name);
+                    let reflective = !matches!(s, Service::Zookeeper | Service::Nifi);
+                    assert_eq!(exec.contains("--add-opens"), reflective && c.versions.java >= 17, "{} on {}", s.name(), h.name);
+                }
+            }
+        }
+    });
+}
+
+#[test]
+fn secrets_are_only_in_owner_only_files() {
+    each(|_, t| {
+        let s = fixture_secrets();
+        for (rel, f) in &t.files {
+            let holds = s.values().iter().any(|v| f.content.contains(v));
+            assert_eq!(holds, f.mode == 0o600, "{rel}: holds a secret = {holds}, mode {:o}", f.mode);
+        }
+        let holders: Vec<&String> = t.files.iter().filter(|(_, f)| f.mode == 0o600).map(|(k, _)| k).collect();
+        assert!(holders.len() >= 4, "{holders:?}");
+    });
+}
+
+#[test]
+fn local_hosts_keep_every_path_in_their_own_folder() {
+    let (c, t) = render("inventory/local.toml");
+    for h in &c.hosts {
+        let root = c.host_root(h).to_string_lossy().into_owned();
+        for (rel, f) in t.files.iter().filter(|(_, f)| f.host.as_deref() == Some(&h.name)) {
+            for word in f.content.split(|ch: char| ch.is_whitespace() || "=,'\"<>:".contains(ch)) {
+                let word = format!("/{}", word.trim_start_matches('/'));
+                if word.contains("/.provision/local/hosts/") {
+                    assert!(word.starts_with(&root), "{rel} points into another host's folder: {word}");
+                }
+            }
+        }
+    }
+}

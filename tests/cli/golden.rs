@@ -1,0 +1,46 @@
+//! The rendered files of inventory/cluster.toml against the golden files in tests/golden/cluster,
+//! rewritten only with UPDATE_GOLDEN=1.
+
+use provision::desired::{self, tree};
+
+use crate::support::{fixture_secrets, render, root, updating};
+
+#[test]
+fn cluster_files_match_the_golden_files() {
+    let (_, t) = render("inventory/cluster.toml");
+    let golden = root().join("tests/golden/cluster");
+    if updating() {
+        tree::write(&t, &golden).unwrap();
+    }
+    // Contents only: git keeps no 0600 modes, and modes have a test of their own.
+    let changes: Vec<String> = tree::compare(&t, &golden)
+        .unwrap()
+        .into_iter()
+        .filter(|c| !matches!(c, tree::Change::Changed { file, old, .. } if *old == file.content))
+        .map(|c| c.rel())
+        .collect();
+    assert!(changes.is_empty(), "rendered files differ from tests/golden/cluster (UPDATE_GOLDEN=1 rewrites them): {changes:#?}");
+}
+
+#[test]
+fn rendering_twice_gives_identical_bytes() {
+    let c = crate::support::cluster("inventory/local.toml");
+    let s = fixture_secrets();
+    assert_eq!(desired::render(&c, &s), desired::render(&c, &s));
+}
+
+#[test]
+fn the_repository_vagrantfile_is_the_rendered_one() {
+    let (_, t) = render("inventory/cluster.toml");
+    let rendered = crate::support::file(&t, "vagrant/Vagrantfile");
+    let committed = std::fs::read_to_string(root().join("vagrant/Vagrantfile")).unwrap();
+    assert_eq!(committed, rendered, "vagrant/Vagrantfile is stale: run `provision render` and copy build/cluster/vagrant/Vagrantfile");
+}
+
+#[test]
+fn every_host_has_a_folder_and_hosts_file() {
+    let (c, t) = render("inventory/cluster.toml");
+    for h in &c.hosts {
+        assert!(t.files.contains_key(&format!("{}/etc/hosts", h.name)), "{} has no /etc/hosts", h.name);
+    }
+}

@@ -1,0 +1,7 @@
+//! The integration tests of `provision`, in one binary.
+
+mod command;
+mod crosscheck;
+mod golden;
+mod invalid;
+mod support;
