@@ -18,6 +18,27 @@ pub struct Cli {
 pub enum Command {
     /// Render every configuration file of every host from the inventory.
     Render(RenderArgs),
+    /// Connect to the hosts and show what `up` would change there, changing nothing.
+    Plan(RunArgs),
+    /// Bring the hosts to the rendered state: every step acts only where the host differs.
+    Up(RunArgs),
+}
+
+/// Arguments of the verbs that connect to hosts.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The inventory file.
+    #[arg(long, short, default_value = "inventory/cluster.toml")]
+    pub inventory: PathBuf,
+    /// How many hosts to work on at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallel: u16,
+    /// Record the host key of a host that known_hosts does not list yet (a changed key is always refused).
+    #[arg(long)]
+    pub accept_new_host_keys: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `provision render`.

@@ -12,11 +12,15 @@
 //! Arrows go one way: `commands` wires the CLI to the layers below; `ui` is the only place
 //! that prints.
 
+pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod desired;
 pub mod inventory;
 pub mod model;
+pub mod phases;
 pub mod secrets;
+pub mod steps;
+pub mod transport;
 pub mod ui;

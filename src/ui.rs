@@ -121,3 +121,184 @@ pub fn render_done(out: &Path, cluster: &Cluster, tree: &Tree, changes: &[Change
         );
     }
 }
+
+/// Draws a run's progress: a bar per host and one for the whole on a terminal, plain lines
+/// for what changed or failed otherwise.
+pub struct Progress {
+    bars: Option<indicatif::MultiProgress>,
+    state: std::sync::Mutex<ProgressState>,
+}
+
+#[derive(Default)]
+struct ProgressState {
+    hosts: std::collections::BTreeMap<String, indicatif::ProgressBar>,
+    total: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// Progress for a run; bars only when stderr is a terminal.
+    pub fn new() -> Self {
+        use std::io::IsTerminal;
+        let bars = std::io::stderr().is_terminal().then(indicatif::MultiProgress::new);
+        Progress { bars, state: std::sync::Mutex::new(ProgressState::default()) }
+    }
+
+    /// Clears the bars.
+    pub fn finish(&self) {
+        if let Some(m) = &self.bars {
+            let _ = m.clear();
+        }
+    }
+}
+
+impl crate::apply::Observer for Progress {
+    fn phase_started(&self, phase: &str, steps: &std::collections::BTreeMap<String, usize>) {
+        let mut st = self.state.lock().expect("progress");
+        st.hosts.clear();
+        let Some(m) = &self.bars else {
+            eprintln!("[{phase}] {} hosts, {} steps", steps.len(), steps.values().sum::<usize>());
+            return;
+        };
+        let style = indicatif::ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {wide_msg}")
+            .expect("template")
+            .progress_chars("=> ");
+        for (host, n) in steps {
+            let bar = m.add(indicatif::ProgressBar::new(*n as u64).with_style(style.clone()).with_prefix(host.clone()));
+            st.hosts.insert(host.clone(), bar);
+        }
+        let total = m.add(
+            indicatif::ProgressBar::new(steps.values().sum::<usize>() as u64)
+                .with_style(style)
+                .with_prefix(format!("[{phase}]")),
+        );
+        st.total = Some(total);
+    }
+
+    fn step_done(&self, o: &crate::apply::Outcome) {
+        use crate::apply::Status;
+        let st = self.state.lock().expect("progress");
+        match (&self.bars, st.hosts.get(&o.host)) {
+            (Some(_), Some(bar)) => {
+                bar.inc(1);
+                bar.set_message(o.step.clone());
+                if let Some(t) = &st.total {
+                    t.inc(1);
+                }
+                if let Status::Failed(m) = &o.status {
+                    bar.abandon_with_message(format!("FAILED: {}", m.lines().next().unwrap_or("")));
+                }
+            }
+            _ => match &o.status {
+                Status::Changed => eprintln!("[{}] {}: {}: changed", o.phase, o.host, o.step),
+                Status::Failed(m) => eprintln!("[{}] {}: {}: FAILED\n{m}", o.phase, o.host, o.step),
+                _ => {}
+            },
+        }
+    }
+
+    fn phase_done(&self, phase: &str, ok: bool) {
+        let st = self.state.lock().expect("progress");
+        for bar in st.hosts.values() {
+            bar.finish();
+        }
+        if let Some(t) = &st.total {
+            t.finish();
+        }
+        if self.bars.is_none() {
+            eprintln!("[{phase}] {}", if ok { "done" } else { "failed" });
+        }
+    }
+}
+
+fn run_json(report: &crate::apply::Report) -> serde_json::Value {
+    use crate::apply::Status;
+    let hosts: serde_json::Map<String, serde_json::Value> = report
+        .per_host()
+        .into_iter()
+        .map(|(h, (changed, unchanged, failed))| (h, serde_json::json!({"changed": changed, "unchanged": unchanged, "failed": failed})))
+        .collect();
+    let failures: Vec<serde_json::Value> = report
+        .outcomes
+        .iter()
+        .filter_map(|o| match &o.status {
+            Status::Failed(m) => Some(serde_json::json!({"phase": o.phase, "host": o.host, "step": o.step, "error": m})),
+            _ => None,
+        })
+        .collect();
+    serde_json::json!({
+        "ok": report.ok(),
+        "phases_done": report.phases_done,
+        "failed_phase": report.failed_phase,
+        "hosts": hosts,
+        "failures": failures,
+        "logs": report.log_dir.display().to_string(),
+    })
+}
+
+fn print_failures(report: &crate::apply::Report) {
+    for o in &report.outcomes {
+        if let crate::apply::Status::Failed(m) = &o.status {
+            eprintln!("error: [{}] {}: {}", o.phase, o.step, m.trim_end());
+            eprintln!("  log: {}", report.log_dir.join(format!("{}.log", o.host)).display());
+        }
+    }
+}
+
+/// Prints the summary of `up`.
+pub fn up_report(report: &crate::apply::Report, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&run_json(report)).expect("json"));
+        return;
+    }
+    println!("{:<16} {:>8} {:>10} {:>7}", "host", "changed", "unchanged", "failed");
+    let mut totals = (0, 0, 0);
+    for (host, (c, u, f)) in report.per_host() {
+        println!("{host:<16} {c:>8} {u:>10} {f:>7}");
+        totals = (totals.0 + c, totals.1 + u, totals.2 + f);
+    }
+    println!("{:<16} {:>8} {:>10} {:>7}", "total", totals.0, totals.1, totals.2);
+    print_failures(report);
+    if let Some(p) = &report.failed_phase {
+        eprintln!("stopped after phase `{p}`; fix the cause and run `provision up` again: finished steps are not redone");
+    }
+    println!("logs: {}", report.log_dir.display());
+}
+
+/// Prints what `up` would change: each differing file with a unified diff (secrets masked),
+/// packages to install, services to start or restart.
+pub fn plan_report(report: &crate::apply::Report, secrets: &Secrets, json: bool) {
+    use crate::apply::Status;
+    if json {
+        let mut doc = run_json(report);
+        let changes: Vec<serde_json::Value> = report
+            .outcomes
+            .iter()
+            .filter_map(|o| match &o.status {
+                Status::WouldChange { reason, .. } => Some(serde_json::json!({"phase": o.phase, "host": o.host, "step": o.step, "reason": reason})),
+                _ => None,
+            })
+            .collect();
+        doc["changes"] = serde_json::Value::Array(changes);
+        println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+        return;
+    }
+    let mut n = 0;
+    for o in &report.outcomes {
+        let Status::WouldChange { reason, old, new } = &o.status else { continue };
+        n += 1;
+        println!("{}: {} ({reason})", o.host, o.step);
+        if let Some(new) = new {
+            let old = secrets.redact(old.as_deref().unwrap_or(""));
+            let new = secrets.redact(new);
+            let label = o.step.trim_start_matches("file ");
+            let diff = TextDiff::from_lines(&old, &new);
+            print!("{}", diff.unified_diff().context_radius(2).header(&format!("{}:{label} (now)", o.host), &format!("{}:{label} (after up)", o.host)));
+        }
+    }
+    print_failures(report);
+    if n == 0 && report.ok() {
+        println!("nothing to change on {} hosts", report.per_host().len());
+    } else {
+        println!("{n} steps would change something on {} hosts", report.per_host().values().filter(|(c, _, _)| *c > 0).count());
+    }
+}

@@ -1,6 +1,7 @@
 //! One file per verb: each wires its arguments to the layers below and nothing else.
 
 mod render;
+mod run;
 
 use std::process::ExitCode;
 
@@ -11,5 +12,7 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Render(args) => render::run(args),
+        Command::Plan(args) => run::plan(args),
+        Command::Up(args) => run::up(args),
     }
 }

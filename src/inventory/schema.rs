@@ -39,6 +39,10 @@ pub struct TransportSection {
     pub user: Option<Str>,
     /// `port` (ssh).
     pub port: Option<Located<u64>>,
+    /// `identity` (ssh): a private key file.
+    pub identity: Option<Str>,
+    /// `known_hosts` (ssh).
+    pub known_hosts: Option<Str>,
 }
 
 /// `[versions]`.
@@ -161,6 +165,8 @@ pub fn read(root: &mut Table<'_, '_>, sink: &mut Sink) -> Document {
             box_name: t.str(sink, "box"),
             user: t.str(sink, "user"),
             port: t.uint(sink, "port"),
+            identity: t.str(sink, "identity"),
+            known_hosts: t.str(sink, "known_hosts"),
         };
         t.finish(sink);
     }

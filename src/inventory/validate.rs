@@ -65,7 +65,7 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         None => resolve(dir, &format!(".provision/{stem}")),
     };
 
-    let transport = transport(&doc, os, sink);
+    let transport = transport(&doc, os, dir, &state_dir, sink);
     if let (Some(Transport::Local), Some(Endpoints::Hostname)) = (&transport, endpoints) {
         let span = doc.cluster.endpoints.as_ref().map_or(cluster_span.clone(), |e| e.span.clone());
         sink.push(
@@ -267,7 +267,7 @@ fn database(sink: &mut Sink, table: &str, s: &DatabaseSection, db: &str, user: &
     Some(Database { name: name?, user: user? })
 }
 
-fn transport(doc: &Document, os: Option<Os>, sink: &mut Sink) -> Option<Transport> {
+fn transport(doc: &Document, os: Option<Os>, dir: &Path, state_dir: &Path, sink: &mut Sink) -> Option<Transport> {
     let t = &doc.transport;
     let Some(kind) = &t.kind else {
         if doc.transport.span.is_empty() {
@@ -279,6 +279,13 @@ fn transport(doc: &Document, os: Option<Os>, sink: &mut Sink) -> Option<Transpor
         sink.push(Diagnostic::new(format!("transport.{key}"), span.clone(), format!("`{key}` does not apply to kind = \"{}\"", kind.value))
             .hint("remove it"));
     };
+    if kind.value != "ssh" {
+        for (key, v) in [("identity", &t.identity), ("known_hosts", &t.known_hosts)] {
+            if let Some(v) = v {
+                misplaced(sink, key, &v.span);
+            }
+        }
+    }
     match kind.value.as_str() {
         "vagrant" => {
             if let Some(u) = &t.user { misplaced(sink, "user", &u.span) }
@@ -302,7 +309,12 @@ fn transport(doc: &Document, os: Option<Os>, sink: &mut Sink) -> Option<Transpor
                     }
                 },
             };
-            Some(Transport::Ssh { user: t.user.as_ref().map_or("root".to_string(), |u| u.value.clone()), port })
+            Some(Transport::Ssh {
+                user: t.user.as_ref().map_or("root".to_string(), |u| u.value.clone()),
+                port,
+                identity: t.identity.as_ref().map(|i| resolve(dir, &i.value)),
+                known_hosts: t.known_hosts.as_ref().map_or(state_dir.join("known_hosts"), |k| resolve(dir, &k.value)),
+            })
         }
         "local" => {
             for (key, span) in [("box", t.box_name.as_ref().map(|b| &b.span)), ("user", t.user.as_ref().map(|u| &u.span))] {

@@ -185,6 +185,10 @@ pub enum Transport {
         user: String,
         /// The SSH port.
         port: u16,
+        /// The private key to offer (the agent and ~/.ssh keys are tried when absent).
+        identity: Option<PathBuf>,
+        /// The known_hosts file host keys are checked against.
+        known_hosts: PathBuf,
     },
     /// The machine `provision` runs on; every host is a folder and an address on it.
     Local,
@@ -340,6 +344,11 @@ impl Cluster {
     /// Hosts with `role`, in inventory order.
     pub fn with_role(&self, role: Role) -> impl Iterator<Item = &Host> {
         self.hosts.iter().filter(move |h| h.has(role))
+    }
+
+    /// The host called `name`.
+    pub fn host(&self, name: &str) -> Option<&Host> {
+        self.hosts.iter().find(|h| h.name == name)
     }
 
     /// The first host with `role`, for roles the validation guarantees to exist exactly once.

@@ -1,0 +1,402 @@
+//! The operations an installer needs, each as a step that first reads the host's actual state
+//! (its probe) and acts only when that differs from the desired state, then confirms.
+//! Steps build the shell they send from their own fields, quoting every value.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::desired::sh_quote;
+use crate::transport::{Output, Transport, TransportError};
+
+/// Time allowed to a probe or a small change.
+const SHORT: Duration = Duration::from_secs(60);
+
+/// What a file step puts on the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    /// Text rendered in memory.
+    Text(String),
+    /// A file on the controlling machine, sent only when the host's copy has another checksum.
+    Local {
+        /// The file.
+        path: PathBuf,
+        /// Its SHA-256, hex.
+        sha256: String,
+        /// Its size in bytes.
+        size: u64,
+    },
+}
+
+impl Content {
+    /// A local file, with its checksum computed now.
+    pub fn local(path: PathBuf) -> std::io::Result<Content> {
+        let mut f = std::fs::File::open(&path)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut size = 0u64;
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            hasher.update(&buf[..n]);
+        }
+        Ok(Content::Local { path, sha256: hex::encode(hasher.finalize()), size })
+    }
+
+    fn sha256(&self) -> String {
+        match self {
+            Content::Text(t) => hex::encode(Sha256::digest(t.as_bytes())),
+            Content::Local { sha256, .. } => sha256.clone(),
+        }
+    }
+}
+
+/// The package manager of a host's OS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackageManager {
+    /// yum/dnf with rpm.
+    Yum,
+    /// apt with dpkg.
+    Apt,
+}
+
+/// One operation on one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// A directory exists with this mode (and owner).
+    Dir {
+        /// Absolute path.
+        path: String,
+        /// Permission bits.
+        mode: u32,
+        /// `user` or `user:group`, when it matters.
+        owner: Option<String>,
+    },
+    /// A file has exactly this content and mode (and owner); written atomically.
+    File {
+        /// Absolute path.
+        path: String,
+        /// The content.
+        content: Content,
+        /// Permission bits.
+        mode: u32,
+        /// `user` or `user:group`, when it matters.
+        owner: Option<String>,
+        /// Services (`host/service`) a change restarts.
+        affects: Vec<String>,
+    },
+    /// A file contains this exact line.
+    Line {
+        /// Absolute path.
+        path: String,
+        /// The line, without its newline.
+        line: String,
+    },
+    /// A package is installed.
+    Package {
+        /// Its name.
+        name: String,
+        /// The host's package manager.
+        manager: PackageManager,
+    },
+    /// A systemd service is enabled and running, restarted when a file it reads changed.
+    Service {
+        /// The unit, e.g. `hdfs-namenode.service`.
+        unit: String,
+        /// The `host/service` keys whose change restarts it.
+        restart_on: Vec<String>,
+    },
+    /// A command that runs unless its guard says the work is done.
+    Run {
+        /// What it does, for reports.
+        name: String,
+        /// The command.
+        command: String,
+        /// A command whose success means there is nothing to do.
+        unless: Option<String>,
+        /// Time allowed.
+        timeout: Duration,
+    },
+}
+
+/// How the host differs from what a step wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// Nothing to do.
+    InSync,
+    /// Something to do.
+    Differs {
+        /// What differs, e.g. "absent" or "mode 644, wants 600".
+        reason: String,
+        /// The host's current text, for a diff (text files only).
+        old: Option<String>,
+    },
+}
+
+/// A step that could not be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    /// The host could not be reached.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// A command exited non-zero.
+    #[error("{host}: {step}: `{command}` exited with {code}{}", tail(stderr))]
+    Failed {
+        /// The host.
+        host: String,
+        /// The step.
+        step: String,
+        /// The command.
+        command: String,
+        /// Its exit code.
+        code: i32,
+        /// The last lines of its stderr.
+        stderr: String,
+    },
+    /// The step acted but the host still differs.
+    #[error("{host}: {step}: still differs after the change ({reason})")]
+    NotConverged {
+        /// The host.
+        host: String,
+        /// The step.
+        step: String,
+        /// What still differs.
+        reason: String,
+    },
+}
+
+fn tail(stderr: &str) -> String {
+    if stderr.is_empty() { String::new() } else { format!("; stderr:\n{stderr}") }
+}
+
+/// What earlier steps of the same run did, which later steps may depend on.
+#[derive(Debug, Default)]
+pub struct RunState {
+    /// `host/service` keys of files that changed.
+    pub changed: BTreeSet<String>,
+}
+
+fn failed(t: &dyn Transport, step: &Step, command: &str, out: &Output) -> StepError {
+    StepError::Failed {
+        host: t.host().to_string(),
+        step: step.describe(),
+        command: command.to_string(),
+        code: out.code,
+        stderr: out.stderr_tail(5),
+    }
+}
+
+/// Runs `command`, failing on a non-zero exit.
+fn must(t: &mut dyn Transport, step: &Step, command: &str, input: Option<&mut dyn Read>, timeout: Duration) -> Result<Output, StepError> {
+    let out = t.exec(command, input, timeout)?;
+    if out.code != 0 {
+        return Err(failed(t, step, command, &out));
+    }
+    Ok(out)
+}
+
+fn mode_owner(path: &str) -> String {
+    format!("stat -c '%a %U:%G' {}", sh_quote(path))
+}
+
+/// Compares `stat` output (`mode user:group`) with the wanted mode and owner.
+fn stat_drift(stat: &str, mode: u32, owner: &Option<String>) -> Option<String> {
+    let mut parts = stat.split_whitespace();
+    let have_mode = parts.next().and_then(|m| u32::from_str_radix(m, 8).ok()).unwrap_or(0);
+    let have_owner = parts.next().unwrap_or("");
+    if have_mode != mode {
+        return Some(format!("mode {have_mode:o}, wants {mode:o}"));
+    }
+    if let Some(o) = owner {
+        let matches = if o.contains(':') { have_owner == o } else { have_owner.split(':').next() == Some(o.as_str()) };
+        if !matches {
+            return Some(format!("owner {have_owner}, wants {o}"));
+        }
+    }
+    None
+}
+
+impl Step {
+    /// A short description for reports, e.g. `file /etc/hosts`.
+    pub fn describe(&self) -> String {
+        match self {
+            Step::Dir { path, .. } => format!("directory {path}"),
+            Step::File { path, .. } => format!("file {path}"),
+            Step::Line { path, line } => format!("line `{line}` in {path}"),
+            Step::Package { name, .. } => format!("package {name}"),
+            Step::Service { unit, .. } => format!("service {unit}"),
+            Step::Run { name, .. } => name.clone(),
+        }
+    }
+
+    /// The text this step wants on the host, for a diff.
+    pub fn new_text(&self) -> Option<&str> {
+        match self {
+            Step::File { content: Content::Text(t), .. } => Some(t),
+            _ => None,
+        }
+    }
+
+    fn timeout(&self) -> Duration {
+        match self {
+            // At 1 MB/s at worst, plus the fixed cost.
+            Step::File { content: Content::Local { size, .. }, .. } => SHORT + Duration::from_secs(size / 1_000_000),
+            Step::Package { .. } => Duration::from_secs(600),
+            Step::Run { timeout, .. } => *timeout,
+            _ => SHORT,
+        }
+    }
+
+    /// Reads the host's state and says whether this step has anything to do. Changes nothing.
+    pub fn probe(&self, t: &mut dyn Transport, state: &RunState) -> Result<Drift, StepError> {
+        let differs = |reason: &str| Drift::Differs { reason: reason.to_string(), old: None };
+        match self {
+            Step::Dir { path, mode, owner } => {
+                let out = t.exec(&format!("[ -d {p} ] && {}", mode_owner(path), p = sh_quote(path)), None, SHORT)?;
+                if out.code != 0 {
+                    return Ok(differs("absent"));
+                }
+                Ok(stat_drift(&out.stdout_text(), *mode, owner).map_or(Drift::InSync, |r| differs(&r)))
+            }
+            Step::File { path, content, mode, owner, .. } => {
+                let p = sh_quote(path);
+                let cmd = format!("if [ -f {p} ]; then {}; sha256sum < {p}; else echo absent; fi", mode_owner(path));
+                let out = must(t, self, &cmd, None, SHORT)?;
+                let text = out.stdout_text();
+                let mut lines = text.lines();
+                let first = lines.next().unwrap_or("");
+                if first == "absent" {
+                    return Ok(differs("absent"));
+                }
+                let sha = lines.next().unwrap_or("").split_whitespace().next().unwrap_or("");
+                if sha != content.sha256() {
+                    let old = match content {
+                        Content::Text(_) => {
+                            let out = must(t, self, &format!("head -c 1048576 {p}"), None, SHORT)?;
+                            Some(String::from_utf8_lossy(&out.stdout).into_owned())
+                        }
+                        Content::Local { .. } => None,
+                    };
+                    return Ok(Drift::Differs { reason: "contents differ".into(), old });
+                }
+                Ok(stat_drift(first, *mode, owner).map_or(Drift::InSync, |r| differs(&r)))
+            }
+            Step::Line { path, line } => {
+                let out = t.exec(&format!("grep -qxF -e {} {}", sh_quote(line), sh_quote(path)), None, SHORT)?;
+                Ok(if out.code == 0 { Drift::InSync } else { differs("line missing") })
+            }
+            Step::Package { name, manager } => {
+                let n = sh_quote(name);
+                let cmd = match manager {
+                    PackageManager::Yum => format!("rpm -q --quiet {n}"),
+                    PackageManager::Apt => format!("dpkg-query -W -f='${{Status}}' {n} 2>/dev/null | grep -q 'ok installed'"),
+                };
+                let out = t.exec(&cmd, None, SHORT)?;
+                Ok(if out.code == 0 { Drift::InSync } else { differs("not installed") })
+            }
+            Step::Service { unit, restart_on } => {
+                let out = t.exec(&format!("systemctl is-active --quiet {}", sh_quote(unit)), None, SHORT)?;
+                if out.code != 0 {
+                    return Ok(differs("not running"));
+                }
+                let changed: Vec<&String> = restart_on.iter().filter(|k| state.changed.contains(*k)).collect();
+                Ok(if changed.is_empty() { Drift::InSync } else { differs("configuration changed: restart") })
+            }
+            Step::Run { unless, .. } => match unless {
+                Some(guard) => {
+                    let out = t.exec(guard, None, SHORT)?;
+                    Ok(if out.code == 0 { Drift::InSync } else { differs("guard says not done") })
+                }
+                None => Ok(differs("runs every time")),
+            },
+        }
+    }
+
+    /// Makes the host match this step. Call only after a probe found a difference.
+    pub fn apply(&self, t: &mut dyn Transport) -> Result<(), StepError> {
+        let timeout = self.timeout();
+        match self {
+            Step::Dir { path, mode, owner } => {
+                let p = sh_quote(path);
+                let mut cmd = format!("mkdir -p {p} && chmod {mode:o} {p}");
+                if let Some(o) = owner {
+                    cmd.push_str(&format!(" && chown {} {p}", sh_quote(o)));
+                }
+                must(t, self, &cmd, None, timeout)?;
+            }
+            Step::File { path, content, mode, owner, .. } => {
+                let p = sh_quote(path);
+                let chown = owner.as_ref().map_or(String::new(), |o| format!("chown {} \"$t\"; ", sh_quote(o)));
+                let cmd = format!(
+                    "set -e; mkdir -p \"$(dirname {p})\"; t={p}.provision-tmp.$$; trap 'rm -f \"$t\"' EXIT; \
+                     cat > \"$t\"; chmod {mode:o} \"$t\"; {chown}mv -f \"$t\" {p}"
+                );
+                match content {
+                    Content::Text(text) => {
+                        must(t, self, &cmd, Some(&mut text.as_bytes()), timeout)?;
+                    }
+                    Content::Local { path: local, .. } => {
+                        let mut f = std::fs::File::open(local).map_err(|source| TransportError::Io {
+                            host: t.host().to_string(),
+                            context: format!("opening {}", local.display()),
+                            source,
+                        })?;
+                        must(t, self, &cmd, Some(&mut f), timeout)?;
+                    }
+                }
+            }
+            Step::Line { path, line } => {
+                let p = sh_quote(path);
+                must(t, self, &format!("mkdir -p \"$(dirname {p})\" && printf '%s\\n' {} >> {p}", sh_quote(line)), None, timeout)?;
+            }
+            Step::Package { name, manager } => {
+                let cmd = match manager {
+                    PackageManager::Yum => format!("yum install -y -q {}", sh_quote(name)),
+                    PackageManager::Apt => format!("DEBIAN_FRONTEND=noninteractive apt-get install -y -q {}", sh_quote(name)),
+                };
+                must(t, self, &cmd, None, timeout)?;
+            }
+            Step::Service { unit, .. } => {
+                let u = sh_quote(unit);
+                must(t, self, &format!("systemctl daemon-reload && systemctl enable -q {u} && systemctl restart {u}"), None, timeout)?;
+            }
+            Step::Run { command, .. } => {
+                must(t, self, command, None, timeout)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a probe after applying (with no earlier changes in mind) must find nothing to do:
+    /// every step but a command without a guard.
+    pub fn converges(&self) -> bool {
+        !matches!(self, Step::Run { unless: None, .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_drift_compares_mode_then_owner() {
+        assert_eq!(stat_drift("644 root:root", 0o644, &None), None);
+        assert_eq!(stat_drift("644 root:root", 0o600, &None), Some("mode 644, wants 600".into()));
+        assert_eq!(stat_drift("600 hdfs:hadoop", 0o600, &Some("hdfs".into())), None);
+        assert_eq!(stat_drift("600 root:root", 0o600, &Some("hdfs:hadoop".into())), Some("owner root:root, wants hdfs:hadoop".into()));
+    }
+
+    #[test]
+    fn text_checksum_is_sha256_hex() {
+        assert_eq!(
+            Content::Text("abc".into()).sha256(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
