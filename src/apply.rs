@@ -1,6 +1,6 @@
 //! The runner: phases of steps over many hosts. Hosts run in parallel up to a bound, phases in
-//! order with a barrier between them. Each step is probed right before it acts and probed again
-//! after. A failure stops that host's phase; the other hosts finish theirs, and the run stops
+//! order with a barrier between them. A host's facts for a whole phase are read in one round
+//! trip; a step that differs is probed again right before it acts, and once more after. A failure stops that host's phase; the other hosts finish theirs, and the run stops
 //! before the next phase. Every command and its result goes to a log file per host.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::steps::{Drift, RunState, Step, StepError};
+use crate::steps::{self, Drift, RunState, Step, StepError};
 use crate::transport::{Output, Transport, TransportError};
 
 /// Named steps per host, run as one unit between barriers.
@@ -256,10 +256,23 @@ fn run_host(
     let HostSlot { conn, state } = slot;
     let conn = conn.as_mut().expect("connected");
     let _ = writeln!(conn.log, "== phase {} ==", phase.name);
-    for step in steps {
+    // One round trip reads every step's facts; they stay valid until a step changes the host.
+    let mut batched = if steps.len() > 1 {
+        match steps::facts(conn, steps) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                let _ = writeln!(conn.log, "gathering facts at once failed, probing step by step: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    for (i, step) in steps.iter().enumerate() {
         let started = Instant::now();
         let _ = writeln!(conn.log, "-- {}", step.describe());
-        let status = match run_step(step, conn, state, opts.mode) {
+        let fact = batched.as_ref().map(|f| &f[i]);
+        let status = match run_step(step, conn, state, opts.mode, fact) {
             Ok(s) => s,
             Err(e) => Status::Failed(e.to_string()),
         };
@@ -269,6 +282,9 @@ fn run_host(
             Status::WouldChange { reason, .. } => format!("would change: {reason}"),
             Status::Failed(m) => format!("FAILED: {m}"),
         });
+        if status == Status::Changed {
+            batched = None;
+        }
         let stop = matches!(status, Status::Failed(_));
         let o = outcome(step.describe(), status, started);
         observer.step_done(&o);
@@ -280,7 +296,13 @@ fn run_host(
     outcomes
 }
 
-fn run_step(step: &Step, t: &mut dyn Transport, state: &mut RunState, mode: Mode) -> Result<Status, StepError> {
+fn run_step(step: &Step, t: &mut dyn Transport, state: &mut RunState, mode: Mode, fact: Option<&(i32, String)>) -> Result<Status, StepError> {
+    if let Some((code, stdout)) = fact
+        && step.judge(*code, stdout, state) == Drift::InSync
+    {
+        return Ok(Status::Unchanged);
+    }
+    // Acting, or showing a diff, always starts from a fresh probe of this one step.
     let reason = match step.probe(t, state)? {
         Drift::InSync => return Ok(Status::Unchanged),
         Drift::Differs { reason, old } if mode == Mode::Probe => {

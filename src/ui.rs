@@ -296,7 +296,10 @@ pub fn plan_report(report: &crate::apply::Report, secrets: &Secrets, json: bool)
         }
     }
     print_failures(report);
-    if n == 0 && report.ok() {
+    let unread = report.per_host().values().filter(|(_, _, f)| *f > 0).count();
+    if unread > 0 {
+        println!("the plan is incomplete: {unread} hosts could not be read ({n} steps would change something on the others)");
+    } else if n == 0 {
         println!("nothing to change on {} hosts", report.per_host().len());
     } else {
         println!("{n} steps would change something on {} hosts", report.per_host().values().filter(|(c, _, _)| *c > 0).count());

@@ -8,7 +8,7 @@ use crate::apply::{self, Mode, Options};
 use crate::cli::RunArgs;
 use crate::desired;
 use crate::inventory;
-use crate::model::Cluster;
+use crate::model::{self, Cluster};
 use crate::phases::phases;
 use crate::secrets::Secrets;
 use crate::transport;
@@ -22,6 +22,12 @@ fn log_dir(c: &Cluster, verb: &str) -> PathBuf {
 
 fn execute(args: &RunArgs, mode: Mode) -> anyhow::Result<ExitCode> {
     let cluster = inventory::load(&args.inventory)?;
+    if let model::Transport::Vagrant { .. } = cluster.transport {
+        anyhow::bail!(
+            "{}: reaching Vagrant VMs is not built yet\nhint: use an inventory whose [transport] kind is \"ssh\" or \"local\", e.g. inventory/local.toml",
+            args.inventory.display()
+        );
+    }
     let secrets_path = Secrets::path(&cluster.state_dir);
     let (secrets, generated) = Secrets::load_or_generate(&secrets_path)?;
     if generated && mode == Mode::Apply {

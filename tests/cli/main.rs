@@ -4,4 +4,6 @@ mod command;
 mod crosscheck;
 mod golden;
 mod invalid;
+mod ssh;
+mod sshd;
 mod support;
