@@ -77,11 +77,11 @@ pub fn hdfs_site(c: &Cluster, host: &Host) -> Properties {
             p.insert("dfs.nameservices".into(), ns.clone());
             p.insert(format!("dfs.ha.namenodes.{ns}"), ids.join(","));
             for nn in &namenodes {
-                p.insert(format!("dfs.namenode.rpc-address.{ns}.{}", nn.name), c.endpoint_port(nn, c.ports.namenode_rpc));
-                p.insert(format!("dfs.namenode.http-address.{ns}.{}", nn.name), c.endpoint_port(nn, c.ports.namenode_http));
+                p.insert(format!("dfs.namenode.rpc-address.{ns}.{}", nn.name), c.endpoint_port(nn, nn.ports.namenode_rpc));
+                p.insert(format!("dfs.namenode.http-address.{ns}.{}", nn.name), c.endpoint_port(nn, nn.ports.namenode_http));
             }
             let journals: Vec<String> =
-                c.with_role(Role::JournalNode).map(|h| c.endpoint_port(h, c.ports.journalnode_rpc)).collect();
+                c.with_role(Role::JournalNode).map(|h| c.endpoint_port(h, h.ports.journalnode_rpc)).collect();
             p.insert("dfs.namenode.shared.edits.dir".into(), format!("qjournal://{}/{ns}", journals.join(";")));
             p.insert(
                 format!("dfs.client.failover.proxy.provider.{ns}"),
@@ -89,15 +89,15 @@ pub fn hdfs_site(c: &Cluster, host: &Host) -> Properties {
             );
             p.insert("dfs.ha.fencing.methods".into(), c.hdfs.fencing.join("\n"));
             p.insert("dfs.ha.automatic-failover.enabled".into(), "true".into());
-            p.insert("dfs.ha.zkfc.port".into(), c.ports.zkfc.to_string());
+            p.insert("dfs.ha.zkfc.port".into(), host.ports.zkfc.to_string());
             if host.has(Role::NameNode) {
                 p.insert("dfs.ha.namenode.id".into(), host.name.clone());
             }
         }
         None => {
             if let Some(nn) = c.one(Role::NameNode) {
-                p.insert("dfs.namenode.rpc-address".into(), c.endpoint_port(nn, c.ports.namenode_rpc));
-                p.insert("dfs.namenode.http-address".into(), c.endpoint_port(nn, c.ports.namenode_http));
+                p.insert("dfs.namenode.rpc-address".into(), c.endpoint_port(nn, nn.ports.namenode_rpc));
+                p.insert("dfs.namenode.http-address".into(), c.endpoint_port(nn, nn.ports.namenode_http));
             }
         }
     }
@@ -108,14 +108,14 @@ pub fn hdfs_site(c: &Cluster, host: &Host) -> Properties {
     }
     if host.has(Role::JournalNode) {
         p.insert("dfs.journalnode.edits.dir".into(), c.on_host(host, &c.paths.journalnode_dir));
-        p.insert("dfs.journalnode.rpc-address".into(), format!("{ip}:{}", c.ports.journalnode_rpc));
-        p.insert("dfs.journalnode.http-address".into(), format!("{ip}:{}", c.ports.journalnode_http));
+        p.insert("dfs.journalnode.rpc-address".into(), format!("{ip}:{}", host.ports.journalnode_rpc));
+        p.insert("dfs.journalnode.http-address".into(), format!("{ip}:{}", host.ports.journalnode_http));
     }
     if host.has(Role::DataNode) {
         p.insert("dfs.datanode.data.dir".into(), format!("file://{}", c.on_host(host, &c.paths.datanode_dir)));
-        p.insert("dfs.datanode.address".into(), format!("{ip}:{}", c.ports.datanode));
-        p.insert("dfs.datanode.http.address".into(), format!("{ip}:{}", c.ports.datanode_http));
-        p.insert("dfs.datanode.ipc.address".into(), format!("{ip}:{}", c.ports.datanode_ipc));
+        p.insert("dfs.datanode.address".into(), format!("{ip}:{}", host.ports.datanode));
+        p.insert("dfs.datanode.http.address".into(), format!("{ip}:{}", host.ports.datanode_http));
+        p.insert("dfs.datanode.ipc.address".into(), format!("{ip}:{}", host.ports.datanode_ipc));
         p.insert("dfs.datanode.hostname".into(), c.endpoint(host));
     }
     p
@@ -138,11 +138,11 @@ pub fn yarn_site(c: &Cluster, host: &Host) -> Properties {
     if let Some(rm) = c.one(Role::ResourceManager) {
         p.insert("yarn.resourcemanager.hostname".into(), c.endpoint(rm));
         for (key, port) in [
-            ("address", c.ports.resourcemanager),
-            ("scheduler.address", c.ports.resourcemanager_scheduler),
-            ("resource-tracker.address", c.ports.resourcemanager_tracker),
-            ("admin.address", c.ports.resourcemanager_admin),
-            ("webapp.address", c.ports.resourcemanager_webapp),
+            ("address", rm.ports.resourcemanager),
+            ("scheduler.address", rm.ports.resourcemanager_scheduler),
+            ("resource-tracker.address", rm.ports.resourcemanager_tracker),
+            ("admin.address", rm.ports.resourcemanager_admin),
+            ("webapp.address", rm.ports.resourcemanager_webapp),
         ] {
             p.insert(format!("yarn.resourcemanager.{key}"), c.endpoint_port(rm, port));
         }
@@ -153,9 +153,9 @@ pub fn yarn_site(c: &Cluster, host: &Host) -> Properties {
     if host.has(Role::NodeManager) {
         p.insert("yarn.nodemanager.hostname".into(), c.endpoint(host));
         p.insert("yarn.nodemanager.bind-host".into(), ip.clone());
-        p.insert("yarn.nodemanager.address".into(), c.endpoint_port(host, c.ports.nodemanager));
-        p.insert("yarn.nodemanager.localizer.address".into(), c.endpoint_port(host, c.ports.nodemanager_localizer));
-        p.insert("yarn.nodemanager.webapp.address".into(), c.endpoint_port(host, c.ports.nodemanager_webapp));
+        p.insert("yarn.nodemanager.address".into(), c.endpoint_port(host, host.ports.nodemanager));
+        p.insert("yarn.nodemanager.localizer.address".into(), c.endpoint_port(host, host.ports.nodemanager_localizer));
+        p.insert("yarn.nodemanager.webapp.address".into(), c.endpoint_port(host, host.ports.nodemanager_webapp));
         p.insert("yarn.nodemanager.local-dirs".into(), c.on_host(host, &c.paths.yarn_local));
         p.insert("yarn.nodemanager.log-dirs".into(), c.on_host(host, &c.paths.yarn_logs));
     }
@@ -167,6 +167,7 @@ pub fn mapred_site(c: &Cluster, host: &Host) -> Properties {
     let env = format!("HADOOP_MAPRED_HOME={}", c.on_host(host, &c.paths.hadoop_home));
     props([
         ("mapreduce.framework.name", "yarn".to_string()),
+        ("mapreduce.shuffle.port", host.ports.mapreduce_shuffle.to_string()),
         ("yarn.app.mapreduce.am.env", env.clone()),
         ("mapreduce.map.env", env.clone()),
         ("mapreduce.reduce.env", env),

@@ -9,14 +9,14 @@ use crate::secrets::Secrets;
 
 /// The JDBC URL of the metastore database.
 pub fn metastore_jdbc_url(c: &Cluster) -> String {
-    let db = c.one(Role::MetastoreDb).map(|h| c.endpoint_port(h, c.ports.metastore_db)).unwrap_or_default();
+    let db = c.one(Role::MetastoreDb).map(|h| c.endpoint_port(h, h.ports.metastore_db)).unwrap_or_default();
     format!("{}://{db}/{}?useSSL=false&characterEncoding=UTF-8", c.versions.metastore_db.jdbc_scheme, c.metastore.name)
 }
 
 /// hive-site.xml of `host`.
 pub fn hive_site(c: &Cluster, host: &Host, secrets: &Secrets) -> Properties {
     let ip = host.address.to_string();
-    let metastore = c.one(Role::HiveMetastore).map(|h| c.endpoint_port(h, c.ports.hive_metastore)).unwrap_or_default();
+    let metastore = c.one(Role::HiveMetastore).map(|h| c.endpoint_port(h, h.ports.hive_metastore)).unwrap_or_default();
     let mut p = props([
         ("javax.jdo.option.ConnectionURL", metastore_jdbc_url(c)),
         ("javax.jdo.option.ConnectionDriverName", c.versions.metastore_db.jdbc_driver.to_string()),
@@ -30,14 +30,14 @@ pub fn hive_site(c: &Cluster, host: &Host, secrets: &Secrets) -> Properties {
         ("hive.server2.enable.doAs", "false".into()),
     ]);
     if host.has(Role::HiveMetastore) {
-        p.insert("hive.metastore.port".into(), c.ports.hive_metastore.to_string());
+        p.insert("hive.metastore.port".into(), host.ports.hive_metastore.to_string());
         p.insert("hive.metastore.thrift.bind.host".into(), ip.clone());
     }
     if host.has(Role::HiveServer2) {
         p.insert("hive.server2.thrift.bind.host".into(), ip.clone());
-        p.insert("hive.server2.thrift.port".into(), c.ports.hiveserver2.to_string());
+        p.insert("hive.server2.thrift.port".into(), host.ports.hiveserver2.to_string());
         p.insert("hive.server2.webui.host".into(), ip);
-        p.insert("hive.server2.webui.port".into(), c.ports.hiveserver2_webui.to_string());
+        p.insert("hive.server2.webui.port".into(), host.ports.hiveserver2_webui.to_string());
     }
     p
 }
@@ -60,18 +60,13 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
                 "server" => c.versions.metastore_db.name,
                 "user" => c.users.mysql,
                 "address" => host.address.to_string(),
-                "port" => c.ports.metastore_db,
+                "port" => host.ports.metastore_db,
                 "data_dir" => c.on_host(host, &c.paths.metastore_db_data),
                 "run_dir" => c.on_host(host, &c.paths.metastore_db_run),
             },
         );
         t.add(host, &format!("{conf}/my.cnf"), cnf, mode::PUBLIC, &[Service::MetastoreDb]);
-        let clients: Vec<String> = c
-            .hosts
-            .iter()
-            .filter(|h| h.has(Role::HiveMetastore) || h.has(Role::HiveServer2))
-            .map(|h| h.address.to_string())
-            .collect();
+        let clients = c.source_addresses(c.hosts.iter().filter(|h| h.has(Role::HiveMetastore) || h.has(Role::HiveServer2)));
         let sql = super::templates::render(
             "metastore.sql",
             &context! {

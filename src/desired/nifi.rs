@@ -23,7 +23,7 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
             "home" => home,
             "data" => c.on_host(host, &c.paths.nifi_data),
             "address" => host.address.to_string(),
-            "http_port" => c.ports.nifi_http,
+            "http_port" => host.ports.nifi_http,
             "flow_json" => nifi.flow_json,
             "sensitive_key" => secrets.nifi_sensitive_key,
             "sensitive_algorithm" => nifi.sensitive_algorithm,

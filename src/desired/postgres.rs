@@ -21,7 +21,7 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
             "cluster" => c.name,
             "version" => c.versions.postgresql,
             "address" => host.address.to_string(),
-            "port" => c.ports.postgresql,
+            "port" => host.ports.postgresql,
             "conf" => c.on_host(host, conf),
             "run_dir" => c.on_host(host, &c.paths.postgres_run),
             "auth" => auth,
@@ -32,7 +32,7 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
     struct Client {
         address: String,
     }
-    let clients: Vec<Client> = c.hosts.iter().map(|h| Client { address: h.address.to_string() }).collect();
+    let clients: Vec<Client> = c.source_addresses(c.hosts.iter()).into_iter().map(|address| Client { address }).collect();
     let hba = super::templates::render(
         "pg_hba.conf",
         &context! {"host" => host.name, "cluster" => c.name, "superuser" => c.users.postgres, "hosts" => clients, "auth" => auth},

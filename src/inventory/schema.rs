@@ -110,6 +110,8 @@ pub struct HostEntry {
     pub memory_mb: Option<Located<u64>>,
     /// `cpus`.
     pub cpus: Option<Located<u64>>,
+    /// `ports`: this host's overrides of `[ports]`.
+    pub ports: Vec<(Str, Located<u64>)>,
 }
 
 /// A whole inventory file as written.
@@ -229,6 +231,14 @@ pub fn read(root: &mut Table<'_, '_>, sink: &mut Sink) -> Document {
             roles: t.str_list(sink, "roles"),
             memory_mb: t.uint(sink, "memory_mb"),
             cpus: t.uint(sink, "cpus"),
+            ports: match t.table(sink, "ports") {
+                Some(mut p) => {
+                    let entries = p.uint_entries(sink);
+                    p.finish(sink);
+                    entries
+                }
+                None => Vec::new(),
+            },
         });
         t.finish(sink);
     }

@@ -77,18 +77,7 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
 
     let mut ports = Ports::default();
     let mut explicit_ports: HashMap<String, Range<usize>> = HashMap::new();
-    for (k, v) in &doc.ports {
-        let Some(port) = u16::try_from(v.value).ok().filter(|p| *p > 0) else {
-            sink.push(Diagnostic::new(format!("ports.{}", k.value), v.span.clone(), format!("{} is not a TCP port", v.value))
-                .hint("use a number from 1 to 65535"));
-            continue;
-        };
-        if ports.set(&k.value, port) {
-            explicit_ports.insert(k.value.clone(), v.span.clone());
-        } else {
-            unknown_setting(sink, "ports", k, Ports::NAMES);
-        }
-    }
+    read_ports(sink, "ports", &doc.ports, &mut ports, &mut explicit_ports);
     let mut paths = Paths::default();
     for (k, v) in &doc.paths {
         if !v.value.starts_with('/') {
@@ -134,7 +123,7 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         }
     };
 
-    let hosts = hosts(&doc.hosts, sink);
+    let hosts = hosts(&doc.hosts, &ports, &mut explicit_ports, sink);
     let nameservice = doc.cluster.nameservice.as_ref().and_then(|ns| {
         check_identifier(sink, "cluster.nameservice", ns, "letters, digits or '-'", |c| c.is_ascii_alphanumeric() || c == '-')
     });
@@ -180,7 +169,7 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
     let nodemanager_vcores = positive(sink, "yarn.nodemanager_vcores", &doc.yarn.nodemanager_vcores, 2);
 
     if let Some(v) = &versions {
-        check_ports(&doc.hosts, &hosts, v, &ports, &explicit_ports, nameservice.is_some(), sink);
+        check_ports(&doc.hosts, &hosts, v, &explicit_ports, nameservice.is_some(), sink);
     }
 
     if !sink.items.is_empty() {
@@ -196,7 +185,6 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         versions: versions?,
         hdfs: Hdfs { nameservice, replication: replication?, fencing: fencing? },
         yarn: Yarn { nodemanager_memory_mb: nodemanager_memory_mb?, nodemanager_vcores: nodemanager_vcores? },
-        ports,
         paths,
         users,
         heaps,
@@ -230,6 +218,23 @@ fn check_identifier(sink: &mut Sink, key: &str, v: &Str, allowed: &str, ok: impl
     } else {
         sink.push(Diagnostic::new(key, v.span.clone(), format!("\"{}\" is not a valid name", v.value)).hint(format!("use {allowed}")));
         None
+    }
+}
+
+/// Reads `[ports]`-style entries into `ports`, remembering where each was written under
+/// `prefix.name` in `explicit`.
+fn read_ports(sink: &mut Sink, prefix: &str, entries: &[(Str, Located<u64>)], ports: &mut Ports, explicit: &mut HashMap<String, Range<usize>>) {
+    for (k, v) in entries {
+        let Some(port) = u16::try_from(v.value).ok().filter(|p| *p > 0) else {
+            sink.push(Diagnostic::new(format!("{prefix}.{}", k.value), v.span.clone(), format!("{} is not a TCP port", v.value))
+                .hint("use a number from 1 to 65535"));
+            continue;
+        };
+        if ports.set(&k.value, port) {
+            explicit.insert(format!("{prefix}.{}", k.value), v.span.clone());
+        } else {
+            unknown_setting(sink, prefix, k, Ports::NAMES);
+        }
     }
 }
 
@@ -402,7 +407,7 @@ fn versions(doc: &Document, sink: &mut Sink) -> Option<Versions> {
     })
 }
 
-fn hosts(entries: &[HostEntry], sink: &mut Sink) -> Vec<Host> {
+fn hosts(entries: &[HostEntry], cluster_ports: &Ports, explicit: &mut HashMap<String, Range<usize>>, sink: &mut Sink) -> Vec<Host> {
     if entries.is_empty() {
         sink.push(Diagnostic::new("hosts", 0..0, "no hosts").hint("add a [[hosts]] table for each machine"));
     }
@@ -472,8 +477,10 @@ fn hosts(entries: &[HostEntry], sink: &mut Sink) -> Vec<Host> {
         }
         let memory_mb = positive(sink, &format!("{}.memory_mb", e.path), &e.memory_mb, 2048);
         let cpus = positive(sink, &format!("{}.cpus", e.path), &e.cpus, 1);
+        let mut ports = cluster_ports.clone();
+        read_ports(sink, &format!("{}.ports", e.path), &e.ports, &mut ports, explicit);
         if let (Some(name), Some(address), Some(memory_mb), Some(cpus)) = (name, address, memory_mb, cpus) {
-            out.push(Host { name, address, roles, memory_mb, cpus });
+            out.push(Host { name, address, roles, memory_mb, cpus, ports });
         }
     }
     out
@@ -583,7 +590,6 @@ fn check_ports(
     entries: &[HostEntry],
     hosts: &[Host],
     versions: &Versions,
-    ports: &Ports,
     explicit: &HashMap<String, Range<usize>>,
     ha: bool,
     sink: &mut Sink,
@@ -594,10 +600,13 @@ fn check_ports(
         for role in &host.roles {
             for service in role.services(ha) {
                 for port_name in service.port_names(versions) {
-                    let Some(port) = ports.get(port_name) else { continue };
+                    let Some(port) = host.ports.get(port_name) else { continue };
                     match taken.get(&port) {
                         Some((other_service, other_port)) if *other_service != service.name() => {
-                            let span = explicit.get(*port_name).or_else(|| explicit.get(*other_port)).cloned()
+                            let span = [format!("{}.ports.{port_name}", entry.path), format!("{}.ports.{other_port}", entry.path), format!("ports.{port_name}"), format!("ports.{other_port}")]
+                                .iter()
+                                .find_map(|k| explicit.get(k))
+                                .cloned()
                                 .unwrap_or_else(|| entry.roles.as_ref().map_or(entry.span.clone(), |r| r.span.clone()));
                             sink.push(
                                 Diagnostic::new(format!("{}.roles", entry.path), span, format!(

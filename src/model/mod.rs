@@ -152,7 +152,7 @@ impl Service {
                 "resourcemanager_admin",
                 "resourcemanager_webapp",
             ],
-            Service::NodeManager => &["nodemanager", "nodemanager_localizer", "nodemanager_webapp"],
+            Service::NodeManager => &["nodemanager", "nodemanager_localizer", "nodemanager_webapp", "mapreduce_shuffle"],
             Service::HiveMetastore => &["hive_metastore"],
             Service::HiveServer2 => &["hiveserver2", "hiveserver2_webui"],
             Service::MetastoreDb => &["metastore_db"],
@@ -226,6 +226,8 @@ pub struct Host {
     pub memory_mb: u32,
     /// CPUs of the VM.
     pub cpus: u32,
+    /// The ports its daemons listen on: the cluster's, with this host's overrides.
+    pub ports: Ports,
 }
 
 impl Host {
@@ -320,8 +322,6 @@ pub struct Cluster {
     pub hdfs: Hdfs,
     /// YARN settings.
     pub yarn: Yarn,
-    /// Ports.
-    pub ports: Ports,
     /// Paths on each host (below its root).
     pub paths: Paths,
     /// Service users.
@@ -412,10 +412,20 @@ impl Cluster {
         })
     }
 
+    /// The source addresses that connections from `hosts` arrive with. On one machine (the
+    /// local transport) every connection to a loopback address comes from 127.0.0.1.
+    pub fn source_addresses<'a>(&self, hosts: impl Iterator<Item = &'a Host>) -> Vec<String> {
+        let mut out: Vec<String> = hosts.map(|h| h.address.to_string()).collect();
+        if self.transport == Transport::Local {
+            out.push("127.0.0.1".into());
+        }
+        out
+    }
+
     /// The ZooKeeper connect string, `zk1:2181,zk2:2181,...`.
     pub fn zookeeper_quorum(&self) -> String {
         self.with_role(Role::Zookeeper)
-            .map(|h| self.endpoint_port(h, self.ports.zookeeper_client))
+            .map(|h| self.endpoint_port(h, h.ports.zookeeper_client))
             .collect::<Vec<_>>()
             .join(",")
     }
@@ -424,7 +434,7 @@ impl Cluster {
     pub fn default_fs(&self) -> String {
         match (&self.hdfs.nameservice, self.one(Role::NameNode)) {
             (Some(ns), _) => format!("hdfs://{ns}"),
-            (None, Some(nn)) => format!("hdfs://{}", self.endpoint_port(nn, self.ports.namenode_rpc)),
+            (None, Some(nn)) => format!("hdfs://{}", self.endpoint_port(nn, nn.ports.namenode_rpc)),
             (None, None) => String::new(),
         }
     }

@@ -82,6 +82,8 @@ settings! {
         nodemanager_localizer = 8040u16,
         /// NodeManager web UI.
         nodemanager_webapp = 8042u16,
+        /// MapReduce shuffle, served by each NodeManager on all of its host's interfaces.
+        mapreduce_shuffle = 13562u16,
         /// Hive metastore Thrift.
         hive_metastore = 9083u16,
         /// HiveServer2 Thrift (JDBC).
