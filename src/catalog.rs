@@ -76,15 +76,17 @@ pub struct ZooKeeper {
     pub four_letter_whitelist: bool,
     /// Whether it has the embedded admin server (3.5 and later), which takes a port.
     pub admin_server: bool,
+    /// Whether it logs through logback (3.8 and later) rather than log4j.
+    pub logback: bool,
 }
 
 /// ZooKeeper releases `provision` can render for (3.8.0 is Debian 12's package).
 pub const ZOOKEEPER: &[ZooKeeper] = &[
-    ZooKeeper { version: "3.4.10", java: &[8], four_letter_whitelist: true, admin_server: false },
-    ZooKeeper { version: "3.4.14", java: &[8], four_letter_whitelist: true, admin_server: false },
-    ZooKeeper { version: "3.8.0", java: &[8, 11, 17], four_letter_whitelist: true, admin_server: true },
-    ZooKeeper { version: "3.8.4", java: &[8, 11, 17, 21], four_letter_whitelist: true, admin_server: true },
-    ZooKeeper { version: "3.9.3", java: &[8, 11, 17, 21], four_letter_whitelist: true, admin_server: true },
+    ZooKeeper { version: "3.4.10", java: &[8], four_letter_whitelist: true, admin_server: false, logback: false },
+    ZooKeeper { version: "3.4.14", java: &[8], four_letter_whitelist: true, admin_server: false, logback: false },
+    ZooKeeper { version: "3.8.0", java: &[8, 11, 17], four_letter_whitelist: true, admin_server: true, logback: true },
+    ZooKeeper { version: "3.8.4", java: &[8, 11, 17, 21], four_letter_whitelist: true, admin_server: true, logback: true },
+    ZooKeeper { version: "3.9.3", java: &[8, 11, 17, 21], four_letter_whitelist: true, admin_server: true, logback: true },
 ];
 
 /// Facts about one Hive release.

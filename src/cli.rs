@@ -20,8 +20,22 @@ pub enum Command {
     Render(RenderArgs),
     /// Connect to the hosts and show what `up` would change there, changing nothing.
     Plan(RunArgs),
-    /// Bring the hosts to the rendered state: every step acts only where the host differs.
+    /// Bring the hosts to the rendered state and start the platform: every step acts only
+    /// where the host differs.
     Up(RunArgs),
+    /// Stop every daemon, in the reverse of the start order.
+    Down(DownArgs),
+}
+
+/// Arguments of `provision down`.
+#[derive(Debug, clap::Args)]
+pub struct DownArgs {
+    /// How to reach the hosts.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Also remove all state: every host's folder (the local topology only).
+    #[arg(long)]
+    pub purge: bool,
 }
 
 /// Arguments of the verbs that connect to hosts.

@@ -13,6 +13,7 @@
 //! that prints.
 
 pub mod apply;
+pub mod artifacts;
 pub mod catalog;
 pub mod cli;
 pub mod commands;

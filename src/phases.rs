@@ -1,14 +1,453 @@
-//! What `up` does, as ordered phases of steps per host, built from the cluster and its rendered
-//! files. Pure: nothing here touches a host.
+//! What `up` and `down` do, as ordered phases of steps per host, built from the cluster and its
+//! rendered files. Pure: nothing here touches a host.
+//!
+//! `up` follows the HA bootstrap order: ZooKeeper quorum, JournalNodes, format the first
+//! NameNode (only when it has no complete image), start it, bootstrap the standby (only when it
+//! has none), start it, format the failover znode (once), start both ZKFCs, then DataNodes,
+//! YARN and the databases. Every action has a guard, so a second `up` changes nothing and an
+//! interrupted one completes when run again.
+
+use std::time::Duration;
 
 use crate::apply::Phase;
-use crate::desired::Tree;
-use crate::model::Cluster;
-use crate::steps::{Content, Step};
+use crate::artifacts::Artifact;
+use crate::catalog::MetastoreDbKind;
+use crate::desired::launch::{self, as_user, hadoop_tool};
+use crate::desired::{Tree, sh_quote};
+use crate::model::{Cluster, Host, Role, Service, Transport};
+use crate::steps::{Content, PackageManager, Step, Supervisor};
 
-/// The phases of `up`, in order.
-pub fn phases(c: &Cluster, tree: &Tree) -> Vec<Phase> {
-    vec![configure(c, tree)]
+/// Seconds a daemon gets to become ready.
+const READY_SECONDS: u32 = 120;
+
+/// The daemons `up` starts. Hive and NiFi are rendered but not started yet.
+pub fn supervised(c: &Cluster, host: &Host) -> Vec<Service> {
+    c.services(host)
+        .into_iter()
+        .filter(|s| !matches!(s, Service::HiveMetastore | Service::HiveServer2 | Service::Nifi))
+        .collect()
+}
+
+/// The phases of `up`, in order. `artifacts` are the cached layouts the local topology links to.
+pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact]) -> Vec<Phase> {
+    let mut phases = vec![prepare(c, artifacts), configure(c, tree)];
+    let nns: Vec<&Host> = c.with_role(Role::NameNode).collect();
+    phases.push(start_and_wait(c, "zookeeper", Role::Zookeeper, Service::Zookeeper, |c, h| {
+        wait("ZooKeeper in the quorum", &zookeeper_in_quorum(c, h))
+    }));
+    if c.ha() {
+        phases.push(start_and_wait(c, "journalnodes", Role::JournalNode, Service::JournalNode, |_, h| {
+            wait("JournalNode answering", &http_ok(&format!("http://{}:{}/jmx", h.address, h.ports.journalnode_http)))
+        }));
+    }
+    if let Some(first) = nns.first() {
+        phases.push(single("format", first, vec![format_namenode(c, first)]));
+        phases.push(single("namenode", first, vec![start(c, first, Service::NameNode), wait_namenode(first)]));
+    }
+    if let (true, Some(second)) = (c.ha(), nns.get(1)) {
+        phases.push(single(
+            "standby-namenode",
+            second,
+            vec![bootstrap_standby(c, second), start(c, second, Service::NameNode), wait_namenode(second)],
+        ));
+        // The znode must exist before any ZKFC starts, so formatting is a phase of its own.
+        phases.push(single("format-zookeeper", nns[0], vec![format_zk(c, nns[0])]));
+        let mut failover = Phase { name: "failover-controllers".into(), ..Phase::default() };
+        for nn in &nns {
+            failover.hosts.entry(nn.name.clone()).or_default().push(start(c, nn, Service::Zkfc));
+        }
+        failover.hosts.entry(nns[0].name.clone()).or_default().push(wait("one NameNode active", &one_active(&nns)));
+        phases.push(failover);
+    }
+    phases.push(start_and_wait(c, "datanodes", Role::DataNode, Service::DataNode, |_, h| {
+        wait("DataNode answering", &http_ok(&format!("http://{}:{}/jmx", h.address, h.ports.datanode_http)))
+    }));
+    if let Some(first) = nns.first() {
+        let n = c.with_role(Role::DataNode).count();
+        phases.push(single("hdfs-ready", first, vec![wait(&format!("{n} live DataNodes"), &live_datanodes(first, n))]));
+    }
+    if let Some(rm) = c.one(Role::ResourceManager) {
+        let url = format!("http://{}:{}/ws/v1/cluster", rm.address, rm.ports.resourcemanager_webapp);
+        phases.push(single(
+            "resourcemanager",
+            rm,
+            vec![start(c, rm, Service::ResourceManager), wait("ResourceManager started", &format!("curl -sf --max-time 2 {}/info | grep -q '\"state\":\"STARTED\"'", sh_quote(&url)))],
+        ));
+        let n = c.with_role(Role::NodeManager).count();
+        let mut nms = start_and_wait(c, "nodemanagers", Role::NodeManager, Service::NodeManager, |_, h| {
+            wait("NodeManager answering", &http_ok(&format!("http://{}:{}/ws/v1/node/info", h.address, h.ports.nodemanager_webapp)))
+        });
+        nms.hosts.entry(rm.name.clone()).or_default().push(wait(&format!("{n} NodeManagers registered"), &at_least(&format!("curl -sf --max-time 2 {}/metrics", sh_quote(&url)), "activeNodes", n)));
+        phases.push(nms);
+    }
+    let mut databases = Phase { name: "databases".into(), ..Phase::default() };
+    if let Some(db) = c.one(Role::MetastoreDb) {
+        databases.hosts.insert(db.name.clone(), metastore_db(c, db));
+    }
+    if let Some(db) = c.one(Role::MartDb) {
+        databases.hosts.insert(db.name.clone(), mart_db(c, db));
+    }
+    if !databases.hosts.is_empty() {
+        phases.push(databases);
+    }
+    phases.retain(|p| !p.hosts.is_empty());
+    phases
+}
+
+/// The phases of `down`: every supervised daemon stopped, in the reverse of the start order;
+/// with `purge`, every host's state removed too (only where each host is a folder).
+pub fn down(c: &Cluster, purge: bool) -> Vec<Phase> {
+    let order = [
+        vec![Service::NodeManager, Service::ResourceManager, Service::MetastoreDb, Service::Postgres],
+        vec![Service::DataNode],
+        vec![Service::Zkfc],
+        vec![Service::NameNode],
+        vec![Service::JournalNode],
+        vec![Service::Zookeeper],
+    ];
+    let mut phases = Vec::new();
+    for (i, group) in order.iter().enumerate() {
+        let mut phase = Phase { name: format!("stop-{}", i + 1), ..Phase::default() };
+        for h in &c.hosts {
+            let steps: Vec<Step> = supervised(c, h)
+                .into_iter()
+                .filter(|s| group.contains(s))
+                .map(|s| stop(c, h, s))
+                .collect();
+            if !steps.is_empty() {
+                phase.hosts.insert(h.name.clone(), steps);
+            }
+        }
+        phases.push(phase);
+    }
+    if purge && c.transport == Transport::Local {
+        let mut phase = Phase { name: "purge".into(), ..Phase::default() };
+        for h in &c.hosts {
+            let root = c.host_root(h).display().to_string();
+            phase.hosts.insert(
+                h.name.clone(),
+                vec![Step::Run {
+                    name: format!("remove {root}"),
+                    command: format!("rm -rf {}", sh_quote(&root)),
+                    unless: Some(format!("[ ! -e {} ]", sh_quote(&root))),
+                    timeout: Duration::from_secs(120),
+                }],
+            );
+        }
+        phases.push(phase);
+    }
+    phases.retain(|p| !p.hosts.is_empty());
+    phases
+}
+
+fn single(name: &str, host: &Host, steps: Vec<Step>) -> Phase {
+    let mut p = Phase { name: name.into(), ..Phase::default() };
+    p.hosts.insert(host.name.clone(), steps);
+    p
+}
+
+fn start_and_wait(c: &Cluster, name: &str, role: Role, service: Service, ready: impl Fn(&Cluster, &Host) -> Step) -> Phase {
+    let mut p = Phase { name: name.into(), ..Phase::default() };
+    for h in c.with_role(role) {
+        p.hosts.insert(h.name.clone(), vec![start(c, h, service), ready(c, h)]);
+    }
+    p
+}
+
+/// How `service` on `host` is supervised: systemd on real hosts, a pid file on one machine.
+pub fn supervisor(c: &Cluster, host: &Host, service: Service) -> Supervisor {
+    match c.transport {
+        Transport::Local => {
+            let l = launch::launch(c, host, service);
+            let output = format!("{}/{}.out", c.on_host(host, &c.paths.provision_logs), service.name());
+            Supervisor::Pidfile {
+                pid_file: format!("{}/{}.pid", c.on_host(host, &c.paths.provision_run), service.name()),
+                start: l.shell(Some(&output)),
+                marker: l.marker().to_string(),
+            }
+        }
+        _ => Supervisor::Systemd,
+    }
+}
+
+/// `service` running on `host`, restarted when one of its files changed.
+pub fn start(c: &Cluster, host: &Host, service: Service) -> Step {
+    Step::Service {
+        unit: service.unit_name(),
+        restart_on: vec![format!("{}/{}", host.name, service.name())],
+        supervisor: supervisor(c, host, service),
+        running: true,
+    }
+}
+
+/// `service` stopped on `host`.
+pub fn stop(c: &Cluster, host: &Host, service: Service) -> Step {
+    Step::Service { unit: service.unit_name(), restart_on: vec![], supervisor: supervisor(c, host, service), running: false }
+}
+
+/// A step that polls `check` until it succeeds (failing after [`READY_SECONDS`]); nothing to do
+/// when it already succeeds.
+fn wait(what: &str, check: &str) -> Step {
+    let ticks = READY_SECONDS * 2;
+    Step::Run {
+        name: format!("wait: {what}"),
+        command: format!(
+            "i=0; until {{ {check}; }}; do i=$((i+1)); if [ $i -ge {ticks} ]; then echo {} >&2; exit 1; fi; sleep 0.5; done",
+            sh_quote(&format!("not ready after {READY_SECONDS}s: {what}"))
+        ),
+        unless: Some(check.to_string()),
+        timeout: Duration::from_secs(u64::from(READY_SECONDS) + 30),
+    }
+}
+
+fn http_ok(url: &str) -> String {
+    format!("curl -sf -o /dev/null --max-time 2 {}", sh_quote(url))
+}
+
+/// `json_source` prints JSON whose integer `field` is at least `n`.
+fn at_least(json_source: &str, field: &str, n: usize) -> String {
+    format!("v=$({json_source} | sed -n 's/.*\"{field}\" *: *\\([0-9]*\\).*/\\1/p'); [ \"${{v:-0}}\" -ge {n} ]")
+}
+
+fn zookeeper_in_quorum(_c: &Cluster, h: &Host) -> String {
+    format!(
+        "bash -c 'exec 3<>/dev/tcp/{}/{} && printf srvr >&3 && cat <&3' 2>/dev/null | grep -Eq '^Mode: (leader|follower|standalone)'",
+        h.address, h.ports.zookeeper_client
+    )
+}
+
+fn namenode_state_url(nn: &Host) -> String {
+    format!("http://{}:{}/jmx?qry=Hadoop:service=NameNode,name=NameNodeStatus", nn.address, nn.ports.namenode_http)
+}
+
+fn wait_namenode(nn: &Host) -> Step {
+    wait(
+        &format!("NameNode {} answering", nn.name),
+        &format!("curl -sf --max-time 2 {} | grep -Eq '\"State\" *: *\"(active|standby)\"'", sh_quote(&namenode_state_url(nn))),
+    )
+}
+
+fn one_active(nns: &[&Host]) -> String {
+    let urls: Vec<String> = nns.iter().map(|n| sh_quote(&namenode_state_url(n))).collect();
+    format!(
+        "a=''; for u in {}; do curl -sf --max-time 2 \"$u\" | grep -Eq '\"State\" *: *\"active\"' && a=1; done; [ -n \"$a\" ]",
+        urls.join(" ")
+    )
+}
+
+fn live_datanodes(nn: &Host, n: usize) -> String {
+    let url = format!("http://{}:{}/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState", nn.address, nn.ports.namenode_http);
+    at_least(&format!("curl -sf --max-time 2 {}", sh_quote(&url)), "NumLiveDataNodes", n)
+}
+
+/// The NameNode's metadata is complete: a VERSION and an image (an interrupted format leaves
+/// VERSION without an image, and must be formatted again).
+fn has_image(c: &Cluster, nn: &Host) -> String {
+    let dir = sh_quote(&format!("{}/current", c.on_host(nn, &c.paths.namenode_dir)));
+    format!("[ -f {dir}/VERSION ] && ls {dir}/fsimage_* > /dev/null 2>&1")
+}
+
+fn format_namenode(c: &Cluster, nn: &Host) -> Step {
+    let tool = hadoop_tool(c, nn, "org.apache.hadoop.hdfs.server.namenode.NameNode", &["-format", "-nonInteractive", "-force", "-clusterId", &c.name]);
+    let current = sh_quote(&format!("{}/current", c.on_host(nn, &c.paths.namenode_dir)));
+    Step::Run {
+        name: format!("format NameNode {}", nn.name),
+        command: format!("rm -rf {current} && {}", tool.shell(None)),
+        unless: Some(has_image(c, nn)),
+        timeout: Duration::from_secs(180),
+    }
+}
+
+fn bootstrap_standby(c: &Cluster, nn: &Host) -> Step {
+    let tool = hadoop_tool(c, nn, "org.apache.hadoop.hdfs.server.namenode.NameNode", &["-bootstrapStandby", "-nonInteractive", "-force"]);
+    let current = sh_quote(&format!("{}/current", c.on_host(nn, &c.paths.namenode_dir)));
+    Step::Run {
+        name: format!("bootstrap standby NameNode {}", nn.name),
+        command: format!("rm -rf {current} && {}", tool.shell(None)),
+        unless: Some(has_image(c, nn)),
+        timeout: Duration::from_secs(180),
+    }
+}
+
+/// `zkfc -formatZK -nonInteractive` once; exit 2 means ZooKeeper already has the znode.
+fn format_zk(c: &Cluster, nn: &Host) -> Step {
+    let tool = hadoop_tool(c, nn, "org.apache.hadoop.hdfs.tools.DFSZKFailoverController", &["-formatZK", "-nonInteractive"]);
+    let marker = sh_quote(&format!("{}/zkfc-formatted", c.on_host(nn, &c.paths.provision_state)));
+    Step::Run {
+        name: "format the failover znode in ZooKeeper".into(),
+        command: format!(
+            "( {} ); rc=$?; if [ $rc -eq 0 ] || [ $rc -eq 2 ]; then mkdir -p \"$(dirname {marker})\" && touch {marker}; else exit $rc; fi",
+            tool.shell(None)
+        ),
+        unless: Some(format!("[ -f {marker} ]")),
+        timeout: Duration::from_secs(180),
+    }
+}
+
+fn metastore_db(c: &Cluster, db: &Host) -> Vec<Step> {
+    let at = |p: &str| c.on_host(db, p);
+    let cnf = sh_quote(&format!("{}/my.cnf", at(&c.paths.metastore_db_conf)));
+    let data = sh_quote(&at(&c.paths.metastore_db_data));
+    let (init, client, admin) = match c.versions.metastore_db.kind {
+        MetastoreDbKind::Mariadb => (
+            format!("mariadb-install-db --defaults-file={cnf} --auth-root-authentication-method=socket --skip-test-db > /dev/null"),
+            "mariadb",
+            "mariadb-admin",
+        ),
+        MetastoreDbKind::Mysql => (format!("mysqld --defaults-file={cnf} --initialize-insecure"), "mysql", "mysqladmin"),
+    };
+    let sql = sh_quote(&format!("{}/create-metastore.sql", at(&c.paths.metastore_db_conf)));
+    let query = format!(
+        "SELECT (SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name='{}') * (SELECT COUNT(*) FROM mysql.user WHERE user='{}')",
+        c.metastore.name, c.metastore.user
+    );
+    vec![
+        Step::Run {
+            name: "initialise the metastore database server".into(),
+            command: init,
+            unless: Some(format!("[ -d {data}/mysql ]")),
+            timeout: Duration::from_secs(300),
+        },
+        start(c, db, Service::MetastoreDb),
+        wait("metastore database answering", &format!("{admin} --defaults-file={cnf} -uroot ping > /dev/null 2>&1")),
+        Step::Run {
+            name: format!("create database {} and user {}", c.metastore.name, c.metastore.user),
+            command: format!("{client} --defaults-file={cnf} -uroot < {sql}"),
+            unless: Some(format!("{client} --defaults-file={cnf} -uroot -N -e {} | grep -qv '^0$'", sh_quote(&query))),
+            timeout: Duration::from_secs(60),
+        },
+    ]
+}
+
+fn mart_db(c: &Cluster, db: &Host) -> Vec<Step> {
+    let at = |p: &str| c.on_host(db, p);
+    let bin = c.postgres_bin();
+    let pg = &c.users.postgres;
+    let data = sh_quote(&at(&c.paths.postgres_data));
+    let socket = format!("-h {} -p {}", sh_quote(&at(&c.paths.postgres_run)), db.ports.postgresql);
+    let conf = at(&c.paths.postgres_conf);
+    let psql = |database: &str, rest: &str| as_user(pg, &format!("{bin}/psql {socket} -d {} -v ON_ERROR_STOP=1 -q {rest}", sh_quote(database)));
+    let exists = format!(
+        "SELECT 1 FROM pg_database d, pg_roles r WHERE d.datname = '{}' AND r.rolname = '{}'",
+        c.mart.name, c.mart.user
+    );
+    let schema_done = format!(
+        "SELECT (SELECT count(*) FROM category_kind) = {} AND to_regclass('dm_gmarket') IS NOT NULL",
+        c.categories.len()
+    );
+    vec![
+        Step::Run {
+            name: "initialise the mart's PostgreSQL cluster".into(),
+            command: as_user(pg, &format!("{bin}/initdb -D {data} -E UTF8 --locale=C.UTF-8 --auth-local=peer --auth-host=scram-sha-256 > /dev/null")),
+            unless: Some(format!("[ -f {data}/PG_VERSION ]")),
+            timeout: Duration::from_secs(300),
+        },
+        start(c, db, Service::Postgres),
+        wait("PostgreSQL accepting connections", &format!("{bin}/pg_isready -q {socket}")),
+        Step::Run {
+            name: format!("create database {} and user {}", c.mart.name, c.mart.user),
+            command: format!("{} < {}", psql("postgres", ""), sh_quote(&format!("{conf}/mart-database.sql"))),
+            unless: Some(format!("{} | grep -q 1", psql("postgres", &format!("-tAc {}", sh_quote(&exists))))),
+            timeout: Duration::from_secs(60),
+        },
+        Step::Run {
+            name: "create the mart schema".into(),
+            command: psql(&c.mart.name, &format!("-c {} -f {}", sh_quote(&format!("SET ROLE \"{}\"", c.mart.user)), sh_quote(&format!("{conf}/mart-schema.sql")))),
+            unless: Some(format!("{} | grep -q t", psql(&c.mart.name, &format!("-tAc {}", sh_quote(&schema_done))))),
+            timeout: Duration::from_secs(60),
+        },
+    ]
+}
+
+/// Folders, links to the cached software, and packages every host needs before its files.
+fn prepare(c: &Cluster, artifacts: &[Artifact]) -> Phase {
+    let mut phase = Phase { name: "prepare".into(), ..Phase::default() };
+    let local = c.transport == Transport::Local;
+    for h in &c.hosts {
+        let at = |p: &str| c.on_host(h, p);
+        let mut steps = Vec::new();
+        let mut dir = |path: &str, mode: u32, owner: &str| {
+            steps.push(Step::Dir { path: at(path), mode, owner: Some(owner.to_string()) });
+        };
+        let services = supervised(c, h);
+        if !services.is_empty() {
+            dir(&c.paths.provision_run, 0o755, "root");
+            dir(&c.paths.provision_logs, 0o755, "root");
+            dir(&c.paths.provision_state, 0o755, "root");
+        }
+        let hadoop = &c.users.hadoop;
+        for s in &services {
+            match s {
+                Service::Zookeeper => {
+                    dir(&c.paths.zookeeper_data, 0o750, &c.users.zookeeper);
+                    dir(&c.paths.zookeeper_logs, 0o755, &c.users.zookeeper);
+                }
+                Service::JournalNode => dir(&c.paths.journalnode_dir, 0o750, hadoop),
+                Service::NameNode => dir(&c.paths.namenode_dir, 0o750, hadoop),
+                Service::DataNode => dir(&c.paths.datanode_dir, 0o700, hadoop),
+                Service::NodeManager => {
+                    dir(&c.paths.yarn_local, 0o755, hadoop);
+                    dir(&c.paths.yarn_logs, 0o755, hadoop);
+                }
+                Service::MetastoreDb => {
+                    dir(&c.paths.metastore_db_data, 0o750, &c.users.mysql);
+                    dir(&c.paths.metastore_db_run, 0o755, &c.users.mysql);
+                }
+                Service::Postgres => {
+                    dir(&c.paths.postgres_data, 0o700, &c.users.postgres);
+                    dir(&c.paths.postgres_run, 0o755, &c.users.postgres);
+                }
+                _ => {}
+            }
+        }
+        if services.iter().any(|s| matches!(s, Service::NameNode | Service::Zkfc | Service::JournalNode | Service::DataNode | Service::ResourceManager | Service::NodeManager)) {
+            dir(&c.paths.hadoop_logs, 0o755, hadoop);
+            dir(&c.paths.hadoop_tmp, 0o755, hadoop);
+        }
+        if local {
+            for a in artifacts {
+                let home = match a.name {
+                    "hadoop" if c.needs_hadoop(h) => &c.paths.hadoop_home,
+                    "zookeeper" if h.has(Role::Zookeeper) => &c.paths.zookeeper_home,
+                    _ => continue,
+                };
+                steps.push(Step::Link { path: at(home), target: a.dir.display().to_string() });
+            }
+        }
+        for name in packages(c, h) {
+            steps.push(Step::Package { name, manager: package_manager(c) });
+        }
+        if !steps.is_empty() {
+            phase.hosts.insert(h.name.clone(), steps);
+        }
+    }
+    phase
+}
+
+fn package_manager(c: &Cluster) -> PackageManager {
+    match c.os {
+        crate::catalog::Os::Debian12 => PackageManager::Apt,
+        _ => PackageManager::Yum,
+    }
+}
+
+/// The OS packages `host` needs (the local topology: Debian's servers and tools).
+fn packages(c: &Cluster, h: &Host) -> Vec<String> {
+    if c.transport != Transport::Local {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let services = supervised(c, h);
+    if !services.is_empty() {
+        out.push("curl".to_string());
+    }
+    if services.contains(&Service::MetastoreDb) {
+        out.push("mariadb-server".into());
+    }
+    if services.contains(&Service::Postgres) {
+        out.push(format!("postgresql-{}", c.versions.postgresql));
+    }
+    out
 }
 
 /// Every rendered file of every host, at its path on that host.
@@ -34,20 +473,65 @@ mod tests {
     use super::*;
     use crate::secrets::Secrets;
 
-    #[test]
-    fn every_host_file_is_one_file_step_under_the_host_root() {
+    fn local() -> (Cluster, Tree) {
         let c = crate::inventory::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/inventory/local.toml"))).unwrap();
         let secrets = Secrets { metastore_password: "a".into(), mart_password: "b".into(), nifi_sensitive_key: "c".into() };
         let tree = crate::desired::render(&c, &secrets);
-        let phases = phases(&c, &tree);
-        let steps: usize = phases[0].hosts.values().map(Vec::len).sum();
+        (c, tree)
+    }
+
+    #[test]
+    fn every_host_file_is_one_file_step_under_the_host_root() {
+        let (c, tree) = local();
+        let phases = up(&c, &tree, &[]);
+        let configure = phases.iter().find(|p| p.name == "configure").unwrap();
+        let steps: usize = configure.hosts.values().map(Vec::len).sum();
         assert_eq!(steps, tree.files.values().filter(|f| f.host.is_some()).count());
-        for (host, steps) in &phases[0].hosts {
+        for (host, steps) in &configure.hosts {
             let root = c.host_root(c.host(host).unwrap());
             for s in steps {
                 let Step::File { path, .. } = s else { panic!("not a file step") };
                 assert!(Path::new(path).starts_with(&root), "{path} is outside {}", root.display());
             }
         }
+    }
+
+    #[test]
+    fn phases_follow_the_ha_bootstrap_order() {
+        let (c, tree) = local();
+        let names: Vec<String> = up(&c, &tree, &[]).into_iter().map(|p| p.name).collect();
+        assert_eq!(
+            names,
+            [
+                "prepare", "configure", "zookeeper", "journalnodes", "format", "namenode", "standby-namenode",
+                "format-zookeeper",
+                "failover-controllers", "datanodes", "hdfs-ready", "resourcemanager", "nodemanagers", "databases"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_action_on_a_daemon_or_its_data_is_guarded() {
+        let (c, tree) = local();
+        for p in up(&c, &tree, &[]) {
+            for steps in p.hosts.values() {
+                for s in steps {
+                    if let Step::Run { name, unless, .. } = s {
+                        assert!(unless.is_some(), "{name} in {} has no guard", p.name);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn down_stops_every_started_daemon_and_nothing_else() {
+        let (c, tree) = local();
+        let started: usize = up(&c, &tree, &[]).iter().flat_map(|p| p.hosts.values()).flatten().filter(|s| matches!(s, Step::Service { .. })).count();
+        let stopped: Vec<Step> = down(&c, false).into_iter().flat_map(|p| p.hosts.into_values()).flatten().collect();
+        assert_eq!(stopped.len(), started);
+        assert!(stopped.iter().all(|s| matches!(s, Step::Service { running: false, .. })));
+        let purge = down(&c, true);
+        assert_eq!(purge.last().unwrap().name, "purge");
     }
 }

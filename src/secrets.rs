@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use rand::Rng;
@@ -96,12 +96,12 @@ impl Secrets {
         Ok((secrets, generated))
     }
 
-    /// Writes the secrets file atomically with mode 0600 (its folder 0700).
+    /// Writes the secrets file atomically with mode 0600. (Its folder also holds the hosts'
+    /// folders of the local topology, which daemons running as other users must traverse.)
     pub fn save(&self, path: &Path) -> Result<(), SecretsError> {
         let io = |source| SecretsError::Io { path: path.into(), source };
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(io)?;
-            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io)?;
         }
         let tmp = path.with_extension("toml.tmp");
         let text = toml::to_string(self).expect("secrets serialize");

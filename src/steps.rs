@@ -66,6 +66,39 @@ pub enum PackageManager {
     Apt,
 }
 
+/// What starts, stops and watches a daemon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Supervisor {
+    /// systemd, with the rendered unit.
+    Systemd,
+    /// A pid file, where there is no systemd (the local topology): the daemon is started in a
+    /// session of its own and recognised by a word of its command line.
+    Pidfile {
+        /// The pid file.
+        pid_file: String,
+        /// The shell command that runs the daemon in the foreground.
+        start: String,
+        /// A word of the daemon's command line that no other process has.
+        marker: String,
+    },
+}
+
+/// Seconds a daemon gets to stop after SIGTERM before SIGKILL.
+const STOP_SECONDS: u32 = 30;
+
+/// Shell that stops the daemon of a pid file (SIGTERM, then SIGKILL) and removes the file.
+fn stop_pidfile(pid_file: &str, marker: &str) -> String {
+    let (p, m) = (sh_quote(pid_file), sh_quote(marker));
+    format!(
+        "p=$(cat {p} 2>/dev/null || true); \
+         if [ -n \"$p\" ] && kill -0 \"$p\" 2>/dev/null && grep -qaF -e {m} /proc/\"$p\"/cmdline; then \
+           kill \"$p\"; i=0; while kill -0 \"$p\" 2>/dev/null && [ $i -lt {ticks} ]; do sleep 0.1; i=$((i+1)); done; \
+           kill -9 \"$p\" 2>/dev/null || true; \
+         fi; rm -f {p}",
+        ticks = STOP_SECONDS * 10
+    )
+}
+
 /// One operation on one host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -105,12 +138,23 @@ pub enum Step {
         /// The host's package manager.
         manager: PackageManager,
     },
-    /// A systemd service is enabled and running, restarted when a file it reads changed.
+    /// A daemon is running (restarted when a file it reads changed), or is stopped.
     Service {
-        /// The unit, e.g. `hdfs-namenode.service`.
+        /// Its name, e.g. `hdfs-namenode.service`.
         unit: String,
         /// The `host/service` keys whose change restarts it.
         restart_on: Vec<String>,
+        /// What starts and watches it.
+        supervisor: Supervisor,
+        /// Running (true) or stopped (false).
+        running: bool,
+    },
+    /// A symbolic link points at a target.
+    Link {
+        /// The link.
+        path: String,
+        /// What it points at.
+        target: String,
     },
     /// A command that runs unless its guard says the work is done.
     Run {
@@ -263,7 +307,9 @@ impl Step {
             Step::File { path, .. } => format!("file {path}"),
             Step::Line { path, line } => format!("line `{line}` in {path}"),
             Step::Package { name, .. } => format!("package {name}"),
-            Step::Service { unit, .. } => format!("service {unit}"),
+            Step::Service { unit, running: true, .. } => format!("service {unit}"),
+            Step::Service { unit, running: false, .. } => format!("stopped {unit}"),
+            Step::Link { path, target } => format!("link {path} -> {target}"),
             Step::Run { name, .. } => name.clone(),
         }
     }
@@ -281,6 +327,7 @@ impl Step {
             // At 1 MB/s at worst, plus the fixed cost.
             Step::File { content: Content::Local { size, .. }, .. } => SHORT + Duration::from_secs(size / 1_000_000),
             Step::Package { .. } => Duration::from_secs(600),
+            Step::Service { .. } => SHORT + Duration::from_secs(u64::from(STOP_SECONDS)),
             Step::Run { timeout, .. } => *timeout,
             _ => SHORT,
         }
@@ -300,7 +347,13 @@ impl Step {
             Step::Package { name, manager: PackageManager::Apt } => {
                 format!("dpkg-query -W -f='${{Status}}' {} 2>/dev/null | grep -q 'ok installed'", sh_quote(name))
             }
-            Step::Service { unit, .. } => format!("systemctl is-active --quiet {}", sh_quote(unit)),
+            Step::Service { unit, supervisor: Supervisor::Systemd, .. } => format!("systemctl is-active --quiet {}", sh_quote(unit)),
+            Step::Service { supervisor: Supervisor::Pidfile { pid_file, marker, .. }, .. } => format!(
+                "p=$(cat {} 2>/dev/null) && kill -0 \"$p\" 2>/dev/null && grep -qaF -e {} /proc/\"$p\"/cmdline",
+                sh_quote(pid_file),
+                sh_quote(marker)
+            ),
+            Step::Link { path, .. } => format!("readlink {}", sh_quote(path)),
             Step::Run { unless: Some(guard), .. } => guard.clone(),
             Step::Run { unless: None, .. } => "false".into(),
         }
@@ -331,6 +384,10 @@ impl Step {
             }
             Step::Line { .. } => if code == 0 { Drift::InSync } else { differs("line missing") },
             Step::Package { .. } => if code == 0 { Drift::InSync } else { differs("not installed") },
+            Step::Service { running: false, .. } => if code == 0 { differs("running") } else { Drift::InSync },
+            Step::Link { target, .. } => {
+                if code == 0 && stdout.trim_end_matches('\n') == target { Drift::InSync } else { differs("missing or points elsewhere") }
+            }
             Step::Service { restart_on, .. } => {
                 if code != 0 {
                     differs("not running")
@@ -403,9 +460,33 @@ impl Step {
                 };
                 must(t, self, &cmd, None, timeout)?;
             }
-            Step::Service { unit, .. } => {
+            Step::Service { unit, supervisor: Supervisor::Systemd, running, .. } => {
                 let u = sh_quote(unit);
-                must(t, self, &format!("systemctl daemon-reload && systemctl enable -q {u} && systemctl restart {u}"), None, timeout)?;
+                let cmd = if *running {
+                    format!("systemctl daemon-reload && systemctl enable -q {u} && systemctl restart {u}")
+                } else {
+                    format!("systemctl stop {u}")
+                };
+                must(t, self, &cmd, None, timeout)?;
+            }
+            Step::Service { supervisor: Supervisor::Pidfile { pid_file, start, marker }, running, .. } => {
+                let stop = stop_pidfile(pid_file, marker);
+                let cmd = if *running {
+                    let p = sh_quote(pid_file);
+                    format!(
+                        "set -e; {stop}; mkdir -p \"$(dirname {p})\"; \
+                         setsid sh -c {} < /dev/null > /dev/null 2>&1 & \
+                         echo $! > {p}; sleep 0.5; kill -0 \"$(cat {p})\" || {{ echo 'exited at once' >&2; exit 1; }}",
+                        sh_quote(start)
+                    )
+                } else {
+                    stop
+                };
+                must(t, self, &cmd, None, timeout)?;
+            }
+            Step::Link { path, target } => {
+                let p = sh_quote(path);
+                must(t, self, &format!("mkdir -p \"$(dirname {p})\" && ln -sfn {} {p}", sh_quote(target)), None, timeout)?;
             }
             Step::Run { command, .. } => {
                 must(t, self, command, None, timeout)?;

@@ -305,3 +305,8 @@ pub fn plan_report(report: &crate::apply::Report, secrets: &Secrets, json: bool)
         println!("{n} steps would change something on {} hosts", report.per_host().values().filter(|(c, _, _)| *c > 0).count());
     }
 }
+
+/// A line of progress or information for the person running the command, on stderr.
+pub fn note(message: &str) {
+    eprintln!("{message}");
+}

@@ -14,5 +14,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Render(args) => render::run(args),
         Command::Plan(args) => run::plan(args),
         Command::Up(args) => run::up(args),
+        Command::Down(args) => run::down(args),
     }
 }

@@ -1,15 +1,16 @@
-//! `provision plan` and `provision up`: inventory -> rendered files -> phases -> the runner,
-//! reading only (plan) or acting (up).
+//! `provision plan`, `up` and `down`: inventory -> rendered files -> phases -> the runner,
+//! reading only (plan) or acting (up, down).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::apply::{self, Mode, Options};
-use crate::cli::RunArgs;
+use crate::apply::{self, Mode, Options, Phase, Report};
+use crate::artifacts::{self, Artifact};
+use crate::cli::{DownArgs, RunArgs};
 use crate::desired;
 use crate::inventory;
-use crate::model::{self, Cluster};
-use crate::phases::phases;
+use crate::model::{self, Cluster, Transport};
+use crate::phases;
 use crate::secrets::Secrets;
 use crate::transport;
 use crate::ui;
@@ -20,7 +21,8 @@ fn log_dir(c: &Cluster, verb: &str) -> PathBuf {
     c.state_dir.join("runs").join(format!("{stamp}-{verb}"))
 }
 
-fn execute(args: &RunArgs, mode: Mode) -> anyhow::Result<ExitCode> {
+/// Loads the inventory, refusing transports that cannot run commands yet.
+fn load(args: &RunArgs) -> anyhow::Result<Cluster> {
     let cluster = inventory::load(&args.inventory)?;
     if let model::Transport::Vagrant { .. } = cluster.transport {
         anyhow::bail!(
@@ -28,32 +30,76 @@ fn execute(args: &RunArgs, mode: Mode) -> anyhow::Result<ExitCode> {
             args.inventory.display()
         );
     }
-    let secrets_path = Secrets::path(&cluster.state_dir);
-    let (secrets, generated) = Secrets::load_or_generate(&secrets_path)?;
-    if generated && mode == Mode::Apply {
-        secrets.save(&secrets_path)?;
-    }
-    let tree = desired::render(&cluster, &secrets);
-    let plan = phases(&cluster, &tree);
-    let verb = if mode == Mode::Apply { "up" } else { "plan" };
-    let opts = Options { parallel: usize::from(args.parallel), log_dir: log_dir(&cluster, verb), mode };
-    let connect = |host: &str| transport::open(&cluster, host, args.accept_new_host_keys);
-    let progress = ui::Progress::new();
-    let report = apply::run(&plan, &connect, &opts, &progress);
-    progress.finish();
-    match mode {
-        Mode::Probe => ui::plan_report(&report, &secrets, args.json),
-        Mode::Apply => ui::up_report(&report, args.json),
-    }
-    Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(cluster)
 }
 
-/// Runs `provision plan`.
+/// The software the local topology links to, fetched into the cache unless `fetch` is false.
+fn artifacts(c: &Cluster, fetch: bool) -> anyhow::Result<Vec<Artifact>> {
+    if c.transport != Transport::Local {
+        return Ok(Vec::new());
+    }
+    let needed = artifacts::needed(c, &artifacts::cache_dir());
+    for a in &needed {
+        if fetch && !a.is_cached() {
+            ui::note(&format!("fetching {} {} from Maven Central into {} (once)", a.name, a.version, a.dir.display()));
+            a.fetch()?;
+        }
+    }
+    Ok(needed)
+}
+
+fn run(c: &Cluster, args: &RunArgs, phases: &[Phase], mode: Mode, verb: &str) -> Report {
+    let opts = Options { parallel: usize::from(args.parallel), log_dir: log_dir(c, verb), mode };
+    let connect = |host: &str| transport::open(c, host, args.accept_new_host_keys);
+    let progress = ui::Progress::new();
+    let report = apply::run(phases, &connect, &opts, &progress);
+    progress.finish();
+    report
+}
+
+fn exit(report: &Report) -> ExitCode {
+    if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// Runs `provision plan`: what `up` would change, changing nothing.
 pub fn plan(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    execute(args, Mode::Probe)
+    let cluster = load(args)?;
+    let (secrets, _) = Secrets::load_or_generate(&Secrets::path(&cluster.state_dir))?;
+    let tree = desired::render(&cluster, &secrets);
+    let artifacts = artifacts(&cluster, false)?;
+    for a in artifacts.iter().filter(|a| !a.is_cached()) {
+        ui::note(&format!("up would fetch {} {} into {}", a.name, a.version, a.dir.display()));
+    }
+    let report = run(&cluster, args, &phases::up(&cluster, &tree, &artifacts), Mode::Probe, "plan");
+    ui::plan_report(&report, &secrets, args.json);
+    Ok(exit(&report))
 }
 
 /// Runs `provision up`.
 pub fn up(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    execute(args, Mode::Apply)
+    let cluster = load(args)?;
+    let secrets_path = Secrets::path(&cluster.state_dir);
+    let (secrets, generated) = Secrets::load_or_generate(&secrets_path)?;
+    if generated {
+        secrets.save(&secrets_path)?;
+    }
+    let tree = desired::render(&cluster, &secrets);
+    let artifacts = artifacts(&cluster, true)?;
+    let report = run(&cluster, args, &phases::up(&cluster, &tree, &artifacts), Mode::Apply, "up");
+    ui::up_report(&report, args.json);
+    Ok(exit(&report))
+}
+
+/// Runs `provision down`.
+pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
+    let cluster = load(&args.run)?;
+    let report = run(&cluster, &args.run, &phases::down(&cluster, args.purge), Mode::Apply, "down");
+    ui::up_report(&report, args.run.json);
+    if args.purge && report.ok() && cluster.transport == Transport::Local {
+        // The run's own log lives in the state folder; it goes last.
+        std::fs::remove_dir_all(&cluster.state_dir)
+            .or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })?;
+        ui::note(&format!("removed {}", cluster.state_dir.display()));
+    }
+    Ok(exit(&report))
 }

@@ -28,6 +28,10 @@ pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
     let workers: String = c.with_role(Role::DataNode).map(|h| format!("{}\n", c.endpoint(h))).collect();
     t.add(host, &format!("{conf}/workers"), workers, mode::PUBLIC, &[]);
     t.add(host, &format!("{conf}/hadoop-env.sh"), hadoop_env(c, host), mode::PUBLIC, &hadoop_services);
+    if host.has(Role::ResourceManager) {
+        let path = format!("{conf}/capacity-scheduler.xml");
+        t.add(host, &path, site_xml(&capacity_scheduler()), mode::PUBLIC, &[Service::ResourceManager]);
+    }
     let log4j = super::templates::render("log4j.properties", &context! {"host" => host.name, "cluster" => c.name});
     t.add(host, &format!("{conf}/log4j.properties"), log4j, mode::PUBLIC, &readers);
 }
@@ -160,6 +164,18 @@ pub fn yarn_site(c: &Cluster, host: &Host) -> Properties {
         p.insert("yarn.nodemanager.log-dirs".into(), c.on_host(host, &c.paths.yarn_logs));
     }
     p
+}
+
+/// capacity-scheduler.xml: one queue, `default`, with the whole cluster.
+pub fn capacity_scheduler() -> Properties {
+    props([
+        ("yarn.scheduler.capacity.root.queues", "default"),
+        ("yarn.scheduler.capacity.root.default.capacity", "100"),
+        ("yarn.scheduler.capacity.root.default.maximum-capacity", "100"),
+        ("yarn.scheduler.capacity.root.default.state", "RUNNING"),
+        ("yarn.scheduler.capacity.maximum-am-resource-percent", "0.5"),
+        ("yarn.scheduler.capacity.resource-calculator", "org.apache.hadoop.yarn.util.resource.DefaultResourceCalculator"),
+    ])
 }
 
 /// mapred-site.xml of `host`.

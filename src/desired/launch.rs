@@ -47,6 +47,48 @@ pub struct Launch {
     pub after: Vec<Service>,
 }
 
+impl Launch {
+    /// A word of its command line that no other daemon's has, to recognise its process.
+    pub fn marker(&self) -> &str {
+        self.command
+            .iter()
+            .find(|a| a.starts_with(SERVICE_PROPERTY))
+            .or_else(|| self.command.last())
+            .map_or("", String::as_str)
+    }
+
+    /// The command as one line of POSIX sh: in its working directory, with exactly its
+    /// environment, as its user, its output appended to `output` (or left on the caller's
+    /// stdout and stderr when `None`).
+    pub fn shell(&self, output: Option<&str>) -> String {
+        let q = crate::desired::sh_quote;
+        let env: Vec<String> = ["PATH=/usr/local/bin:/usr/bin:/bin".to_string(), "LANG=C.UTF-8".to_string()]
+            .into_iter()
+            .chain(self.env.iter().map(|(k, v)| format!("{k}={v}")))
+            .map(|e| q(&e))
+            .collect();
+        let command: Vec<String> = self.command.iter().map(|a| q(a)).collect();
+        let redirect = output.map_or(String::new(), |o| format!(" >> {} 2>&1", q(o)));
+        format!(
+            "cd {} && {}{redirect}",
+            q(&self.workdir),
+            as_user(&self.user, &format!("exec env -i {} {}", env.join(" "), command.join(" ")))
+        )
+    }
+}
+
+/// Runs the shell words `command` as `user`: directly when that is who runs it, else through
+/// setpriv (which execs, so the daemon keeps the pid it was started with).
+pub fn as_user(user: &str, command: &str) -> String {
+    let u = crate::desired::sh_quote(user);
+    let switched = command.replacen("exec ", &format!("exec setpriv --reuid={u} --regid={u} --init-groups -- "), 1);
+    let switched = if switched == command { format!("setpriv --reuid={u} --regid={u} --init-groups -- {command}") } else { switched };
+    format!("if [ \"$(id -un)\" = {u} ]; then {command}; else {switched}; fi")
+}
+
+/// The JVM system property that names the daemon in every Java command line.
+const SERVICE_PROPERTY: &str = "-Dprovision.service=";
+
 impl Service {
     /// The systemd unit name of this daemon.
     pub fn unit_name(self) -> String {
@@ -100,6 +142,10 @@ pub fn hadoop_classpath(c: &Cluster, host: &Host) -> Vec<String> {
     out
 }
 
+fn service_property(host: &Host, service: Service) -> String {
+    format!("{SERVICE_PROPERTY}{}/{}", host.name, service.name())
+}
+
 fn java(c: &Cluster) -> String {
     format!("{}/bin/java", c.java_home())
 }
@@ -122,7 +168,7 @@ pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
             let home = at(&c.paths.zookeeper_home);
             let conf = at(&c.paths.zookeeper_conf);
             let logs = at(&c.paths.zookeeper_logs);
-            let mut command = vec![java(c), format!("-Xmx{}m", c.heaps.zookeeper)];
+            let mut command = vec![java(c), service_property(host, service), format!("-Xmx{}m", c.heaps.zookeeper)];
             command.extend([
                 format!("-Dzookeeper.log.dir={logs}"),
                 format!("-Dzookeeper.log.file=zookeeper-{}.log", host.name),
@@ -152,7 +198,7 @@ pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
                 Service::HiveMetastore => ("metastore", "org.apache.hadoop.hive.metastore.HiveMetaStore", c.heaps.hive_metastore, vec![]),
                 _ => ("hiveserver2", "org.apache.hive.service.server.HiveServer2", c.heaps.hiveserver2, vec![Service::HiveMetastore]),
             };
-            let mut command = vec![java(c), format!("-Dproc_{name}"), format!("-Xmx{heap}m")];
+            let mut command = vec![java(c), format!("-Dproc_{name}"), service_property(host, service), format!("-Xmx{heap}m")];
             command.extend(hive_jvm_options(c));
             command.extend([
                 format!("-Dhive.log.dir={logs}"),
@@ -189,6 +235,7 @@ pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
             let logs = at(&c.paths.nifi_logs);
             let command = vec![
                 java(c),
+                service_property(host, service),
                 "-Xms48m".into(),
                 "-Xmx48m".into(),
                 format!("-Dorg.apache.nifi.bootstrap.config.log.dir={logs}"),
@@ -254,6 +301,38 @@ pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
     }
 }
 
+/// A Hadoop command-line tool (a main class with arguments) run on `host` as the Hadoop user,
+/// with the daemons' classpath and JVM options, logging to the console.
+pub fn hadoop_tool(c: &Cluster, host: &Host, class: &str, args: &[&str]) -> Launch {
+    let at = |p: &str| c.on_host(host, p);
+    let mut command = vec![java(c), "-Xmx256m".to_string()];
+    command.extend(hadoop_jvm_options(c));
+    command.extend([
+        format!("-Dhadoop.log.dir={}", at(&c.paths.hadoop_logs)),
+        format!("-Dhadoop.home.dir={}", at(&c.paths.hadoop_home)),
+        "-Dhadoop.root.logger=WARN,console".into(),
+        "-cp".into(),
+        hadoop_classpath(c, host).join(":"),
+        class.into(),
+    ]);
+    command.extend(args.iter().map(|a| a.to_string()));
+    Launch {
+        service: Service::NameNode,
+        host: host.name.clone(),
+        description: format!("{class} on {}", host.name),
+        user: c.users.hadoop.clone(),
+        command,
+        env: env(&[
+            ("JAVA_HOME", c.java_home()),
+            ("HADOOP_HOME", at(&c.paths.hadoop_home)),
+            ("HADOOP_CONF_DIR", at(&c.paths.hadoop_conf)),
+        ]),
+        workdir: at(&c.paths.hadoop_logs),
+        log_dir: at(&c.paths.hadoop_logs),
+        after: vec![],
+    }
+}
+
 /// The JVM options of Hive's daemons (Hadoop's, plus Hive's own opens on Java 17).
 pub fn hive_jvm_options(c: &Cluster) -> Vec<String> {
     let mut out = vec!["-Djava.net.preferIPv4Stack=true".to_string()];
@@ -298,7 +377,7 @@ fn hadoop_daemon(c: &Cluster, host: &Host, service: Service) -> Launch {
     let logs = at(&c.paths.hadoop_logs);
     let home = at(&c.paths.hadoop_home);
     let log_file = format!("hadoop-{}-{proc_name}-{}.log", c.users.hadoop, host.name);
-    let mut command = vec![java(c), format!("-Dproc_{proc_name}"), format!("-Xmx{heap}m")];
+    let mut command = vec![java(c), format!("-Dproc_{proc_name}"), service_property(host, service), format!("-Xmx{heap}m")];
     command.extend(hadoop_jvm_options(c));
     command.extend([
         format!("-Dhadoop.log.dir={logs}"),

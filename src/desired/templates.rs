@@ -10,6 +10,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("hadoop-env.sh", include_str!("../../templates/hadoop-env.sh.tera")),
     ("log4j.properties", include_str!("../../templates/log4j.properties.tera")),
     ("zoo.cfg", include_str!("../../templates/zoo.cfg.tera")),
+    ("logback.xml", include_str!("../../templates/logback.xml.tera")),
     ("my.cnf", include_str!("../../templates/my.cnf.tera")),
     ("metastore.sql", include_str!("../../templates/metastore.sql.tera")),
     ("bootstrap.conf", include_str!("../../templates/bootstrap.conf.tera")),

@@ -40,5 +40,9 @@ pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
         },
     );
     t.add(host, &format!("{}/zoo.cfg", c.paths.zookeeper_conf), text, mode::PUBLIC, &[Service::Zookeeper]);
+    if zk.logback {
+        let logback = super::templates::render("logback.xml", &context! {"host" => host.name, "cluster" => c.name});
+        t.add(host, &format!("{}/logback.xml", c.paths.zookeeper_conf), logback, mode::PUBLIC, &[Service::Zookeeper]);
+    }
     t.add(host, &format!("{}/myid", c.paths.zookeeper_data), format!("{id}\n"), mode::PUBLIC, &[Service::Zookeeper]);
 }

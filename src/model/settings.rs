@@ -160,8 +160,12 @@ settings! {
         provision_conf = "/etc/provision",
         /// The `provision` binary on the crawler host.
         provision_bin = "/usr/local/bin/provision",
-        /// `provision`'s own logs on a host.
+        /// `provision`'s own logs on a host, and the output of the daemons it supervises.
         provision_logs = "/var/log/provision",
+        /// Pid files of the daemons `provision` supervises where there is no systemd.
+        provision_run = "/var/run/provision",
+        /// What `provision` records on a host between runs (bootstrap markers).
+        provision_state = "/var/lib/provision",
         /// Where systemd units go.
         systemd_units = "/etc/systemd/system",
         /// Where cron schedules go.

@@ -1,0 +1,195 @@
+//! Software the hosts run, fetched once on the controlling machine into a cache and reused:
+//! Hadoop and ZooKeeper from Maven Central, through the Maven projects in `artifacts/`, laid
+//! out like Apache's binary distributions. Maven checks every download against its published
+//! checksum (`-C`); a manifest of every file's size and SHA-256 then lets later runs verify the
+//! cached copy instead of fetching it again.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+use crate::model::Cluster;
+
+const HADOOP_POM: &str = include_str!("../artifacts/hadoop/pom.xml");
+const ZOOKEEPER_POM: &str = include_str!("../artifacts/zookeeper/pom.xml");
+
+/// The manifest file in every cached layout.
+const MANIFEST: &str = ".provision-manifest";
+
+/// One product version laid out in the cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// The product, e.g. `hadoop`.
+    pub name: &'static str,
+    /// Its version.
+    pub version: String,
+    /// The folder it is laid out in.
+    pub dir: PathBuf,
+    /// A file whose presence shows the layout is complete.
+    pub probe: String,
+    pom: &'static str,
+    version_property: &'static str,
+}
+
+/// Why an artifact could not be made ready.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    /// Maven failed or could not be run.
+    #[error("fetching {name} {version} with Maven failed: {message}\nhint: Maven Central must be reachable, and `mvn` on the PATH")]
+    Maven {
+        /// The product.
+        name: String,
+        /// Its version.
+        version: String,
+        /// What went wrong (Maven's last lines).
+        message: String,
+    },
+    /// A file operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// Where artifacts are cached: `$PROVISION_CACHE`, else `$XDG_CACHE_HOME/provision`, else
+/// `~/.cache/provision`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("PROVISION_CACHE") {
+        return PathBuf::from(p);
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("provision")
+}
+
+/// The cache folder of `name` `version` laid out by `pom`: a change of the Maven project
+/// makes a new entry rather than reusing one laid out differently.
+fn entry(cache: &Path, name: &str, version: &str, pom: &str) -> PathBuf {
+    let digest = hex::encode(Sha256::digest(pom.as_bytes()));
+    cache.join(format!("{name}-{version}-{}", &digest[..10]))
+}
+
+/// The artifacts the local topology launches from the cache: Hadoop and ZooKeeper.
+pub fn needed(c: &Cluster, cache: &Path) -> Vec<Artifact> {
+    let hadoop = c.versions.hadoop.version.to_string();
+    let zookeeper = c.versions.zookeeper.version.to_string();
+    vec![
+        Artifact {
+            name: "hadoop",
+            dir: entry(cache, "hadoop", &hadoop, HADOOP_POM),
+            probe: format!("share/hadoop/common/lib/hadoop-hdfs-{hadoop}.jar"),
+            version: hadoop,
+            pom: HADOOP_POM,
+            version_property: "hadoop.version",
+        },
+        Artifact {
+            name: "zookeeper",
+            dir: entry(cache, "zookeeper", &zookeeper, ZOOKEEPER_POM),
+            probe: format!("lib/zookeeper-{zookeeper}.jar"),
+            version: zookeeper,
+            pom: ZOOKEEPER_POM,
+            version_property: "zookeeper.version",
+        },
+    ]
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArtifactError + '_ {
+    move |source| ArtifactError::Io { path: path.to_path_buf(), source }
+}
+
+/// Every regular file below `dir` (but the manifest) with its size and SHA-256.
+fn inventory(dir: &Path) -> Result<BTreeMap<String, (u64, String)>, ArtifactError> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(io(&d))? {
+            let path = entry.map_err(io(&d))?.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path.strip_prefix(dir).expect("below").to_string_lossy().into_owned();
+            if rel == MANIFEST {
+                continue;
+            }
+            let mut f = std::fs::File::open(&path).map_err(io(&path))?;
+            let mut hasher = Sha256::new();
+            let mut buf = vec![0u8; 1 << 16];
+            let mut size = 0u64;
+            loop {
+                let n = f.read(&mut buf).map_err(io(&path))?;
+                if n == 0 {
+                    break;
+                }
+                size += n as u64;
+                hasher.update(&buf[..n]);
+            }
+            out.insert(rel, (size, hex::encode(hasher.finalize())));
+        }
+    }
+    Ok(out)
+}
+
+fn read_manifest(dir: &Path) -> Option<BTreeMap<String, (u64, String)>> {
+    let text = std::fs::read_to_string(dir.join(MANIFEST)).ok()?;
+    text.lines()
+        .map(|l| {
+            let mut parts = l.splitn(3, ' ');
+            let sha = parts.next()?.to_string();
+            let size = parts.next()?.parse().ok()?;
+            Some((parts.next()?.to_string(), (size, sha)))
+        })
+        .collect()
+}
+
+impl Artifact {
+    /// Whether the cached layout is complete: its manifest lists exactly the files present,
+    /// with their sizes. (Contents were checked when the manifest was written.)
+    pub fn is_cached(&self) -> bool {
+        let Some(manifest) = read_manifest(&self.dir) else { return false };
+        if !self.dir.join(&self.probe).exists() {
+            return false;
+        }
+        manifest.iter().all(|(rel, (size, _))| std::fs::metadata(self.dir.join(rel)).is_ok_and(|m| m.len() == *size))
+    }
+
+    /// Fetches the layout with Maven into a folder beside the cache entry, writes its manifest
+    /// and moves it into place; a failure leaves no partial entry behind.
+    pub fn fetch(&self) -> Result<(), ArtifactError> {
+        let parent = self.dir.parent().expect("cache entry has a parent");
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+        let work = tempfile::Builder::new().prefix(".fetch-").tempdir_in(parent).map_err(io(parent))?;
+        let pom = work.path().join("pom.xml");
+        std::fs::write(&pom, self.pom).map_err(io(&pom))?;
+        let layout = work.path().join("layout");
+        let out = Command::new("mvn")
+            .args(["-B", "-q", "-C", "-f"])
+            .arg(&pom)
+            .arg("package")
+            .arg(format!("-D{}={}", self.version_property, self.version))
+            .arg(format!("-Dlayout.dir={}", layout.display()))
+            .output()
+            .map_err(|e| ArtifactError::Maven { name: self.name.into(), version: self.version.clone(), message: e.to_string() })?;
+        if !out.status.success() || !layout.join(&self.probe).exists() {
+            let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+            let tail: Vec<&str> = text.lines().rev().take(15).collect();
+            let message = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
+            return Err(ArtifactError::Maven { name: self.name.into(), version: self.version.clone(), message });
+        }
+        let files = inventory(&layout)?;
+        let manifest: String = files.iter().map(|(rel, (size, sha))| format!("{sha} {size} {rel}\n")).collect();
+        std::fs::write(layout.join(MANIFEST), manifest).map_err(io(&layout))?;
+        if self.dir.exists() {
+            std::fs::remove_dir_all(&self.dir).map_err(io(&self.dir))?;
+        }
+        std::fs::rename(&layout, &self.dir).map_err(io(&self.dir))
+    }
+}
