@@ -25,6 +25,36 @@ pub enum Command {
     Up(RunArgs),
     /// Stop every daemon, in the reverse of the start order.
     Down(DownArgs),
+    /// Show each daemon up or down with what matters about it; exit 0 only when all is healthy.
+    Status(StatusArgs),
+    /// Prove the platform works: health, a write and read through the nameservice, and with
+    /// --failover the NameNode failover drill.
+    Verify(VerifyArgs),
+}
+
+/// Arguments of `provision status`.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// The inventory file.
+    #[arg(long, short, default_value = "inventory/cluster.toml")]
+    pub inventory: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `provision verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The inventory file.
+    #[arg(long, short, default_value = "inventory/cluster.toml")]
+    pub inventory: PathBuf,
+    /// Also kill -9 the active NameNode while writing, and time the failover.
+    #[arg(long)]
+    pub failover: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `provision down`.

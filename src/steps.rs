@@ -83,6 +83,16 @@ pub enum Supervisor {
     },
 }
 
+impl Supervisor {
+    /// Shell that kills the daemon at once (SIGKILL), as a crash would; `unit` names it for systemd.
+    pub fn kill_command(&self, unit: &str) -> String {
+        match self {
+            Supervisor::Systemd => format!("systemctl kill -s KILL {}", sh_quote(unit)),
+            Supervisor::Pidfile { pid_file, .. } => format!("kill -9 \"$(cat {})\"", sh_quote(pid_file)),
+        }
+    }
+}
+
 /// Seconds a daemon gets to stop after SIGTERM before SIGKILL.
 const STOP_SECONDS: u32 = 30;
 

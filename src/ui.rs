@@ -310,3 +310,40 @@ pub fn plan_report(report: &crate::apply::Report, secrets: &Secrets, json: bool)
 pub fn note(message: &str) {
     eprintln!("{message}");
 }
+
+/// Prints every daemon's state, then the verdict.
+pub fn status_report(h: &crate::health::Health, json: bool) {
+    if json {
+        let doc = serde_json::json!({"healthy": h.healthy(), "checks": h.checks, "problems": h.problems});
+        println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+        return;
+    }
+    println!("{:<14} {:<16} {:<5} {}", "host", "service", "state", "detail");
+    for k in &h.checks {
+        println!("{:<14} {:<16} {:<5} {}", k.host, k.service, if k.up { "up" } else { "DOWN" }, k.detail);
+    }
+    if h.healthy() {
+        println!("healthy: {} daemons up", h.checks.len());
+    } else {
+        for p in &h.problems {
+            println!("problem: {p}");
+        }
+    }
+}
+
+/// Prints what `verify` proved, with its figures.
+pub fn verify_report(h: &crate::health::Health, write_read: f64, failover: Option<&crate::verify::Failover>, json: bool) {
+    if json {
+        let doc = serde_json::json!({"healthy": h.healthy(), "daemons": h.checks.len(), "write_read_seconds": write_read, "failover": failover});
+        println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+        return;
+    }
+    println!("ok  every service healthy ({} daemons)", h.checks.len());
+    println!("ok  HDFS: wrote, read back and deleted a file through the nameservice ({write_read:.2}s)");
+    if let Some(f) = failover {
+        println!(
+            "ok  failover: killed {} (kill -9); {} active after {:.2}s; {} writes during the drill all read back ({} retried, slowest {:.2}s); {} rejoined as standby after {:.2}s",
+            f.killed, f.promoted, f.failover_seconds, f.writes, f.retried_writes, f.slowest_write_seconds, f.killed, f.rejoin_seconds
+        );
+    }
+}

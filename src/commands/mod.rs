@@ -2,6 +2,7 @@
 
 mod render;
 mod run;
+mod status;
 
 use std::process::ExitCode;
 
@@ -15,5 +16,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Plan(args) => run::plan(args),
         Command::Up(args) => run::up(args),
         Command::Down(args) => run::down(args),
+        Command::Status(args) => status::status(args),
+        Command::Verify(args) => status::verify(args),
     }
 }
