@@ -83,6 +83,9 @@ pub struct RunArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Run only these phases (comma-separated names, e.g. `configure` to push changed files).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
 }
 
 /// Arguments of `provision render`.

@@ -48,6 +48,18 @@ fn artifacts(c: &Cluster, fetch: bool) -> anyhow::Result<Vec<Artifact>> {
     Ok(needed)
 }
 
+/// The phases `--only` names, in their order; every phase when it names none.
+fn select(phases: Vec<Phase>, only: &[String]) -> anyhow::Result<Vec<Phase>> {
+    if only.is_empty() {
+        return Ok(phases);
+    }
+    let known: Vec<&str> = phases.iter().map(|p| p.name.as_str()).collect();
+    if let Some(unknown) = only.iter().find(|o| !known.contains(&o.as_str())) {
+        anyhow::bail!("there is no phase `{unknown}`\nhint: the phases are {}", known.join(", "));
+    }
+    Ok(phases.into_iter().filter(|p| only.contains(&p.name)).collect())
+}
+
 fn run(c: &Cluster, args: &RunArgs, phases: &[Phase], mode: Mode, verb: &str) -> Report {
     let opts = Options { parallel: usize::from(args.parallel), log_dir: log_dir(c, verb), mode };
     let connect = |host: &str| transport::open(c, host, args.accept_new_host_keys);
@@ -70,7 +82,7 @@ pub fn plan(args: &RunArgs) -> anyhow::Result<ExitCode> {
     for a in artifacts.iter().filter(|a| !a.is_cached()) {
         ui::note(&format!("up would fetch {} {} into {}", a.name, a.version, a.dir.display()));
     }
-    let report = run(&cluster, args, &phases::up(&cluster, &tree, &artifacts), Mode::Probe, "plan");
+    let report = run(&cluster, args, &select(phases::up(&cluster, &tree, &artifacts), &args.only)?, Mode::Probe, "plan");
     ui::plan_report(&report, &secrets, args.json);
     Ok(exit(&report))
 }
@@ -85,7 +97,7 @@ pub fn up(args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     let tree = desired::render(&cluster, &secrets);
     let artifacts = artifacts(&cluster, true)?;
-    let report = run(&cluster, args, &phases::up(&cluster, &tree, &artifacts), Mode::Apply, "up");
+    let report = run(&cluster, args, &select(phases::up(&cluster, &tree, &artifacts), &args.only)?, Mode::Apply, "up");
     ui::up_report(&report, args.json);
     Ok(exit(&report))
 }
@@ -93,7 +105,7 @@ pub fn up(args: &RunArgs) -> anyhow::Result<ExitCode> {
 /// Runs `provision down`.
 pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
     let cluster = load(&args.run)?;
-    let report = run(&cluster, &args.run, &phases::down(&cluster, args.purge), Mode::Apply, "down");
+    let report = run(&cluster, &args.run, &select(phases::down(&cluster, args.purge), &args.run.only)?, Mode::Apply, "down");
     ui::up_report(&report, args.run.json);
     if args.purge && report.ok() && cluster.transport == Transport::Local {
         // The run's own log lives in the state folder; it goes last.

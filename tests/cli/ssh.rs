@@ -293,18 +293,23 @@ fn plan_then_up_then_plan_over_ssh_from_the_command_line() {
         (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
     };
 
-    let (code, _, err) = provision(&["plan"]);
+    let (code, _, err) = provision(&["plan", "--only", "bogus"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("there is no phase `bogus`") && err.contains("configure"), "{err}");
+
+    // The hosts have no systemd and no service users: this drives the configure phase alone.
+    let (code, _, err) = provision(&["plan", "--only", "configure"]);
     assert_eq!(code, Some(1), "unknown host keys must stop the plan");
     assert!(err.contains("unknown host key SHA256:"), "{err}");
 
-    let (code, out, err) = provision(&["plan", "--accept-new-host-keys"]);
+    let (code, out, err) = provision(&["plan", "--only", "configure", "--accept-new-host-keys"]);
     assert_eq!(code, Some(0), "{err}");
     let hdfs = dir.path().join("hosts/h0/opt/hadoop/etc/hadoop/hdfs-site.xml");
     assert!(out.contains(&format!("h0: file {} (absent)", hdfs.display())), "{out}");
     assert!(out.contains("+    <name>fs.defaultFS</name>"), "{out}");
     assert!(!dir.path().join("hosts").exists(), "plan must change nothing on the hosts");
 
-    let (code, out, err) = provision(&["up"]);
+    let (code, out, err) = provision(&["up", "--only", "configure"]);
     assert_eq!(code, Some(0), "{err}");
     let total: Vec<&str> = out.lines().find(|l| l.starts_with("total")).unwrap().split_whitespace().collect();
     assert!(total[1].parse::<u32>().unwrap() > 10 && total[3] == "0", "{out}");
@@ -313,7 +318,7 @@ fn plan_then_up_then_plan_over_ssh_from_the_command_line() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&mart_sql).unwrap().permissions().mode() & 0o777, 0o600);
 
-    let (code, out, _) = provision(&["up", "--json"]);
+    let (code, out, _) = provision(&["up", "--only", "configure", "--json"]);
     assert_eq!(code, Some(0));
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     for h in ["h0", "h1", "h2"] {
@@ -321,11 +326,11 @@ fn plan_then_up_then_plan_over_ssh_from_the_command_line() {
         assert!(doc["hosts"][h]["unchanged"].as_u64().unwrap() > 0);
     }
 
-    let (_, out, _) = provision(&["plan"]);
+    let (_, out, _) = provision(&["plan", "--only", "configure"]);
     assert!(out.contains("nothing to change on 3 hosts"), "{out}");
 
     std::fs::write(&mart_sql, "edited by hand\n").unwrap();
-    let (_, out, _) = provision(&["plan"]);
+    let (_, out, _) = provision(&["plan", "--only", "configure"]);
     assert!(out.contains("(contents differ)") && out.contains("-edited by hand"), "{out}");
     let secrets = std::fs::read_to_string(dir.path().join("state/secrets.toml")).unwrap();
     for line in secrets.lines() {
