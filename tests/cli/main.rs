@@ -6,4 +6,5 @@ mod golden;
 mod invalid;
 mod ssh;
 mod sshd;
+mod topology;
 mod support;
