@@ -30,6 +30,95 @@ pub enum Command {
     /// Prove the platform works: health, a write and read through the nameservice, and with
     /// --failover the NameNode failover drill.
     Verify(VerifyArgs),
+    /// Collect the best 100 of every category for an hour and land the CSV.
+    Crawl(CrawlArgs),
+    /// The data mart.
+    #[command(subcommand)]
+    Mart(MartCommand),
+    /// The hourly pipeline: crawl, land, load, record.
+    #[command(subcommand)]
+    Pipeline(PipelineCommand),
+    /// List the pipeline's runs from the ledger, newest first.
+    Runs(RunsArgs),
+}
+
+/// Where pages come from.
+#[derive(Debug, clap::Args)]
+pub struct SourceArgs {
+    /// Replace the scheme, host and port of every category URL (e.g. a local copy of the site).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// The collection hour, YYYY-MM-DDTHH [default: the current hour].
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+/// Arguments of `provision crawl`.
+#[derive(Debug, clap::Args)]
+pub struct CrawlArgs {
+    /// The inventory: its categories, and its HDFS unless --out is given.
+    #[arg(long, short, default_value = "inventory/cluster.toml")]
+    pub inventory: PathBuf,
+    /// Where pages come from and for which hour.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Land below this local folder instead of HDFS.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `provision mart ...`.
+#[derive(Debug, Subcommand)]
+pub enum MartCommand {
+    /// Load a landed hour into dm_gmarket, replacing that hour's rows, in one transaction.
+    Load(MartLoadArgs),
+}
+
+/// Arguments of `provision mart load`.
+#[derive(Debug, clap::Args)]
+pub struct MartLoadArgs {
+    /// The inventory file.
+    #[arg(long, short, default_value = "inventory/cluster.toml")]
+    pub inventory: PathBuf,
+    /// The hour, YYYY-MM-DDTHH.
+    #[arg(long)]
+    pub hour: String,
+}
+
+/// `provision pipeline ...`.
+#[derive(Debug, Subcommand)]
+pub enum PipelineCommand {
+    /// Crawl, land and load one hour, and record the run in the ledger.
+    Run(PipelineRunArgs),
+}
+
+/// Arguments of `provision pipeline run`.
+#[derive(Debug, clap::Args)]
+pub struct PipelineRunArgs {
+    /// The inventory file.
+    #[arg(long, short, default_value = "inventory/cluster.toml")]
+    pub inventory: PathBuf,
+    /// Where pages come from and for which hour.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Keep running: once per period (e.g. 1h, 30m), and at once for a current hour with no
+    /// successful run.
+    #[arg(long)]
+    pub every: Option<String>,
+}
+
+/// Arguments of `provision runs`.
+#[derive(Debug, clap::Args)]
+pub struct RunsArgs {
+    /// The inventory file.
+    #[arg(long, short, default_value = "inventory/cluster.toml")]
+    pub inventory: PathBuf,
+    /// How many runs.
+    #[arg(long, default_value_t = 24)]
+    pub limit: i64,
+    /// Print them as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `provision status`.

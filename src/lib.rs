@@ -23,6 +23,7 @@ pub mod health;
 pub mod inventory;
 pub mod model;
 pub mod phases;
+pub mod pipeline;
 pub mod secrets;
 pub mod steps;
 pub mod transport;

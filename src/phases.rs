@@ -332,7 +332,7 @@ fn mart_db(c: &Cluster, db: &Host) -> Vec<Step> {
         c.mart.name, c.mart.user
     );
     let schema_done = format!(
-        "SELECT (SELECT count(*) FROM category_kind) = {} AND to_regclass('dm_gmarket') IS NOT NULL",
+        "SELECT (SELECT count(*) FROM category_kind) = {} AND to_regclass('dm_gmarket') IS NOT NULL AND to_regclass('pipeline_runs') IS NOT NULL",
         c.categories.len()
     );
     vec![

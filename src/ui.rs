@@ -347,3 +347,33 @@ pub fn verify_report(h: &crate::health::Health, write_read: f64, failover: Optio
         );
     }
 }
+
+/// Prints how one pipeline run went.
+pub fn pipeline_run(run: &crate::pipeline::ledger::Run, unrecorded: Option<&String>) {
+    let rows: usize = run.rows.values().sum();
+    let stages: Vec<String> = run.stages.iter().map(|(k, v)| format!("{k} {v:.2}s")).collect();
+    println!("{} {}: {rows} rows of {} categories ({})", run.hour, run.status, run.rows.len(), stages.join(", "));
+    if let Some(e) = &run.error {
+        eprintln!("error: {e}");
+    }
+    if let Some(e) = unrecorded {
+        eprintln!("error: the run could not be recorded: {e}");
+    }
+}
+
+/// Prints the ledger's runs.
+pub fn runs(runs: &[crate::pipeline::ledger::Run], json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(runs).expect("json"));
+        return;
+    }
+    println!("{:<14} {:<10} {:>5} {:<25} {}", "hour", "status", "rows", "started", "stages / error");
+    for r in runs {
+        let rows: usize = r.rows.values().sum();
+        let detail = match &r.error {
+            Some(e) => e.lines().next().unwrap_or("").to_string(),
+            None => r.stages.iter().map(|(k, v)| format!("{k} {v:.2}s")).collect::<Vec<_>>().join(", "),
+        };
+        println!("{:<14} {:<10} {:>5} {:<25} {detail}", r.hour, r.status, rows, r.started_at.format("%Y-%m-%d %H:%M:%S"));
+    }
+}

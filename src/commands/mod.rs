@@ -1,5 +1,6 @@
 //! One file per verb: each wires its arguments to the layers below and nothing else.
 
+mod pipeline;
 mod render;
 mod run;
 mod status;
@@ -18,5 +19,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Down(args) => run::down(args),
         Command::Status(args) => status::status(args),
         Command::Verify(args) => status::verify(args),
+        Command::Crawl(args) => pipeline::crawl(args),
+        Command::Mart(crate::cli::MartCommand::Load(args)) => pipeline::mart_load(args),
+        Command::Pipeline(crate::cli::PipelineCommand::Run(args)) => pipeline::run(args),
+        Command::Runs(args) => pipeline::runs(args),
     }
 }

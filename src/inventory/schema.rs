@@ -114,6 +114,19 @@ pub struct HostEntry {
     pub ports: Vec<(Str, Located<u64>)>,
 }
 
+/// One `[[categories]]` entry.
+#[derive(Debug, Default)]
+pub struct CategoryEntry {
+    /// Its dotted path.
+    pub path: String,
+    /// `code`.
+    pub code: Option<Str>,
+    /// `name`.
+    pub name: Option<Str>,
+    /// `url`.
+    pub url: Option<Str>,
+}
+
 /// A whole inventory file as written.
 #[derive(Debug, Default)]
 pub struct Document {
@@ -143,6 +156,8 @@ pub struct Document {
     pub schedule: Option<Str>,
     /// `[[hosts]]`.
     pub hosts: Vec<HostEntry>,
+    /// `[[categories]]`: the best-seller lists to crawl; the original twelve when absent.
+    pub categories: Vec<CategoryEntry>,
 }
 
 /// Reads a parsed document into its sections, reporting unknown keys and wrong types.
@@ -220,6 +235,15 @@ pub fn read(root: &mut Table<'_, '_>, sink: &mut Sink) -> Document {
     }
     if let Some(mut t) = root.table(sink, "pipeline") {
         doc.schedule = t.str(sink, "schedule");
+        t.finish(sink);
+    }
+    for mut t in root.tables(sink, "categories") {
+        doc.categories.push(CategoryEntry {
+            path: t.path().to_string(),
+            code: t.req_str(sink, "code", "e.g. \"G01\""),
+            name: t.req_str(sink, "name", "the name the mart stores"),
+            url: t.req_str(sink, "url", "the best-100 page"),
+        });
         t.finish(sink);
     }
     for mut t in root.tables(sink, "hosts") {

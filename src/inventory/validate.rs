@@ -124,6 +124,7 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
     };
 
     let hosts = hosts(&doc.hosts, &ports, &mut explicit_ports, sink);
+    let categories = categories(&doc.categories, sink);
     let nameservice = doc.cluster.nameservice.as_ref().and_then(|ns| {
         check_identifier(sink, "cluster.nameservice", ns, "letters, digits or '-'", |c| c.is_ascii_alphanumeric() || c == '-')
     });
@@ -191,7 +192,7 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         metastore: metastore?,
         mart: mart?,
         pipeline: Pipeline { schedule: schedule? },
-        categories: crate::model::original_categories(),
+        categories: categories?,
         hosts,
     })
 }
@@ -405,6 +406,31 @@ fn versions(doc: &Document, sink: &mut Sink) -> Option<Versions> {
         nifi: nifi?.0,
         postgresql: postgresql?,
     })
+}
+
+fn categories(entries: &[super::schema::CategoryEntry], sink: &mut Sink) -> Option<Vec<crate::model::Category>> {
+    if entries.is_empty() {
+        return Some(crate::model::original_categories());
+    }
+    let mut out = Vec::new();
+    let mut codes = std::collections::BTreeSet::new();
+    let mut ok = true;
+    for e in entries {
+        let (Some(code), Some(name), Some(url)) = (&e.code, &e.name, &e.url) else {
+            ok = false;
+            continue;
+        };
+        if !codes.insert(code.value.clone()) {
+            ok = false;
+            sink.push(Diagnostic::new(format!("{}.code", e.path), code.span.clone(), format!("duplicate category code \"{}\"", code.value)).hint("every category needs its own code"));
+        }
+        if !(url.value.starts_with("http://") || url.value.starts_with("https://")) {
+            ok = false;
+            sink.push(Diagnostic::new(format!("{}.url", e.path), url.span.clone(), format!("\"{}\" is not an http(s) URL", url.value)).hint("give the category's best-100 page"));
+        }
+        out.push(crate::model::Category { code: code.value.clone(), name: name.value.clone(), url: url.value.clone() });
+    }
+    ok.then_some(out)
 }
 
 fn hosts(entries: &[HostEntry], cluster_ports: &Ports, explicit: &mut HashMap<String, Range<usize>>, sink: &mut Sink) -> Vec<Host> {

@@ -4,6 +4,8 @@ mod command;
 mod crosscheck;
 mod golden;
 mod invalid;
+mod pages;
+mod pipeline;
 mod ssh;
 mod sshd;
 mod topology;

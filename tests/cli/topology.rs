@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use provision::pipeline::hour::Hour;
+use provision::pipeline::{landing, mart, record};
+
+use crate::pages::Site;
 use crate::support::{bin, root};
 
 /// A copy of inventory/local.toml whose hosts and state live in `dir`.
@@ -91,6 +95,8 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     let (code, out, _) = provision(&inv, &["status"]);
     assert_eq!(code, 0, "not healthy after the drill:\n{out}");
 
+    pipeline_on_the_platform(&inv, &state);
+
     let (code, _, err) = provision(&inv, &["down"]);
     assert_eq!(code, 0, "{err}");
     let (code, out, _) = provision(&inv, &["status", "--json"]);
@@ -116,4 +122,106 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
         warm.as_secs_f64(),
         drill["failover_seconds"].as_f64().unwrap()
     );
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
+}
+
+fn kill_daemon(state: &Path, host: &str, service: &str, signal: &str) {
+    let pid = std::fs::read_to_string(state.join(format!("hosts/{host}/var/run/provision/{service}.pid"))).unwrap();
+    let ok = std::process::Command::new("kill").args([signal, pid.trim()]).status().unwrap().success();
+    assert!(ok, "kill {signal} {service} on {host}");
+}
+
+/// The pipeline on the running platform: crawl recorded pages, land in HDFS, load the mart,
+/// the ledger; then the faults: the active NameNode killed as a landing starts, PostgreSQL
+/// restarted in the middle of a load.
+fn pipeline_on_the_platform(inv: &Path, state: &Path) {
+    let site = Site::start();
+    let cluster = provision::inventory::load(inv).unwrap();
+    let secrets = provision::secrets::Secrets::load(&state.join("secrets.toml")).unwrap().unwrap();
+    let rt = rt();
+    let count = |hour: Hour| rt.block_on(async { mart::count_hour(&mart::connect(&cluster, &secrets).await.unwrap(), hour).await.unwrap() });
+
+    let h1 = Hour::parse("2021-03-24T19").unwrap();
+    for _ in 0..2 {
+        let (code, out, err) = provision(inv, &["pipeline", "run", "--source", &site.base, "--at", "2021-03-24T19"]);
+        assert_eq!(code, 0, "{out}\n{err}");
+    }
+    assert_eq!(count(h1), 1200, "loading an hour twice must leave one copy");
+    let expected: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&std::fs::read_to_string(root().join("tests/fixtures/pages/expected-titles.json")).unwrap()).unwrap();
+    let titles = rt.block_on(async {
+        let db = mart::connect(&cluster, &secrets).await.unwrap();
+        db.query("SELECT c.ca_code, d.rank, d.title FROM dm_gmarket d JOIN category_kind c ON c.ca_name = d.category WHERE d.collected_at = $1", &[&h1.0])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (format!("mobile2021/{}/{}", r.get::<_, String>(0), r.get::<_, i32>(1)), r.get::<_, String>(2)))
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(titles.len(), 1200);
+    for (key, title) in &titles {
+        assert_eq!(title, &expected[key], "{key} changed on its way to the mart");
+    }
+
+    // A run that fails is recorded too.
+    let (code, _, err) = provision(inv, &["pipeline", "run", "--source", "http://127.0.0.1:9", "--at", "2021-03-24T20"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("nothing was published"), "{err}");
+    let (_, out, _) = provision(inv, &["runs", "--json"]);
+    let runs = json(&out);
+    assert_eq!(runs[0]["status"], "failed");
+    assert_eq!(runs[1]["status"], "succeeded");
+    assert_eq!(runs[1]["rows"].as_object().unwrap().len(), 12);
+
+    // The active NameNode killed as a landing starts: the landing completes through the other.
+    let (_, out, _) = provision(inv, &["status", "--json"]);
+    let active = json(&out)["checks"].as_array().unwrap().iter().find(|c| c["service"] == "namenode" && c["detail"].as_str().unwrap().starts_with("active")).unwrap()["host"].as_str().unwrap().to_string();
+    kill_daemon(state, &active, "namenode", "-9");
+    let (code, _, err) = provision(inv, &["crawl", "--source", &site.base, "--at", "2021-03-24T21"]);
+    assert_eq!(code, 0, "landing during a failover failed: {err}");
+    let h3 = Hour::parse("2021-03-24T21").unwrap();
+    let (landed, names) = rt.block_on(async {
+        let client = provision::hdfs::client(&cluster).unwrap();
+        let bytes = landing::read_hdfs(&client, h3).await.unwrap();
+        let names: Vec<String> = client.list_status(&h3.folder(), false).await.unwrap().into_iter().map(|f| f.path).collect();
+        (bytes, names)
+    });
+    assert_eq!(record::from_csv(&landed).unwrap().len(), 1200);
+    assert_eq!(names.len(), 1, "only the landed file is visible: {names:?}");
+    let (code, _, err) = provision(inv, &["up", "--only", "namenode,standby-namenode"]);
+    assert_eq!(code, 0, "{err}");
+
+    // PostgreSQL restarted in the middle of a load: no partial hour, and the next load works.
+    let big = Hour::parse("2021-03-25T01").unwrap();
+    let template = record::from_csv(&landed).unwrap();
+    let rows: Vec<record::Row> = (0..400_000).map(|i| record::Row { collected_at: big.to_string(), ..template[i % template.len()].clone() }).collect();
+    rt.block_on(async {
+        let client = provision::hdfs::client(&cluster).unwrap();
+        landing::land_hdfs(&client, big, bytes::Bytes::from(record::to_csv(&rows)), Duration::from_secs(60)).await.unwrap();
+    });
+    let load = bin().args(["mart", "load", "--hour", "2021-03-25T01", "-i"]).arg(inv).stderr(Stdio::piped()).spawn().unwrap();
+    let copying = rt.block_on(async {
+        let db = mart::connect(&cluster, &secrets).await.unwrap();
+        for _ in 0..600 {
+            let n: i64 = db.query_one("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY dm_gmarket%'", &[]).await.unwrap().get(0);
+            if n > 0 {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
+    });
+    assert!(copying, "the load never reached COPY");
+    kill_daemon(state, "dbserver", "postgresql", "-INT");
+    let out = load.wait_with_output().unwrap();
+    assert!(!out.status.success(), "the load survived a restart of PostgreSQL?");
+    let (code, _, err) = provision(inv, &["up", "--only", "databases"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(count(big), 0, "a partial hour is in the mart");
+    let (code, _, err) = provision(inv, &["mart", "load", "--hour", "2021-03-25T01"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(count(big), 400_000);
 }

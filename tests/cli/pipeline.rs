@@ -1,0 +1,163 @@
+//! The crawler against recorded pages of both layouts served on loopback, landing on local
+//! disk: hostile titles survive byte for byte, and every fault publishes nothing for the hour.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use provision::pipeline::layout::{self, Layout};
+use provision::pipeline::record;
+
+use crate::pages::{Fault, Site};
+use crate::support::{bin, root};
+
+fn expected_titles() -> BTreeMap<String, String> {
+    serde_json::from_str(&std::fs::read_to_string(root().join("tests/fixtures/pages/expected-titles.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn both_layouts_are_recognised_with_every_title_as_the_page_means_it() {
+    let expected = expected_titles();
+    for (dir, layout) in [("mobile2021", Layout::Mobile2021), ("next2024", Layout::Next2024)] {
+        for i in 1..=12 {
+            let code = format!("G{i:02}");
+            let html = std::fs::read_to_string(root().join(format!("tests/fixtures/pages/{dir}/{code}.html"))).unwrap();
+            let (found, items) = layout::parse(&html).unwrap();
+            assert_eq!(found, layout);
+            layout::check(&items, 100).unwrap_or_else(|e| panic!("{dir}/{code}: {e}"));
+            for it in &items {
+                assert_eq!(&it.title, &expected[&format!("{dir}/{code}/{}", it.rank)], "{dir}/{code} rank {}", it.rank);
+                assert!(layout::price_won(&it.price).is_some(), "{}", it.price);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_page_in_no_known_layout_says_so() {
+    let err = layout::parse("<html><head><title>점검 중</title></head><body><div class=\"maintenance\"></div></body></html>").unwrap_err();
+    assert!(err.contains("no known layout") && err.contains("점검 중"), "{err}");
+}
+
+fn inventory(dir: &Path, layout: &str) -> std::path::PathBuf {
+    let mut text = std::fs::read_to_string(root().join("inventory/cluster.toml")).unwrap();
+    text = text.replace("state_dir = \"../.provision/cluster\"", "state_dir = \"state\"");
+    if layout == "next2024" {
+        for i in 1..=12 {
+            let names = ["패션의류", "신발잡화", "화장품헤어", "유아동출산", "스포츠자동차", "컴퓨터전자", "식품", "생활주방건강", "가구침구", "도서음반", "여행", "e쿠폰"];
+            text.push_str(&format!(
+                "\n[[categories]]\ncode = \"G{i:02}\"\nname = \"{}\"\nurl = \"https://www.gmarket.co.kr/n/best?groupCode=1000000{i:02}\"\n",
+                names[i - 1]
+            ));
+        }
+    }
+    let path = dir.join(format!("{layout}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn crawl(inv: &Path, site: &Site, out: &Path, hour: &str) -> (i32, String) {
+    let o = bin().args(["crawl", "--source", &site.base, "--at", hour, "--out"]).arg(out).arg("-i").arg(inv).output().unwrap();
+    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+#[test]
+fn a_crawl_lands_every_row_and_title_byte_for_byte_in_both_layouts() {
+    let site = Site::start();
+    let dir = tempfile::tempdir().unwrap();
+    let expected = expected_titles();
+    for layout in ["mobile2021", "next2024"] {
+        let inv = inventory(dir.path(), layout);
+        let out = dir.path().join(layout);
+        let (code, err) = crawl(&inv, &site, &out, "2021-03-24T19");
+        assert_eq!(code, 0, "{err}");
+        let file = out.join("user/source_data/2021/03/24/19/gmarket.csv");
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(bytes.starts_with(b"rank,title,price,url,img,category,title_xpath,img_xpath,price_xpath,"));
+        let rows = record::from_csv(&bytes).unwrap();
+        assert_eq!(rows.len(), 1200);
+        for r in &rows {
+            assert_eq!(&r.title, &expected[&format!("{layout}/{}/{}", r.category_code, r.rank)]);
+            assert_eq!(r.collected_at, "2021-03-24T19");
+        }
+        let names: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.category.as_str()).collect();
+        assert_eq!(names.len(), 12);
+        let leftovers: Vec<_> = std::fs::read_dir(file.parent().unwrap()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(leftovers.len(), 1, "temporary files left: {leftovers:?}");
+    }
+}
+
+#[test]
+fn a_503_then_success_is_retried() {
+    let site = Site::start();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), "mobile2021");
+    site.fault("/Best/Category?code=G05", Fault::Unavailable(2));
+    let (code, err) = crawl(&inv, &site, &dir.path().join("out"), "2021-03-24T20");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(site.hits.lock().unwrap()["/Best/Category?code=G05"], 3);
+}
+
+fn assert_nothing_published(out: &Path, err: &str, code: i32, category: &str, what: &str) {
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("nothing was published"), "{err}");
+    assert!(err.contains(category) && err.contains(what), "{err}");
+    assert!(!out.exists(), "something was landed: {}", out.display());
+}
+
+#[test]
+fn a_category_that_keeps_timing_out_publishes_nothing() {
+    let site = Site::start();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), "mobile2021");
+    site.fault("/Best/Category?code=G07", Fault::Slow(Duration::from_secs(120)));
+    let out = dir.path().join("out");
+    let o = bin()
+        .args(["crawl", "--source", &site.base, "--at", "2021-03-24T21", "--out"])
+        .arg(&out)
+        .arg("-i")
+        .arg(&inv)
+        .env("PROVISION_FETCH_TIMEOUT_SECS", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_nothing_published(&out, &err, o.status.code().unwrap(), "G07 식품", "no answer within 1s");
+    assert!(err.contains(&format!("{}/Best/Category?code=G07", site.base)), "{err}");
+}
+
+#[test]
+fn a_truncated_page_publishes_nothing() {
+    let site = Site::start();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), "mobile2021");
+    site.fault("/Best/Category?code=G02", Fault::Truncated);
+    let out = dir.path().join("out");
+    let (code, err) = crawl(&inv, &site, &out, "2021-03-24T22");
+    assert_nothing_published(&out, &err, code, "G02 신발잡화", "items where 100 were expected");
+}
+
+#[test]
+fn a_changed_layout_publishes_nothing_and_says_which_page() {
+    let site = Site::start();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), "mobile2021");
+    let html = std::fs::read_to_string(root().join("tests/fixtures/pages/mobile2021/G11.html")).unwrap().replace("id=\"selected", "id=\"item");
+    site.fault("/Best/Category?code=G11", Fault::Body(html));
+    let out = dir.path().join("out");
+    let (code, err) = crawl(&inv, &site, &out, "2021-03-24T23");
+    assert_nothing_published(&out, &err, code, "G11 여행", "no known layout");
+}
+
+#[test]
+fn duplicate_ranks_publish_nothing() {
+    let site = Site::start();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), "next2024");
+    let html = std::fs::read_to_string(root().join("tests/fixtures/pages/next2024/G03.html"))
+        .unwrap()
+        .replace("<span class=\"box__label-rank\">2</span>", "<span class=\"box__label-rank\">1</span>");
+    site.fault("/n/best?groupCode=100000003", Fault::Body(html));
+    let out = dir.path().join("out");
+    let (code, err) = crawl(&inv, &site, &out, "2021-03-25T00");
+    assert_nothing_published(&out, &err, code, "G03 화장품헤어", "rank 1 appears twice");
+}
