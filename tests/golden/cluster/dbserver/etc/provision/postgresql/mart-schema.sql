@@ -28,5 +28,19 @@ CREATE TABLE IF NOT EXISTS dm_gmarket (
     category text NOT NULL REFERENCES category_kind (ca_name),
     title_xpath text NOT NULL,
     img_xpath text NOT NULL,
-    price_xpath text NOT NULL
+    price_xpath text NOT NULL,
+    price_won bigint,
+    collected_at timestamp NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dm_gmarket_collected_at ON dm_gmarket (collected_at);
+-- Every pipeline run, success or failure.
+CREATE TABLE IF NOT EXISTS pipeline_runs (
+    id serial PRIMARY KEY,
+    hour timestamp NOT NULL,
+    started_at timestamptz NOT NULL,
+    finished_at timestamptz NOT NULL,
+    status text NOT NULL,
+    error text,
+    rows_per_category jsonb NOT NULL,
+    stage_seconds jsonb NOT NULL
 );
