@@ -246,15 +246,22 @@ fn failed(t: &dyn Transport, step: &Step, command: &str, out: &Output) -> StepEr
     }
 }
 
-/// Gathers the facts of many steps in one command: for each, its exit code and stdout.
-/// One round trip per host instead of one per step, for phases where little changes.
-pub fn facts(t: &mut dyn Transport, steps: &[Step]) -> Result<Vec<(i32, String)>, StepError> {
-    const BEGIN: &str = "\u{1e}provision-fact-begin";
-    const END: &str = "\u{1e}provision-fact-end";
+const BEGIN: &str = "\u{1e}provision-fact-begin";
+const END: &str = "\u{1e}provision-fact-end";
+
+/// The one script that prints every step's facts between markers.
+pub fn facts_script(steps: &[Step]) -> String {
     let mut script = String::new();
     for (i, s) in steps.iter().enumerate() {
         script.push_str(&format!("printf '%s %d\\n' '{BEGIN}' {i}; ( {} ) 2>/dev/null; printf '\\n%s %d\\n' '{END}' $?\n", s.fact()));
     }
+    script
+}
+
+/// Gathers the facts of many steps in one command: for each, its exit code and stdout.
+/// One round trip per host instead of one per step, for phases where little changes.
+pub fn facts(t: &mut dyn Transport, steps: &[Step]) -> Result<Vec<(i32, String)>, StepError> {
+    let script = facts_script(steps);
     let timeout = SHORT + Duration::from_millis(200 * steps.len() as u64);
     let out = t.exec(&script, None, timeout)?;
     let text = out.stdout_text();
@@ -426,9 +433,9 @@ impl Step {
         }
     }
 
-    /// Makes the host match this step. Call only after a probe found a difference.
-    pub fn apply(&self, t: &mut dyn Transport) -> Result<(), StepError> {
-        let timeout = self.timeout();
+    /// The shell command that makes the host match this step (a file's content goes to its
+    /// standard input).
+    pub fn action(&self) -> String {
         match self {
             Step::Dir { path, mode, owner } => {
                 let p = sh_quote(path);
@@ -436,52 +443,35 @@ impl Step {
                 if let Some(o) = owner {
                     cmd.push_str(&format!(" && chown {} {p}", sh_quote(o)));
                 }
-                must(t, self, &cmd, None, timeout)?;
+                cmd
             }
-            Step::File { path, content, mode, owner, .. } => {
+            Step::File { path, mode, owner, .. } => {
                 let p = sh_quote(path);
                 let chown = owner.as_ref().map_or(String::new(), |o| format!("chown {} \"$t\"; ", sh_quote(o)));
-                let cmd = format!(
+                format!(
                     "set -e; mkdir -p \"$(dirname {p})\"; t={p}.provision-tmp.$$; trap 'rm -f \"$t\"' EXIT; \
                      cat > \"$t\"; chmod {mode:o} \"$t\"; {chown}mv -f \"$t\" {p}"
-                );
-                match content {
-                    Content::Text(text) => {
-                        must(t, self, &cmd, Some(&mut text.as_bytes()), timeout)?;
-                    }
-                    Content::Local { path: local, .. } => {
-                        let mut f = std::fs::File::open(local).map_err(|source| TransportError::Io {
-                            host: t.host().to_string(),
-                            context: format!("opening {}", local.display()),
-                            source,
-                        })?;
-                        must(t, self, &cmd, Some(&mut f), timeout)?;
-                    }
-                }
+                )
             }
             Step::Line { path, line } => {
                 let p = sh_quote(path);
-                must(t, self, &format!("mkdir -p \"$(dirname {p})\" && printf '%s\\n' {} >> {p}", sh_quote(line)), None, timeout)?;
+                format!("mkdir -p \"$(dirname {p})\" && printf '%s\\n' {} >> {p}", sh_quote(line))
             }
-            Step::Package { name, manager } => {
-                let cmd = match manager {
-                    PackageManager::Yum => format!("yum install -y -q {}", sh_quote(name)),
-                    PackageManager::Apt => format!("DEBIAN_FRONTEND=noninteractive apt-get install -y -q {}", sh_quote(name)),
-                };
-                must(t, self, &cmd, None, timeout)?;
+            Step::Package { name, manager: PackageManager::Yum } => format!("yum install -y -q {}", sh_quote(name)),
+            Step::Package { name, manager: PackageManager::Apt } => {
+                format!("DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 {}", sh_quote(name))
             }
             Step::Service { unit, supervisor: Supervisor::Systemd, running, .. } => {
                 let u = sh_quote(unit);
-                let cmd = if *running {
+                if *running {
                     format!("systemctl daemon-reload && systemctl enable -q {u} && systemctl restart {u}")
                 } else {
                     format!("systemctl stop {u}")
-                };
-                must(t, self, &cmd, None, timeout)?;
+                }
             }
             Step::Service { supervisor: Supervisor::Pidfile { pid_file, start, marker }, running, .. } => {
                 let stop = stop_pidfile(pid_file, marker);
-                let cmd = if *running {
+                if *running {
                     let p = sh_quote(pid_file);
                     format!(
                         "set -e; {stop}; mkdir -p \"$(dirname {p})\"; \
@@ -491,15 +481,33 @@ impl Step {
                     )
                 } else {
                     stop
-                };
-                must(t, self, &cmd, None, timeout)?;
+                }
             }
             Step::Link { path, target } => {
                 let p = sh_quote(path);
-                must(t, self, &format!("mkdir -p \"$(dirname {p})\" && ln -sfn {} {p}", sh_quote(target)), None, timeout)?;
+                format!("mkdir -p \"$(dirname {p})\" && ln -sfn {} {p}", sh_quote(target))
             }
-            Step::Run { command, .. } => {
-                must(t, self, command, None, timeout)?;
+            Step::Run { command, .. } => command.clone(),
+        }
+    }
+
+    /// Makes the host match this step. Call only after a probe found a difference.
+    pub fn apply(&self, t: &mut dyn Transport) -> Result<(), StepError> {
+        let command = self.action();
+        match self {
+            Step::File { content: Content::Text(text), .. } => {
+                must(t, self, &command, Some(&mut text.as_bytes()), self.timeout())?;
+            }
+            Step::File { content: Content::Local { path: local, .. }, .. } => {
+                let mut f = std::fs::File::open(local).map_err(|source| TransportError::Io {
+                    host: t.host().to_string(),
+                    context: format!("opening {}", local.display()),
+                    source,
+                })?;
+                must(t, self, &command, Some(&mut f), self.timeout())?;
+            }
+            _ => {
+                must(t, self, &command, None, self.timeout())?;
             }
         }
         Ok(())

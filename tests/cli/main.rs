@@ -6,6 +6,7 @@ mod golden;
 mod invalid;
 mod pages;
 mod pipeline;
+mod shell;
 mod ssh;
 mod sshd;
 mod topology;
