@@ -175,6 +175,9 @@ pub struct RunArgs {
     /// Run only these phases (comma-separated names, e.g. `configure` to push changed files).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// Print every step of every phase and host, in order, and touch nothing (no host, no VM).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Arguments of `provision render`.

@@ -7,6 +7,11 @@ use clap::Parser;
 use provision::{cli::Cli, commands, ui};
 
 fn main() -> ExitCode {
+    // Output piped into `head` and the like ends quietly, as for any Unix tool.
+    // SAFETY: restoring the default action of a signal before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match std::panic::catch_unwind(|| commands::run(&cli)) {
         Ok(Ok(code)) => code,

@@ -377,3 +377,31 @@ pub fn runs(runs: &[crate::pipeline::ledger::Run], json: bool) {
         println!("{:<14} {:<10} {:>5} {:<25} {detail}", r.hour, r.status, rows, r.started_at.format("%Y-%m-%d %H:%M:%S"));
     }
 }
+
+/// Prints every step of every phase and host, in order: what `up` would do.
+pub fn dry_run(phases: &[crate::apply::Phase], json: bool) {
+    if json {
+        let doc: Vec<serde_json::Value> = phases
+            .iter()
+            .map(|p| {
+                let hosts: serde_json::Map<String, serde_json::Value> = p
+                    .hosts
+                    .iter()
+                    .map(|(h, steps)| (h.clone(), steps.iter().map(|s| s.describe()).collect::<Vec<_>>().into()))
+                    .collect();
+                serde_json::json!({"phase": p.name, "hosts": hosts})
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+        return;
+    }
+    for (i, p) in phases.iter().enumerate() {
+        println!("phase {} {}", i + 1, p.name);
+        for (host, steps) in &p.hosts {
+            println!("  {host}");
+            for s in steps {
+                println!("    {}", s.describe());
+            }
+        }
+    }
+}

@@ -87,8 +87,21 @@ pub fn plan(args: &RunArgs) -> anyhow::Result<ExitCode> {
     Ok(exit(&report))
 }
 
+/// Prints what `up` would do, step by step, touching nothing.
+fn dry_run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let cluster = inventory::load(&args.inventory)?;
+    let (secrets, _) = Secrets::load_or_generate(&Secrets::path(&cluster.state_dir))?;
+    let tree = desired::render(&cluster, &secrets);
+    let artifacts = if cluster.transport == Transport::Local { artifacts::needed(&cluster, &artifacts::cache_dir()) } else { Vec::new() };
+    ui::dry_run(&select(phases::up(&cluster, &tree, &artifacts), &args.only)?, args.json);
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs `provision up`.
 pub fn up(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    if args.dry_run {
+        return dry_run(args);
+    }
     let cluster = load(args)?;
     let secrets_path = Secrets::path(&cluster.state_dir);
     let (secrets, generated) = Secrets::load_or_generate(&secrets_path)?;

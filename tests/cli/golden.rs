@@ -44,3 +44,22 @@ fn every_host_has_a_folder_and_hosts_file() {
         assert!(t.files.contains_key(&format!("{}/etc/hosts", h.name)), "{} has no /etc/hosts", h.name);
     }
 }
+
+#[test]
+fn the_dry_run_of_the_vm_inventories_matches_the_golden_files() {
+    for inv in ["cluster", "modern"] {
+        let out = crate::support::bin()
+            .args(["up", "--dry-run", "-i", &format!("inventory/{inv}.toml")])
+            .current_dir(root())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let golden = root().join(format!("tests/golden/dry-run/{inv}.txt"));
+        if updating() {
+            std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+            std::fs::write(&golden, &out.stdout).unwrap();
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "the dry run of {inv}.toml changed (UPDATE_GOLDEN=1 rewrites it)");
+    }
+}
