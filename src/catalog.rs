@@ -36,6 +36,15 @@ impl Os {
         }
     }
 
+    /// The OS package of the Java runtime of major version `java`.
+    pub fn java_package(self, java: u8) -> String {
+        match self {
+            Os::Centos7 if java == 8 => "java-1.8.0-openjdk-headless".into(),
+            Os::Centos7 | Os::Rocky9 => format!("java-{java}-openjdk-headless"),
+            Os::Debian12 => format!("openjdk-{java}-jre-headless"),
+        }
+    }
+
     /// The PostgreSQL server's binary folder for major version `pg` on this OS.
     pub fn postgres_bin(self, pg: u8) -> String {
         match self {

@@ -30,7 +30,12 @@ pub fn supervised(c: &Cluster, host: &Host) -> Vec<Service> {
 
 /// The phases of `up`, in order. `artifacts` are the cached layouts the local topology links to.
 pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact]) -> Vec<Phase> {
-    let mut phases = vec![prepare(c, artifacts), configure(c, tree)];
+    let mut phases = Vec::new();
+    if c.transport != Transport::Local {
+        phases.push(os(c));
+    }
+    phases.push(prepare(c, artifacts));
+    phases.push(configure(c, tree));
     let nns: Vec<&Host> = c.with_role(Role::NameNode).collect();
     phases.push(start_and_wait(c, "zookeeper", Role::Zookeeper, Service::Zookeeper, |c, h| {
         wait("ZooKeeper in the quorum", &zookeeper_in_quorum(c, h))
@@ -357,6 +362,90 @@ fn mart_db(c: &Cluster, db: &Host) -> Vec<Step> {
             timeout: Duration::from_secs(60),
         },
     ]
+}
+
+/// The ports `host`'s daemons listen on.
+fn listening_ports(c: &Cluster, host: &Host) -> Vec<u16> {
+    let mut ports: Vec<u16> = c
+        .services(host)
+        .iter()
+        .flat_map(|s| s.port_names(&c.versions))
+        .filter_map(|name| host.ports.get(name))
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
+/// The operating system of a real host, made ready for the services: package sources (CentOS 7
+/// is end of life: its repositories now live on vault.centos.org), Java, the service users,
+/// SELinux permissive, and the services' ports open in firewalld.
+fn os(c: &Cluster) -> Phase {
+    let mut phase = Phase { name: "os".into(), ..Phase::default() };
+    for h in &c.hosts {
+        let mut steps = Vec::new();
+        if c.os == crate::catalog::Os::Centos7 {
+            let repo = "/etc/yum.repos.d/CentOS-Base.repo";
+            steps.push(Step::Run {
+                name: "CentOS 7 repositories from vault.centos.org 7.9.2009".into(),
+                command: "sed -i -e 's/^mirrorlist=/#mirrorlist=/' -e 's|^#\\{0,1\\}baseurl=http://mirror.centos.org/centos/$releasever|baseurl=http://vault.centos.org/7.9.2009|' /etc/yum.repos.d/CentOS-*.repo && yum clean all -q".into(),
+                unless: Some(format!("! grep -q '^mirrorlist=' {repo} && grep -q 'vault.centos.org/7.9.2009' {repo}")),
+                timeout: Duration::from_secs(120),
+            });
+        }
+        let services = c.services(h);
+        if services.iter().any(|s| !matches!(s, Service::MetastoreDb | Service::Postgres)) {
+            steps.push(Step::Package { name: c.os.java_package(c.versions.java), manager: package_manager(c) });
+        }
+        let mut users: Vec<&String> = Vec::new();
+        for s in &services {
+            let user = match s {
+                Service::Zookeeper => &c.users.zookeeper,
+                Service::HiveMetastore | Service::HiveServer2 => &c.users.hive,
+                Service::Nifi => &c.users.nifi,
+                Service::MetastoreDb | Service::Postgres => continue,
+                _ => &c.users.hadoop,
+            };
+            if !users.contains(&user) {
+                users.push(user);
+            }
+        }
+        if h.has(Role::Crawler) {
+            users.push(&c.users.crawler);
+        }
+        for user in users {
+            let u = sh_quote(user);
+            steps.push(Step::Run {
+                name: format!("service user {user}"),
+                command: format!("useradd --system --create-home --shell /bin/bash {u}"),
+                unless: Some(format!("id -u {u} > /dev/null 2>&1")),
+                timeout: Duration::from_secs(30),
+            });
+        }
+        if matches!(c.os, crate::catalog::Os::Centos7 | crate::catalog::Os::Rocky9) {
+            steps.push(Step::Run {
+                name: "SELinux permissive".into(),
+                command: "setenforce 0 || true; sed -i 's/^SELINUX=.*/SELINUX=permissive/' /etc/selinux/config".into(),
+                unless: Some("[ \"$(getenforce 2>/dev/null)\" != Enforcing ] && grep -q '^SELINUX=permissive' /etc/selinux/config".into()),
+                timeout: Duration::from_secs(30),
+            });
+            let ports: Vec<String> = listening_ports(c, h).iter().map(|p| format!("{p}/tcp")).collect();
+            if !ports.is_empty() {
+                let add: Vec<String> = ports.iter().map(|p| format!("firewall-cmd -q --permanent --add-port={p}")).collect();
+                let query: Vec<String> = ports.iter().map(|p| format!("firewall-cmd -q --query-port={p}")).collect();
+                steps.push(Step::Run {
+                    name: format!("firewalld opens {}", ports.join(" ")),
+                    command: format!("{} && firewall-cmd -q --reload", add.join(" && ")),
+                    unless: Some(format!("! systemctl is-active -q firewalld || {{ {}; }}", query.join(" && "))),
+                    timeout: Duration::from_secs(60),
+                });
+            }
+        }
+        if !steps.is_empty() {
+            phase.hosts.insert(h.name.clone(), steps);
+        }
+    }
+    phase
 }
 
 /// Folders, links to the cached software, and packages every host needs before its files.

@@ -87,6 +87,7 @@ pub fn render(c: &Cluster, secrets: &Secrets) -> Tree {
     let mut t = Tree::default();
     for host in &c.hosts {
         os::render(c, host, &mut t);
+        os::render_limits(c, host, &mut t);
         hadoop::render(c, host, &mut t);
         zookeeper::render(c, host, &mut t);
         hive::render(c, host, secrets, &mut t);

@@ -1,8 +1,8 @@
-//! Operating-system files: /etc/hosts.
+//! Operating-system files: /etc/hosts, and on real hosts the service users' limits.
 
 use super::{Tree, mode};
 use crate::context;
-use crate::model::{Cluster, Host};
+use crate::model::{Cluster, Host, Service, Transport};
 
 /// Renders /etc/hosts for `host`, listing every host of the cluster at its cluster address.
 pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
@@ -15,4 +15,34 @@ pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
     let text = super::templates::render("hosts", &context! {"host" => host.name, "cluster" => c.name, "hosts" => hosts});
     let services = c.services(host);
     t.add(host, "/etc/hosts", text, mode::PUBLIC, &services);
+}
+
+/// Renders the open-files and processes limits of `host`'s service users (real hosts only:
+/// systemd units carry their own; this covers commands run as those users).
+pub fn render_limits(c: &Cluster, host: &Host, t: &mut Tree) {
+    if c.transport == Transport::Local {
+        return;
+    }
+    let mut users: Vec<&str> = Vec::new();
+    for s in c.services(host) {
+        let user = match s {
+            Service::Zookeeper => &c.users.zookeeper,
+            Service::HiveMetastore | Service::HiveServer2 => &c.users.hive,
+            Service::Nifi => &c.users.nifi,
+            Service::MetastoreDb => &c.users.mysql,
+            Service::Postgres => &c.users.postgres,
+            _ => &c.users.hadoop,
+        };
+        if !users.contains(&user.as_str()) {
+            users.push(user);
+        }
+    }
+    if users.is_empty() {
+        return;
+    }
+    let mut text = format!("# Rendered by provision for {} of cluster {}; edit the inventory, not this file.\n", host.name, c.name);
+    for u in users {
+        text.push_str(&format!("{u} - nofile 65536\n{u} - nproc 65536\n"));
+    }
+    t.add(host, "/etc/security/limits.d/90-provision.conf", text, mode::PUBLIC, &[]);
 }
