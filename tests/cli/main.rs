@@ -10,4 +10,5 @@ mod shell;
 mod ssh;
 mod sshd;
 mod topology;
+mod vagrant;
 mod support;
