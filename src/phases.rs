@@ -397,17 +397,11 @@ fn os(c: &Cluster) -> Phase {
         if services.iter().any(|s| !matches!(s, Service::MetastoreDb | Service::Postgres)) {
             steps.push(Step::Package { name: c.os.java_package(c.versions.java), manager: package_manager(c) });
         }
-        let mut users: Vec<&String> = Vec::new();
-        for s in &services {
-            let user = match s {
-                Service::Zookeeper => &c.users.zookeeper,
-                Service::HiveMetastore | Service::HiveServer2 => &c.users.hive,
-                Service::Nifi => &c.users.nifi,
-                Service::MetastoreDb | Service::Postgres => continue,
-                _ => &c.users.hadoop,
-            };
-            if !users.contains(&user) {
-                users.push(user);
+        // The databases' packages create their own users.
+        let mut users: Vec<&str> = Vec::new();
+        for s in services.iter().filter(|s| !matches!(s, Service::MetastoreDb | Service::Postgres)) {
+            if !users.contains(&c.user_of(*s)) {
+                users.push(c.user_of(*s));
             }
         }
         if h.has(Role::Crawler) {

@@ -9,6 +9,11 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 
+/// A runtime for the verbs that talk to daemons asynchronously.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
 /// Runs the verb `cli` names. `Ok` carries the exit code of a run that completed (1 when a
 /// check found differences); `Err` is a user-facing failure.
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {

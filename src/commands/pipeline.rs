@@ -12,11 +12,8 @@ use crate::model::Cluster;
 use crate::pipeline::hour::Hour;
 use crate::pipeline::{self, landing, ledger, mart, record, source};
 use crate::secrets::Secrets;
+use super::runtime;
 use crate::ui;
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
-}
 
 fn hour(at: &Option<String>) -> anyhow::Result<Hour> {
     match at {

@@ -5,12 +5,9 @@ use std::process::ExitCode;
 use crate::cli::{StatusArgs, VerifyArgs};
 use crate::health;
 use crate::inventory;
+use super::runtime;
 use crate::ui;
 use crate::verify;
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
-}
 
 /// Runs `provision status`.
 pub fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {

@@ -2,7 +2,7 @@
 
 use super::{Tree, mode};
 use crate::context;
-use crate::model::{Cluster, Host, Service, Transport};
+use crate::model::{Cluster, Host, Transport};
 
 /// Renders /etc/hosts for `host`, listing every host of the cluster at its cluster address.
 pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
@@ -25,16 +25,8 @@ pub fn render_limits(c: &Cluster, host: &Host, t: &mut Tree) {
     }
     let mut users: Vec<&str> = Vec::new();
     for s in c.services(host) {
-        let user = match s {
-            Service::Zookeeper => &c.users.zookeeper,
-            Service::HiveMetastore | Service::HiveServer2 => &c.users.hive,
-            Service::Nifi => &c.users.nifi,
-            Service::MetastoreDb => &c.users.mysql,
-            Service::Postgres => &c.users.postgres,
-            _ => &c.users.hadoop,
-        };
-        if !users.contains(&user.as_str()) {
-            users.push(user);
+        if !users.contains(&c.user_of(s)) {
+            users.push(c.user_of(s));
         }
     }
     if users.is_empty() {

@@ -396,6 +396,20 @@ impl Cluster {
         out
     }
 
+    /// The OS user `service` runs as.
+    pub fn user_of(&self, service: Service) -> &str {
+        match service {
+            Service::Zookeeper => &self.users.zookeeper,
+            Service::HiveMetastore | Service::HiveServer2 => &self.users.hive,
+            Service::Nifi => &self.users.nifi,
+            Service::MetastoreDb => &self.users.mysql,
+            Service::Postgres => &self.users.postgres,
+            Service::NameNode | Service::Zkfc | Service::JournalNode | Service::DataNode | Service::ResourceManager | Service::NodeManager => {
+                &self.users.hadoop
+            }
+        }
+    }
+
     /// Whether `host` needs Hadoop's configuration (it runs a Hadoop or Hive daemon).
     pub fn needs_hadoop(&self, host: &Host) -> bool {
         host.roles.iter().any(|r| {
