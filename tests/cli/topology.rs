@@ -26,6 +26,17 @@ fn inventory(dir: &Path) -> PathBuf {
     path
 }
 
+/// Stops the topology however the test ends, so a failure leaves no daemons behind.
+struct Cleanup(PathBuf);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if self.0.parent().is_some_and(|d| d.join("state").exists()) {
+            let _ = bin().args(["down", "--purge", "-i"]).arg(&self.0).output();
+        }
+    }
+}
+
 fn provision(inv: &Path, args: &[&str]) -> (i32, String, String) {
     let out = bin().args(args).arg("-i").arg(inv).output().unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
@@ -48,6 +59,7 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path());
     let state = dir.path().join("state");
+    let _cleanup = Cleanup(inv.clone());
 
     // A first `up`, killed in the middle of the HA bootstrap (right after the first NameNode
     // started), then run again to completion.
@@ -83,6 +95,8 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     assert_eq!(status["checks"].as_array().unwrap().len(), 19);
     let modes: Vec<&str> = status["checks"].as_array().unwrap().iter().filter(|c| c["service"] == "zookeeper").map(|c| c["detail"].as_str().unwrap()).collect();
     assert_eq!(modes.iter().filter(|m| **m == "leader").count(), 1, "{modes:?}");
+
+    every_daemon_binds_its_own_address(&inv, &state);
 
     let version = state.join("hosts/nn01/data/hadoop/namenode/current/VERSION");
     let cluster_id = std::fs::read_to_string(&version).unwrap();
@@ -224,4 +238,32 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
     let (code, _, err) = provision(inv, &["mart", "load", "--hour", "2021-03-25T01"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(count(big), 400_000);
+}
+
+/// Every listening socket of the topology's daemons is on its own host's address, but two
+/// documented exceptions: the shuffle (13562 + n, all interfaces) and a DataNode's internal web
+/// server (127.0.0.1, behind its public one).
+fn every_daemon_binds_its_own_address(inv: &Path, state: &Path) {
+    let cluster = provision::inventory::load(inv).unwrap();
+    let out = std::process::Command::new("ss").args(["-ltnpH"]).output().expect("ss (iproute2)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let hosts_dir = format!("{}/hosts/", state.display());
+    let mut checked = 0;
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (Some(local), Some(users)) = (fields.get(3), fields.get(5)) else { continue };
+        let Some(pid) = users.split("pid=").nth(1).and_then(|p| p.split(',').next()) else { continue };
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).map(|b| String::from_utf8_lossy(&b).replace('\0', " ")).unwrap_or_default();
+        let Some(rest) = cmdline.split(&hosts_dir).nth(1) else { continue };
+        let host = rest.split('/').next().unwrap();
+        let address = cluster.host(host).unwrap().address.to_string();
+        let (ip, port) = local.rsplit_once(':').unwrap();
+        let ip = ip.trim_start_matches('[').trim_end_matches(']').trim_start_matches("::ffff:");
+        let port: u16 = port.parse().unwrap();
+        let shuffle = port == cluster.host(host).unwrap().ports.mapreduce_shuffle;
+        let internal = ip == "127.0.0.1" && cmdline.contains("datanode");
+        assert!(ip == address || shuffle || internal, "{host} listens on {local}: {}", &cmdline[..cmdline.len().min(200)]);
+        checked += 1;
+    }
+    assert!(checked >= 40, "only {checked} listening sockets of the topology were found");
 }
