@@ -200,7 +200,7 @@ pub enum StepError {
     #[error(transparent)]
     Transport(#[from] TransportError),
     /// A command exited non-zero.
-    #[error("{host}: {step}: `{command}` exited with {code}{}", tail(stderr))]
+    #[error("{host}: {step}: `{}` exited with {code}{}", shorten(command), tail(stderr))]
     Failed {
         /// The host.
         host: String,
@@ -223,6 +223,14 @@ pub enum StepError {
         /// What still differs.
         reason: String,
     },
+}
+
+/// A command cut to its first 200 characters for a message; the host's log has all of it.
+fn shorten(command: &str) -> String {
+    match command.char_indices().nth(200) {
+        Some((i, _)) => format!("{} ... (the whole command is in the host's log)", &command[..i]),
+        None => command.to_string(),
+    }
 }
 
 fn tail(stderr: &str) -> String {
@@ -530,6 +538,14 @@ mod tests {
         assert_eq!(stat_drift("644 root:root", 0o600, &None), Some("mode 644, wants 600".into()));
         assert_eq!(stat_drift("600 hdfs:hadoop", 0o600, &Some("hdfs".into())), None);
         assert_eq!(stat_drift("600 root:root", 0o600, &Some("hdfs:hadoop".into())), Some("owner root:root, wants hdfs:hadoop".into()));
+    }
+
+    #[test]
+    fn long_commands_are_shortened_in_messages() {
+        let long = "x".repeat(500);
+        let short = shorten(&long);
+        assert!(short.starts_with(&"x".repeat(200)) && short.ends_with("(the whole command is in the host's log)"));
+        assert_eq!(shorten("true"), "true");
     }
 
     #[test]
