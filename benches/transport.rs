@@ -4,6 +4,8 @@
 //!
 //! Run: `cargo bench --bench transport`.
 
+// The tests' sshd harness; the benchmark uses part of it.
+#[allow(dead_code)]
 #[path = "../tests/cli/sshd.rs"]
 mod sshd;
 
@@ -70,7 +72,7 @@ fn main() {
     let cluster = provision::inventory::load(&root.join("inventory/local.toml")).unwrap();
     let secrets = provision::secrets::Secrets { metastore_password: "m".into(), mart_password: "p".into(), nifi_sensitive_key: "k".repeat(16) };
     let tree = provision::desired::render(&cluster, &secrets);
-    let mut phase = provision::phases::phases(&cluster, &tree).remove(0);
+    let mut phase = provision::phases::up(&cluster, &tree, &[]).into_iter().find(|p| p.name == "configure").expect("a configure phase");
     let mut renamed = BTreeMap::new();
     for (i, (_, mut steps)) in std::mem::take(&mut phase.hosts).into_iter().enumerate() {
         for s in &mut steps {

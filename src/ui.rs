@@ -135,6 +135,12 @@ struct ProgressState {
     total: Option<indicatif::ProgressBar>,
 }
 
+impl Default for Progress {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Progress {
     /// Progress for a run; bars only when stderr is a terminal.
     pub fn new() -> Self {
@@ -318,7 +324,7 @@ pub fn status_report(h: &crate::health::Health, json: bool) {
         println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
         return;
     }
-    println!("{:<14} {:<16} {:<5} {}", "host", "service", "state", "detail");
+    println!("{:<14} {:<16} {:<5} detail", "host", "service", "state");
     for k in &h.checks {
         println!("{:<14} {:<16} {:<5} {}", k.host, k.service, if k.up { "up" } else { "DOWN" }, k.detail);
     }
@@ -367,7 +373,7 @@ pub fn runs(runs: &[crate::pipeline::ledger::Run], json: bool) {
         println!("{}", serde_json::to_string_pretty(runs).expect("json"));
         return;
     }
-    println!("{:<14} {:<10} {:>5} {:<25} {}", "hour", "status", "rows", "started", "stages / error");
+    println!("{:<14} {:<10} {:>5} {:<25} stages / error", "hour", "status", "rows", "started");
     for r in runs {
         let rows: usize = r.rows.values().sum();
         let detail = match &r.error {

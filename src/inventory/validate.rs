@@ -379,7 +379,9 @@ fn versions(doc: &Document, sink: &mut Sink) -> Option<Versions> {
         }
     });
     if let Some(java) = java {
-        let runs_on: [(&str, Option<(&str, &[u8], Range<usize>)>); 4] = [
+        /// A product's name, then its version, the Java versions it runs on, and where it was written.
+        type RunsOn<'a> = (&'a str, Option<(&'a str, &'a [u8], Range<usize>)>);
+        let runs_on: [RunsOn; 4] = [
             ("Hadoop", hadoop.as_ref().map(|(t, s)| (t.version, t.java, s.clone()))),
             ("ZooKeeper", zookeeper.as_ref().map(|(t, s)| (t.version, t.java, s.clone()))),
             ("Hive", hive.as_ref().map(|(t, s)| (t.version, t.java, s.clone()))),
@@ -567,7 +569,7 @@ fn check_roles(roles: &RoleIndex, nameservice: Option<&Str>, cluster_span: &Rang
         if n == 0 && nameservice.is_none() {
             continue;
         }
-        if n < 3 || n % 2 == 0 {
+        if n < 3 || n.is_multiple_of(2) {
             let problem = if n < 3 { "too few" } else { "an even number of" };
             let span = if n == 0 { ha_span.clone() } else { roles.span(role, n - 1) };
             sink.push(Diagnostic::new(roles.key(role), span, format!("{problem} {what}: {n}"))

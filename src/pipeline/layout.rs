@@ -50,7 +50,7 @@ fn sel(s: &str) -> Selector {
 /// Text of an element with runs of HTML whitespace (space, tab, LF, FF, CR) collapsed to one
 /// space and trimmed; every other character, a no-break space included, is kept.
 pub fn collapse(text: &str) -> String {
-    text.split(|c: char| matches!(c, ' ' | '\t' | '\n' | '\u{c}' | '\r')).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
+    text.split([' ', '\t', '\n', '\u{c}', '\r']).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 fn text_of(e: ElementRef<'_>) -> String {
