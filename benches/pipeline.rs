@@ -30,7 +30,21 @@ fn rows(n: usize, hour: Hour) -> Vec<Row> {
             price: format!("{},900원", i % 97 + 1),
             url: format!("http://mitem.gmarket.co.kr/Item?goodsCode={}", 1_000_000 + i),
             img: format!("http://gdimg.gmarket.co.kr/{}/still/300", 1_000_000 + i),
-            category: ["패션의류", "신발잡화", "화장품헤어", "유아동출산", "스포츠자동차", "컴퓨터전자", "식품", "생활주방건강", "가구침구", "도서음반", "여행", "e쿠폰"][i / 100 % 12].into(),
+            category: [
+                "패션의류",
+                "신발잡화",
+                "화장품헤어",
+                "유아동출산",
+                "스포츠자동차",
+                "컴퓨터전자",
+                "식품",
+                "생활주방건강",
+                "가구침구",
+                "도서음반",
+                "여행",
+                "e쿠폰",
+            ][i / 100 % 12]
+                .into(),
             title_xpath: "N/A".into(),
             img_xpath: "N/A".into(),
             price_xpath: "N/A".into(),
@@ -51,7 +65,24 @@ async fn insert_row_by_row(db: &mut tokio_postgres::Client, hour: Hour, rows: &[
         .unwrap();
     for r in rows {
         let rank = r.rank as i32;
-        tx.execute(&stmt, &[&rank, &r.title, &r.price, &r.url, &r.img, &r.category, &r.title_xpath, &r.img_xpath, &r.price_xpath, &r.price_won, &hour.0]).await.unwrap();
+        tx.execute(
+            &stmt,
+            &[
+                &rank,
+                &r.title,
+                &r.price,
+                &r.url,
+                &r.img,
+                &r.category,
+                &r.title_xpath,
+                &r.img_xpath,
+                &r.price_xpath,
+                &r.price_won,
+                &hour.0,
+            ],
+        )
+        .await
+        .unwrap();
     }
     tx.commit().await.unwrap();
     started.elapsed()
@@ -82,7 +113,13 @@ fn main() {
     }
     let native = started.elapsed().as_secs_f64() / 10.0;
     let host = c.one(Role::NameNode).unwrap();
-    let put = hadoop_tool(&c, host, "org.apache.hadoop.fs.FsShell", &["-put", "-f", &local.display().to_string(), &hour.file()]).shell(None);
+    let put = hadoop_tool(
+        &c,
+        host,
+        "org.apache.hadoop.fs.FsShell",
+        &["-put", "-f", &local.display().to_string(), &hour.file()],
+    )
+    .shell(None);
     let mut t = Local::new(&host.name);
     let started = Instant::now();
     for _ in 0..3 {

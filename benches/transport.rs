@@ -26,11 +26,23 @@ impl Observer for Quiet {
     fn phase_done(&self, _: &str, _: bool) {}
 }
 
-fn run(phases: &[Phase], servers: &BTreeMap<String, String>, opts: &SshOptions, parallel: usize, log: &Path) -> (Duration, usize) {
-    let connect = |h: &str| -> Result<Box<dyn Transport>, TransportError> { Ok(Box::new(Ssh::connect(h, &servers[h], opts)?)) };
+fn run(
+    phases: &[Phase],
+    servers: &BTreeMap<String, String>,
+    opts: &SshOptions,
+    parallel: usize,
+    log: &Path,
+) -> (Duration, usize) {
+    let connect =
+        |h: &str| -> Result<Box<dyn Transport>, TransportError> { Ok(Box::new(Ssh::connect(h, &servers[h], opts)?)) };
     let started = Instant::now();
-    let report = apply::run(phases, &connect, &Options { parallel, log_dir: log.to_path_buf(), mode: Mode::Apply }, &Quiet);
-    assert!(report.ok(), "{:?}", report.outcomes.iter().filter(|o| matches!(o.status, apply::Status::Failed(_))).collect::<Vec<_>>());
+    let report =
+        apply::run(phases, &connect, &Options { parallel, log_dir: log.to_path_buf(), mode: Mode::Apply }, &Quiet);
+    assert!(
+        report.ok(),
+        "{:?}",
+        report.outcomes.iter().filter(|o| matches!(o.status, apply::Status::Failed(_))).collect::<Vec<_>>()
+    );
     (started.elapsed(), report.per_host().values().map(|c| c.0).sum())
 }
 
@@ -58,21 +70,36 @@ fn main() {
         let mut p = Phase { name: "push".into(), ..Phase::default() };
         for h in addresses.keys().take(7) {
             let path = work.path().join(format!("{tag}/{h}/big.bin")).display().to_string();
-            p.hosts.insert(h.clone(), vec![Step::File { path, content: content.clone(), mode: 0o644, owner: None, affects: vec![] }]);
+            p.hosts.insert(
+                h.clone(),
+                vec![Step::File { path, content: content.clone(), mode: 0o644, owner: None, affects: vec![] }],
+            );
         }
         vec![p]
     };
     let (serial, _) = run(&push("serial"), &addresses, &opts, 1, &work.path().join("log1"));
     let (parallel, changed) = run(&push("parallel"), &addresses, &opts, 7, &work.path().join("log2"));
     assert_eq!(changed, 7);
-    println!("push 200 MB to 7 hosts: one after another {:.2}s, in parallel {:.2}s, ratio {:.2}x", serial.as_secs_f64(), parallel.as_secs_f64(), serial.as_secs_f64() / parallel.as_secs_f64());
+    println!(
+        "push 200 MB to 7 hosts: one after another {:.2}s, in parallel {:.2}s, ratio {:.2}x",
+        serial.as_secs_f64(),
+        parallel.as_secs_f64(),
+        serial.as_secs_f64() / parallel.as_secs_f64()
+    );
 
     // 2. The rendered files of the local topology on 8 hosts, applied once, then re-run.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cluster = provision::inventory::load(&root.join("inventory/local.toml")).unwrap();
-    let secrets = provision::secrets::Secrets { metastore_password: "m".into(), mart_password: "p".into(), nifi_sensitive_key: "k".repeat(16) };
+    let secrets = provision::secrets::Secrets {
+        metastore_password: "m".into(),
+        mart_password: "p".into(),
+        nifi_sensitive_key: "k".repeat(16),
+    };
     let tree = provision::desired::render(&cluster, &secrets);
-    let mut phase = provision::phases::up(&cluster, &tree, &[]).into_iter().find(|p| p.name == "configure").expect("a configure phase");
+    let mut phase = provision::phases::up(&cluster, &tree, &[])
+        .into_iter()
+        .find(|p| p.name == "configure")
+        .expect("a configure phase");
     let mut renamed = BTreeMap::new();
     for (i, (_, mut steps)) in std::mem::take(&mut phase.hosts).into_iter().enumerate() {
         for s in &mut steps {
@@ -88,5 +115,9 @@ fn main() {
     let (cold, changed) = run(&phases, &addresses, &opts, 8, &work.path().join("log3"));
     let (noop, unchanged_run) = run(&phases, &addresses, &opts, 8, &work.path().join("log4"));
     assert_eq!((changed, unchanged_run), (steps, 0));
-    println!("configure phase, {steps} files on 8 hosts: first run {:.2}s, no-op re-run {:.2}s", cold.as_secs_f64(), noop.as_secs_f64());
+    println!(
+        "configure phase, {steps} files on 8 hosts: first run {:.2}s, no-op re-run {:.2}s",
+        cold.as_secs_f64(),
+        noop.as_secs_f64()
+    );
 }

@@ -135,7 +135,12 @@ impl Transport for Logged {
         self.inner.host()
     }
 
-    fn exec(&mut self, command: &str, stdin: Option<&mut dyn Read>, timeout: Duration) -> Result<Output, TransportError> {
+    fn exec(
+        &mut self,
+        command: &str,
+        stdin: Option<&mut dyn Read>,
+        timeout: Duration,
+    ) -> Result<Output, TransportError> {
         let started = Instant::now();
         let result = self.inner.exec(command, stdin, timeout);
         let _ = writeln!(self.log, "$ {command}");
@@ -276,12 +281,16 @@ fn run_host(
             Ok(s) => s,
             Err(e) => Status::Failed(e.to_string()),
         };
-        let _ = writeln!(conn.log, "   => {}", match &status {
-            Status::Unchanged => "unchanged".to_string(),
-            Status::Changed => "changed".to_string(),
-            Status::WouldChange { reason, .. } => format!("would change: {reason}"),
-            Status::Failed(m) => format!("FAILED: {m}"),
-        });
+        let _ = writeln!(
+            conn.log,
+            "   => {}",
+            match &status {
+                Status::Unchanged => "unchanged".to_string(),
+                Status::Changed => "changed".to_string(),
+                Status::WouldChange { reason, .. } => format!("would change: {reason}"),
+                Status::Failed(m) => format!("FAILED: {m}"),
+            }
+        );
         if status == Status::Changed {
             batched = None;
         }
@@ -296,7 +305,13 @@ fn run_host(
     outcomes
 }
 
-fn run_step(step: &Step, t: &mut dyn Transport, state: &mut RunState, mode: Mode, fact: Option<&(i32, String)>) -> Result<Status, StepError> {
+fn run_step(
+    step: &Step,
+    t: &mut dyn Transport,
+    state: &mut RunState,
+    mode: Mode,
+    fact: Option<&(i32, String)>,
+) -> Result<Status, StepError> {
     if let Some((code, stdout)) = fact
         && step.judge(*code, stdout, state) == Drift::InSync
     {
@@ -314,7 +329,11 @@ fn run_step(step: &Step, t: &mut dyn Transport, state: &mut RunState, mode: Mode
     if step.converges()
         && let Drift::Differs { reason: still, .. } = step.probe(t, &RunState::default())?
     {
-        return Err(StepError::NotConverged { host: t.host().to_string(), step: step.describe(), reason: format!("{reason}; now {still}") });
+        return Err(StepError::NotConverged {
+            host: t.host().to_string(),
+            step: step.describe(),
+            reason: format!("{reason}; now {still}"),
+        });
     }
     if let Step::File { affects, .. } = step {
         state.changed.extend(affects.iter().cloned());

@@ -38,7 +38,9 @@ pub struct Artifact {
 #[derive(Debug, thiserror::Error)]
 pub enum ArtifactError {
     /// Maven failed or could not be run.
-    #[error("fetching {name} {version} with Maven failed: {message}\nhint: Maven Central must be reachable, and `mvn` on the PATH")]
+    #[error(
+        "fetching {name} {version} with Maven failed: {message}\nhint: Maven Central must be reachable, and `mvn` on the PATH"
+    )]
     Maven {
         /// The product.
         name: String,
@@ -177,7 +179,11 @@ impl Artifact {
             .arg(format!("-D{}={}", self.version_property, self.version))
             .arg(format!("-Dlayout.dir={}", layout.display()))
             .output()
-            .map_err(|e| ArtifactError::Maven { name: self.name.into(), version: self.version.clone(), message: e.to_string() })?;
+            .map_err(|e| ArtifactError::Maven {
+                name: self.name.into(),
+                version: self.version.clone(),
+                message: e.to_string(),
+            })?;
         if !out.status.success() || !layout.join(&self.probe).exists() {
             let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
             let tail: Vec<&str> = text.lines().rev().take(15).collect();

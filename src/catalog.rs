@@ -94,8 +94,20 @@ pub const ZOOKEEPER: &[ZooKeeper] = &[
     ZooKeeper { version: "3.4.10", java: &[8], four_letter_whitelist: true, admin_server: false, logback: false },
     ZooKeeper { version: "3.4.14", java: &[8], four_letter_whitelist: true, admin_server: false, logback: false },
     ZooKeeper { version: "3.8.0", java: &[8, 11, 17], four_letter_whitelist: true, admin_server: true, logback: true },
-    ZooKeeper { version: "3.8.4", java: &[8, 11, 17, 21], four_letter_whitelist: true, admin_server: true, logback: true },
-    ZooKeeper { version: "3.9.3", java: &[8, 11, 17, 21], four_letter_whitelist: true, admin_server: true, logback: true },
+    ZooKeeper {
+        version: "3.8.4",
+        java: &[8, 11, 17, 21],
+        four_letter_whitelist: true,
+        admin_server: true,
+        logback: true,
+    },
+    ZooKeeper {
+        version: "3.9.3",
+        java: &[8, 11, 17, 21],
+        four_letter_whitelist: true,
+        admin_server: true,
+        logback: true,
+    },
 ];
 
 /// Facts about one Hive release.

@@ -13,13 +13,21 @@ pub fn client_config(c: &Cluster) -> (String, HashMap<String, String>) {
     let url = match &c.hdfs.nameservice {
         Some(ns) => {
             let nns: Vec<_> = c.with_role(Role::NameNode).collect();
-            conf.insert(format!("dfs.ha.namenodes.{ns}"), nns.iter().map(|h| h.name.clone()).collect::<Vec<_>>().join(","));
+            conf.insert(
+                format!("dfs.ha.namenodes.{ns}"),
+                nns.iter().map(|h| h.name.clone()).collect::<Vec<_>>().join(","),
+            );
             for nn in &nns {
-                conf.insert(format!("dfs.namenode.rpc-address.{ns}.{}", nn.name), format!("{}:{}", nn.address, nn.ports.namenode_rpc));
+                conf.insert(
+                    format!("dfs.namenode.rpc-address.{ns}.{}", nn.name),
+                    format!("{}:{}", nn.address, nn.ports.namenode_rpc),
+                );
             }
             format!("hdfs://{ns}")
         }
-        None => c.one(Role::NameNode).map_or(String::new(), |nn| format!("hdfs://{}:{}", nn.address, nn.ports.namenode_rpc)),
+        None => {
+            c.one(Role::NameNode).map_or(String::new(), |nn| format!("hdfs://{}:{}", nn.address, nn.ports.namenode_rpc))
+        }
     };
     // DataNodes register their host names; on one machine those are their addresses, which
     // the controller can reach (on VMs it reaches the addresses the connections came from).

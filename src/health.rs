@@ -46,12 +46,17 @@ impl Health {
 
     /// The NameNode host reporting `state` (`active` or `standby`).
     pub fn namenode(&self, state: &str) -> Option<&str> {
-        self.checks.iter().find(|c| c.service == "namenode" && c.up && c.detail.starts_with(state)).map(|c| c.host.as_str())
+        self.checks
+            .iter()
+            .find(|c| c.service == "namenode" && c.up && c.detail.starts_with(state))
+            .map(|c| c.host.as_str())
     }
 }
 
 async fn with_timeout<T>(f: impl std::future::Future<Output = Result<T, String>>) -> Result<T, String> {
-    tokio::time::timeout(CHECK_TIMEOUT, f).await.unwrap_or_else(|_| Err(format!("no answer within {}s", CHECK_TIMEOUT.as_secs())))
+    tokio::time::timeout(CHECK_TIMEOUT, f)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {}s", CHECK_TIMEOUT.as_secs())))
 }
 
 /// Sends `request` to `address` and reads the answer until `complete` says it is whole, or
@@ -103,7 +108,8 @@ pub async fn zookeeper_mode(address: &str) -> Result<String, String> {
 
 /// A NameNode's HA state (`active`, `standby`, ...).
 pub async fn namenode_state(nn: &Host) -> Result<String, String> {
-    let bean = jmx(&nn.address.to_string(), nn.ports.namenode_http, "Hadoop:service=NameNode,name=NameNodeStatus").await?;
+    let bean =
+        jmx(&nn.address.to_string(), nn.ports.namenode_http, "Hadoop:service=NameNode,name=NameNodeStatus").await?;
     bean["State"].as_str().map(str::to_string).ok_or_else(|| "no State in NameNodeStatus".into())
 }
 
@@ -118,7 +124,9 @@ async fn check(host: &Host, service: Service) -> Check {
         }
         Service::JournalNode => {
             let ep = format!("{ip}:{}", p.journalnode_http);
-            let r = jmx(&ip, p.journalnode_http, "Hadoop:service=JournalNode,name=JvmMetrics").await.map(|_| "answering".to_string());
+            let r = jmx(&ip, p.journalnode_http, "Hadoop:service=JournalNode,name=JvmMetrics")
+                .await
+                .map(|_| "answering".to_string());
             (ep, r)
         }
         Service::NameNode => {
@@ -133,12 +141,17 @@ async fn check(host: &Host, service: Service) -> Check {
         }
         Service::Zkfc => {
             let ep = format!("{ip}:{}", p.zkfc);
-            let r = with_timeout(async { TcpStream::connect(&ep).await.map(|_| "listening".to_string()).map_err(|e| e.to_string()) }).await;
+            let r = with_timeout(async {
+                TcpStream::connect(&ep).await.map(|_| "listening".to_string()).map_err(|e| e.to_string())
+            })
+            .await;
             (ep, r)
         }
         Service::DataNode => {
             let ep = format!("{ip}:{}", p.datanode_http);
-            let r = jmx(&ip, p.datanode_http, "Hadoop:service=DataNode,name=DataNodeInfo").await.map(|_| "answering".to_string());
+            let r = jmx(&ip, p.datanode_http, "Hadoop:service=DataNode,name=DataNodeInfo")
+                .await
+                .map(|_| "answering".to_string());
             (ep, r)
         }
         Service::ResourceManager => {
@@ -152,13 +165,19 @@ async fn check(host: &Host, service: Service) -> Check {
         Service::NodeManager => {
             let ep = format!("{ip}:{}", p.nodemanager_webapp);
             let r = http_json(&format!("http://{ep}/ws/v1/node/info")).await.and_then(|v| {
-                if v["nodeInfo"]["nodeHealthy"].as_bool() == Some(true) { Ok("healthy".into()) } else { Err("unhealthy".into()) }
+                if v["nodeInfo"]["nodeHealthy"].as_bool() == Some(true) {
+                    Ok("healthy".into())
+                } else {
+                    Err("unhealthy".into())
+                }
             });
             (ep, r)
         }
         Service::MetastoreDb => {
             let ep = format!("{ip}:{}", p.metastore_db);
-            let whole_packet = |b: &[u8]| b.len() >= 4 && b.len() >= 4 + (usize::from(b[0]) | usize::from(b[1]) << 8 | usize::from(b[2]) << 16);
+            let whole_packet = |b: &[u8]| {
+                b.len() >= 4 && b.len() >= 4 + (usize::from(b[0]) | usize::from(b[1]) << 8 | usize::from(b[2]) << 16)
+            };
             let r = exchange(&ep, b"", whole_packet).await.and_then(|greeting| {
                 // A MySQL-protocol greeting: 4-byte header, protocol 10, then the NUL-ended version.
                 let payload = greeting.get(4..).unwrap_or_default();
@@ -174,13 +193,16 @@ async fn check(host: &Host, service: Service) -> Check {
         Service::Postgres => {
             let ep = format!("{ip}:{}", p.postgresql);
             // SSLRequest: a server answers with one byte, S or N.
-            let r = exchange(&ep, &[0, 0, 0, 8, 4, 210, 22, 47], |b| !b.is_empty()).await.and_then(|a| match a.first() {
-                Some(b'S') | Some(b'N') => Ok("accepting connections".into()),
-                _ => Err("not a PostgreSQL answer".into()),
-            });
+            let r =
+                exchange(&ep, &[0, 0, 0, 8, 4, 210, 22, 47], |b| !b.is_empty()).await.and_then(|a| match a.first() {
+                    Some(b'S') | Some(b'N') => Ok("accepting connections".into()),
+                    _ => Err("not a PostgreSQL answer".into()),
+                });
             (ep, r)
         }
-        Service::HiveMetastore | Service::HiveServer2 | Service::Nifi => (String::new(), Err("not started by provision yet".into())),
+        Service::HiveMetastore | Service::HiveServer2 | Service::Nifi => {
+            (String::new(), Err("not started by provision yet".into()))
+        }
     };
     let (up, detail) = match result {
         Ok(d) => (true, d),
@@ -203,10 +225,15 @@ pub async fn check_all(c: &Cluster) -> Health {
         .filter(|k| !k.up)
         .map(|k| format!("{} on {} is down ({}): {}", k.service, k.host, k.endpoint, k.detail))
         .collect();
-    let count = |service: &str, prefix: &str| checks.iter().filter(|k| k.service == service && k.up && k.detail.starts_with(prefix)).count();
+    let count = |service: &str, prefix: &str| {
+        checks.iter().filter(|k| k.service == service && k.up && k.detail.starts_with(prefix)).count()
+    };
     let zk = c.with_role(Role::Zookeeper).count();
     if zk > 1 && count("zookeeper", "leader") != 1 {
-        problems.push(format!("ZooKeeper has {} leaders among {zk} servers; a quorum has exactly one", count("zookeeper", "leader")));
+        problems.push(format!(
+            "ZooKeeper has {} leaders among {zk} servers; a quorum has exactly one",
+            count("zookeeper", "leader")
+        ));
     }
     if c.ha() {
         let (active, standby) = (count("namenode", "active"), count("namenode", "standby"));
@@ -216,7 +243,8 @@ pub async fn check_all(c: &Cluster) -> Health {
     }
     let datanodes = c.with_role(Role::DataNode).count();
     for k in checks.iter().filter(|k| k.service == "namenode" && k.up && k.detail.starts_with("active")) {
-        let live: usize = k.detail.split(", ").nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+        let live: usize =
+            k.detail.split(", ").nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
         if live != datanodes {
             problems.push(format!("the active NameNode {} sees {live} live DataNodes of {datanodes}", k.host));
         }

@@ -27,5 +27,5 @@ pub mod pipeline;
 pub mod secrets;
 pub mod steps;
 pub mod transport;
-pub mod verify;
 pub mod ui;
+pub mod verify;

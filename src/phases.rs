@@ -76,13 +76,25 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact]) -> Vec<Phase> {
         phases.push(single(
             "resourcemanager",
             rm,
-            vec![start(c, rm, Service::ResourceManager), wait("ResourceManager started", &format!("curl -sf --max-time 2 {}/info | grep -q '\"state\":\"STARTED\"'", sh_quote(&url)))],
+            vec![
+                start(c, rm, Service::ResourceManager),
+                wait(
+                    "ResourceManager started",
+                    &format!("curl -sf --max-time 2 {}/info | grep -q '\"state\":\"STARTED\"'", sh_quote(&url)),
+                ),
+            ],
         ));
         let n = c.with_role(Role::NodeManager).count();
         let mut nms = start_and_wait(c, "nodemanagers", Role::NodeManager, Service::NodeManager, |_, h| {
-            wait("NodeManager answering", &http_ok(&format!("http://{}:{}/ws/v1/node/info", h.address, h.ports.nodemanager_webapp)))
+            wait(
+                "NodeManager answering",
+                &http_ok(&format!("http://{}:{}/ws/v1/node/info", h.address, h.ports.nodemanager_webapp)),
+            )
         });
-        nms.hosts.entry(rm.name.clone()).or_default().push(wait(&format!("{n} NodeManagers registered"), &at_least(&format!("curl -sf --max-time 2 {}/metrics", sh_quote(&url)), "activeNodes", n)));
+        nms.hosts.entry(rm.name.clone()).or_default().push(wait(
+            &format!("{n} NodeManagers registered"),
+            &at_least(&format!("curl -sf --max-time 2 {}/metrics", sh_quote(&url)), "activeNodes", n),
+        ));
         phases.push(nms);
     }
     let mut databases = Phase { name: "databases".into(), ..Phase::default() };
@@ -114,11 +126,8 @@ pub fn down(c: &Cluster, purge: bool) -> Vec<Phase> {
     for (i, group) in order.iter().enumerate() {
         let mut phase = Phase { name: format!("stop-{}", i + 1), ..Phase::default() };
         for h in &c.hosts {
-            let steps: Vec<Step> = supervised(c, h)
-                .into_iter()
-                .filter(|s| group.contains(s))
-                .map(|s| stop(c, h, s))
-                .collect();
+            let steps: Vec<Step> =
+                supervised(c, h).into_iter().filter(|s| group.contains(s)).map(|s| stop(c, h, s)).collect();
             if !steps.is_empty() {
                 phase.hosts.insert(h.name.clone(), steps);
             }
@@ -151,7 +160,13 @@ fn single(name: &str, host: &Host, steps: Vec<Step>) -> Phase {
     p
 }
 
-fn start_and_wait(c: &Cluster, name: &str, role: Role, service: Service, ready: impl Fn(&Cluster, &Host) -> Step) -> Phase {
+fn start_and_wait(
+    c: &Cluster,
+    name: &str,
+    role: Role,
+    service: Service,
+    ready: impl Fn(&Cluster, &Host) -> Step,
+) -> Phase {
     let mut p = Phase { name: name.into(), ..Phase::default() };
     for h in c.with_role(role) {
         p.hosts.insert(h.name.clone(), vec![start(c, h, service), ready(c, h)]);
@@ -187,7 +202,12 @@ pub fn start(c: &Cluster, host: &Host, service: Service) -> Step {
 
 /// `service` stopped on `host`.
 pub fn stop(c: &Cluster, host: &Host, service: Service) -> Step {
-    Step::Service { unit: service.unit_name(), restart_on: vec![], supervisor: supervisor(c, host, service), running: false }
+    Step::Service {
+        unit: service.unit_name(),
+        restart_on: vec![],
+        supervisor: supervisor(c, host, service),
+        running: false,
+    }
 }
 
 /// A step that polls `check` until it succeeds (failing after [`READY_SECONDS`]); nothing to do
@@ -228,7 +248,10 @@ fn namenode_state_url(nn: &Host) -> String {
 fn wait_namenode(nn: &Host) -> Step {
     wait(
         &format!("NameNode {} answering", nn.name),
-        &format!("curl -sf --max-time 2 {} | grep -Eq '\"State\" *: *\"(active|standby)\"'", sh_quote(&namenode_state_url(nn))),
+        &format!(
+            "curl -sf --max-time 2 {} | grep -Eq '\"State\" *: *\"(active|standby)\"'",
+            sh_quote(&namenode_state_url(nn))
+        ),
     )
 }
 
@@ -241,7 +264,10 @@ fn one_active(nns: &[&Host]) -> String {
 }
 
 fn live_datanodes(nn: &Host, n: usize) -> String {
-    let url = format!("http://{}:{}/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState", nn.address, nn.ports.namenode_http);
+    let url = format!(
+        "http://{}:{}/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState",
+        nn.address, nn.ports.namenode_http
+    );
     at_least(&format!("curl -sf --max-time 2 {}", sh_quote(&url)), "NumLiveDataNodes", n)
 }
 
@@ -253,7 +279,12 @@ fn has_image(c: &Cluster, nn: &Host) -> String {
 }
 
 fn format_namenode(c: &Cluster, nn: &Host) -> Step {
-    let tool = hadoop_tool(c, nn, "org.apache.hadoop.hdfs.server.namenode.NameNode", &["-format", "-nonInteractive", "-force", "-clusterId", &c.name]);
+    let tool = hadoop_tool(
+        c,
+        nn,
+        "org.apache.hadoop.hdfs.server.namenode.NameNode",
+        &["-format", "-nonInteractive", "-force", "-clusterId", &c.name],
+    );
     let current = sh_quote(&format!("{}/current", c.on_host(nn, &c.paths.namenode_dir)));
     Step::Run {
         name: format!("format NameNode {}", nn.name),
@@ -264,7 +295,12 @@ fn format_namenode(c: &Cluster, nn: &Host) -> Step {
 }
 
 fn bootstrap_standby(c: &Cluster, nn: &Host) -> Step {
-    let tool = hadoop_tool(c, nn, "org.apache.hadoop.hdfs.server.namenode.NameNode", &["-bootstrapStandby", "-nonInteractive", "-force"]);
+    let tool = hadoop_tool(
+        c,
+        nn,
+        "org.apache.hadoop.hdfs.server.namenode.NameNode",
+        &["-bootstrapStandby", "-nonInteractive", "-force"],
+    );
     let current = sh_quote(&format!("{}/current", c.on_host(nn, &c.paths.namenode_dir)));
     Step::Run {
         name: format!("bootstrap standby NameNode {}", nn.name),
@@ -276,7 +312,8 @@ fn bootstrap_standby(c: &Cluster, nn: &Host) -> Step {
 
 /// `zkfc -formatZK -nonInteractive` once; exit 2 means ZooKeeper already has the znode.
 fn format_zk(c: &Cluster, nn: &Host) -> Step {
-    let tool = hadoop_tool(c, nn, "org.apache.hadoop.hdfs.tools.DFSZKFailoverController", &["-formatZK", "-nonInteractive"]);
+    let tool =
+        hadoop_tool(c, nn, "org.apache.hadoop.hdfs.tools.DFSZKFailoverController", &["-formatZK", "-nonInteractive"]);
     let marker = sh_quote(&format!("{}/zkfc-formatted", c.on_host(nn, &c.paths.provision_state)));
     Step::Run {
         name: "format the failover znode in ZooKeeper".into(),
@@ -295,11 +332,15 @@ fn metastore_db(c: &Cluster, db: &Host) -> Vec<Step> {
     let data = sh_quote(&at(&c.paths.metastore_db_data));
     let (init, client, admin) = match c.versions.metastore_db.kind {
         MetastoreDbKind::Mariadb => (
-            format!("mariadb-install-db --defaults-file={cnf} --auth-root-authentication-method=socket --skip-test-db > /dev/null"),
+            format!(
+                "mariadb-install-db --defaults-file={cnf} --auth-root-authentication-method=socket --skip-test-db > /dev/null"
+            ),
             "mariadb",
             "mariadb-admin",
         ),
-        MetastoreDbKind::Mysql => (format!("mysqld --defaults-file={cnf} --initialize-insecure"), "mysql", "mysqladmin"),
+        MetastoreDbKind::Mysql => {
+            (format!("mysqld --defaults-file={cnf} --initialize-insecure"), "mysql", "mysqladmin")
+        }
     };
     let sql = sh_quote(&format!("{}/create-metastore.sql", at(&c.paths.metastore_db_conf)));
     let query = format!(
@@ -331,7 +372,9 @@ fn mart_db(c: &Cluster, db: &Host) -> Vec<Step> {
     let data = sh_quote(&at(&c.paths.postgres_data));
     let socket = format!("-h {} -p {}", sh_quote(&at(&c.paths.postgres_run)), db.ports.postgresql);
     let conf = at(&c.paths.postgres_conf);
-    let psql = |database: &str, rest: &str| as_user(pg, &format!("{bin}/psql {socket} -d {} -v ON_ERROR_STOP=1 -q {rest}", sh_quote(database)));
+    let psql = |database: &str, rest: &str| {
+        as_user(pg, &format!("{bin}/psql {socket} -d {} -v ON_ERROR_STOP=1 -q {rest}", sh_quote(database)))
+    };
     let exists = format!(
         "SELECT 1 FROM pg_database d, pg_roles r WHERE d.datname = '{}' AND r.rolname = '{}'",
         c.mart.name, c.mart.user
@@ -343,7 +386,12 @@ fn mart_db(c: &Cluster, db: &Host) -> Vec<Step> {
     vec![
         Step::Run {
             name: "initialise the mart's PostgreSQL cluster".into(),
-            command: as_user(pg, &format!("{bin}/initdb -D {data} -E UTF8 --locale=C.UTF-8 --auth-local=peer --auth-host=scram-sha-256 > /dev/null")),
+            command: as_user(
+                pg,
+                &format!(
+                    "{bin}/initdb -D {data} -E UTF8 --locale=C.UTF-8 --auth-local=peer --auth-host=scram-sha-256 > /dev/null"
+                ),
+            ),
             unless: Some(format!("[ -f {data}/PG_VERSION ]")),
             timeout: Duration::from_secs(300),
         },
@@ -357,7 +405,14 @@ fn mart_db(c: &Cluster, db: &Host) -> Vec<Step> {
         },
         Step::Run {
             name: "create the mart schema".into(),
-            command: psql(&c.mart.name, &format!("-c {} -f {}", sh_quote(&format!("SET ROLE \"{}\"", c.mart.user)), sh_quote(&format!("{conf}/mart-schema.sql")))),
+            command: psql(
+                &c.mart.name,
+                &format!(
+                    "-c {} -f {}",
+                    sh_quote(&format!("SET ROLE \"{}\"", c.mart.user)),
+                    sh_quote(&format!("{conf}/mart-schema.sql"))
+                ),
+            ),
             unless: Some(format!("{} | grep -q t", psql(&c.mart.name, &format!("-tAc {}", sh_quote(&schema_done))))),
             timeout: Duration::from_secs(60),
         },
@@ -425,7 +480,8 @@ fn os(c: &Cluster) -> Phase {
             });
             let ports: Vec<String> = listening_ports(c, h).iter().map(|p| format!("{p}/tcp")).collect();
             if !ports.is_empty() {
-                let add: Vec<String> = ports.iter().map(|p| format!("firewall-cmd -q --permanent --add-port={p}")).collect();
+                let add: Vec<String> =
+                    ports.iter().map(|p| format!("firewall-cmd -q --permanent --add-port={p}")).collect();
                 let query: Vec<String> = ports.iter().map(|p| format!("firewall-cmd -q --query-port={p}")).collect();
                 steps.push(Step::Run {
                     name: format!("firewalld opens {}", ports.join(" ")),
@@ -483,7 +539,17 @@ fn prepare(c: &Cluster, artifacts: &[Artifact]) -> Phase {
                 _ => {}
             }
         }
-        if services.iter().any(|s| matches!(s, Service::NameNode | Service::Zkfc | Service::JournalNode | Service::DataNode | Service::ResourceManager | Service::NodeManager)) {
+        if services.iter().any(|s| {
+            matches!(
+                s,
+                Service::NameNode
+                    | Service::Zkfc
+                    | Service::JournalNode
+                    | Service::DataNode
+                    | Service::ResourceManager
+                    | Service::NodeManager
+            )
+        }) {
             dir(&c.paths.hadoop_logs, 0o755, hadoop);
             dir(&c.paths.hadoop_tmp, 0o755, hadoop);
         }
@@ -557,8 +623,10 @@ mod tests {
     use crate::secrets::Secrets;
 
     fn local() -> (Cluster, Tree) {
-        let c = crate::inventory::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/inventory/local.toml"))).unwrap();
-        let secrets = Secrets { metastore_password: "a".into(), mart_password: "b".into(), nifi_sensitive_key: "c".into() };
+        let c =
+            crate::inventory::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/inventory/local.toml"))).unwrap();
+        let secrets =
+            Secrets { metastore_password: "a".into(), mart_password: "b".into(), nifi_sensitive_key: "c".into() };
         let tree = crate::desired::render(&c, &secrets);
         (c, tree)
     }
@@ -586,9 +654,20 @@ mod tests {
         assert_eq!(
             names,
             [
-                "prepare", "configure", "zookeeper", "journalnodes", "format", "namenode", "standby-namenode",
+                "prepare",
+                "configure",
+                "zookeeper",
+                "journalnodes",
+                "format",
+                "namenode",
+                "standby-namenode",
                 "format-zookeeper",
-                "failover-controllers", "datanodes", "hdfs-ready", "resourcemanager", "nodemanagers", "databases"
+                "failover-controllers",
+                "datanodes",
+                "hdfs-ready",
+                "resourcemanager",
+                "nodemanagers",
+                "databases"
             ]
         );
     }
@@ -610,7 +689,12 @@ mod tests {
     #[test]
     fn down_stops_every_started_daemon_and_nothing_else() {
         let (c, tree) = local();
-        let started: usize = up(&c, &tree, &[]).iter().flat_map(|p| p.hosts.values()).flatten().filter(|s| matches!(s, Step::Service { .. })).count();
+        let started: usize = up(&c, &tree, &[])
+            .iter()
+            .flat_map(|p| p.hosts.values())
+            .flatten()
+            .filter(|s| matches!(s, Step::Service { .. }))
+            .count();
         let stopped: Vec<Step> = down(&c, false).into_iter().flat_map(|p| p.hosts.into_values()).flatten().collect();
         assert_eq!(stopped.len(), started);
         assert!(stopped.iter().all(|s| matches!(s, Step::Service { running: false, .. })));

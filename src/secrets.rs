@@ -42,7 +42,9 @@ pub enum SecretsError {
         source: std::io::Error,
     },
     /// The file is not what `provision` wrote.
-    #[error("secrets file {path} is damaged: {message}\nhint: restore it from a backup; deleting it makes new passwords that no longer match the running databases")]
+    #[error(
+        "secrets file {path} is damaged: {message}\nhint: restore it from a backup; deleting it makes new passwords that no longer match the running databases"
+    )]
     Damaged {
         /// The file.
         path: PathBuf,
@@ -64,7 +66,11 @@ impl Secrets {
     /// Reads the secrets file; `None` when it does not exist yet or lacks a key.
     pub fn load(path: &Path) -> Result<Option<Secrets>, SecretsError> {
         Ok(Self::read(path)?.and_then(|s| {
-            Some(Secrets { metastore_password: s.metastore_password?, mart_password: s.mart_password?, nifi_sensitive_key: s.nifi_sensitive_key? })
+            Some(Secrets {
+                metastore_password: s.metastore_password?,
+                mart_password: s.mart_password?,
+                nifi_sensitive_key: s.nifi_sensitive_key?,
+            })
         }))
     }
 
@@ -74,7 +80,9 @@ impl Secrets {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(SecretsError::Io { path: path.into(), source }),
         };
-        toml::from_str(&text).map(Some).map_err(|e| SecretsError::Damaged { path: path.into(), message: e.message().to_string() })
+        toml::from_str(&text)
+            .map(Some)
+            .map_err(|e| SecretsError::Damaged { path: path.into(), message: e.message().to_string() })
     }
 
     /// The kept secrets, with any missing one generated; `true` when something was generated.
@@ -105,7 +113,8 @@ impl Secrets {
         }
         let tmp = path.with_extension("toml.tmp");
         let text = toml::to_string(self).expect("secrets serialize");
-        let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(io)?;
+        let mut f =
+            fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(io)?;
         f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(io)?;
         fs::rename(&tmp, path).map_err(io)
     }

@@ -261,7 +261,10 @@ const END: &str = "\u{1e}provision-fact-end";
 pub fn facts_script(steps: &[Step]) -> String {
     let mut script = String::new();
     for (i, s) in steps.iter().enumerate() {
-        script.push_str(&format!("printf '%s %d\\n' '{BEGIN}' {i}; ( {} ) 2>/dev/null; printf '\\n%s %d\\n' '{END}' $?\n", s.fact()));
+        script.push_str(&format!(
+            "printf '%s %d\\n' '{BEGIN}' {i}; ( {} ) 2>/dev/null; printf '\\n%s %d\\n' '{END}' $?\n",
+            s.fact()
+        ));
     }
     script
 }
@@ -295,7 +298,13 @@ pub fn facts(t: &mut dyn Transport, steps: &[Step]) -> Result<Vec<(i32, String)>
 }
 
 /// Runs `command`, failing on a non-zero exit.
-fn must(t: &mut dyn Transport, step: &Step, command: &str, input: Option<&mut dyn Read>, timeout: Duration) -> Result<Output, StepError> {
+fn must(
+    t: &mut dyn Transport,
+    step: &Step,
+    command: &str,
+    input: Option<&mut dyn Read>,
+    timeout: Duration,
+) -> Result<Output, StepError> {
     let out = t.exec(command, input, timeout)?;
     if out.code != 0 {
         return Err(failed(t, step, command, &out));
@@ -372,7 +381,9 @@ impl Step {
             Step::Package { name, manager: PackageManager::Apt } => {
                 format!("dpkg-query -W -f='${{Status}}' {} 2>/dev/null | grep -q 'ok installed'", sh_quote(name))
             }
-            Step::Service { unit, supervisor: Supervisor::Systemd, .. } => format!("systemctl is-active --quiet {}", sh_quote(unit)),
+            Step::Service { unit, supervisor: Supervisor::Systemd, .. } => {
+                format!("systemctl is-active --quiet {}", sh_quote(unit))
+            }
             Step::Service { supervisor: Supervisor::Pidfile { pid_file, marker, .. }, .. } => format!(
                 "p=$(cat {} 2>/dev/null) && kill -0 \"$p\" 2>/dev/null && grep -qaF -e {} /proc/\"$p\"/cmdline",
                 sh_quote(pid_file),
@@ -407,11 +418,33 @@ impl Step {
                 }
                 stat_drift(first, *mode, owner).map_or(Drift::InSync, |r| differs(&r))
             }
-            Step::Line { .. } => if code == 0 { Drift::InSync } else { differs("line missing") },
-            Step::Package { .. } => if code == 0 { Drift::InSync } else { differs("not installed") },
-            Step::Service { running: false, .. } => if code == 0 { differs("running") } else { Drift::InSync },
+            Step::Line { .. } => {
+                if code == 0 {
+                    Drift::InSync
+                } else {
+                    differs("line missing")
+                }
+            }
+            Step::Package { .. } => {
+                if code == 0 {
+                    Drift::InSync
+                } else {
+                    differs("not installed")
+                }
+            }
+            Step::Service { running: false, .. } => {
+                if code == 0 {
+                    differs("running")
+                } else {
+                    Drift::InSync
+                }
+            }
             Step::Link { target, .. } => {
-                if code == 0 && stdout.trim_end_matches('\n') == target { Drift::InSync } else { differs("missing or points elsewhere") }
+                if code == 0 && stdout.trim_end_matches('\n') == target {
+                    Drift::InSync
+                } else {
+                    differs("missing or points elsewhere")
+                }
             }
             Step::Service { restart_on, .. } => {
                 if code != 0 {
@@ -422,7 +455,13 @@ impl Step {
                     Drift::InSync
                 }
             }
-            Step::Run { unless: Some(_), .. } => if code == 0 { Drift::InSync } else { differs("guard says not done") },
+            Step::Run { unless: Some(_), .. } => {
+                if code == 0 {
+                    Drift::InSync
+                } else {
+                    differs("guard says not done")
+                }
+            }
             Step::Run { unless: None, .. } => differs("runs every time"),
         }
     }
@@ -433,9 +472,14 @@ impl Step {
         let out = t.exec(&self.fact(), None, SHORT)?;
         let drift = self.judge(out.code, &out.stdout_text(), state);
         match (&drift, self) {
-            (Drift::Differs { reason, .. }, Step::File { path, content: Content::Text(_), .. }) if reason == "contents differ" => {
+            (Drift::Differs { reason, .. }, Step::File { path, content: Content::Text(_), .. })
+                if reason == "contents differ" =>
+            {
                 let out = must(t, self, &format!("head -c 1048576 {}", sh_quote(path)), None, SHORT)?;
-                Ok(Drift::Differs { reason: reason.clone(), old: Some(String::from_utf8_lossy(&out.stdout).into_owned()) })
+                Ok(Drift::Differs {
+                    reason: reason.clone(),
+                    old: Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+                })
             }
             _ => Ok(drift),
         }
@@ -467,7 +511,10 @@ impl Step {
             }
             Step::Package { name, manager: PackageManager::Yum } => format!("yum install -y -q {}", sh_quote(name)),
             Step::Package { name, manager: PackageManager::Apt } => {
-                format!("DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 {}", sh_quote(name))
+                format!(
+                    "DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 {}",
+                    sh_quote(name)
+                )
             }
             Step::Service { unit, supervisor: Supervisor::Systemd, running, .. } => {
                 let u = sh_quote(unit);
@@ -537,7 +584,10 @@ mod tests {
         assert_eq!(stat_drift("644 root:root", 0o644, &None), None);
         assert_eq!(stat_drift("644 root:root", 0o600, &None), Some("mode 644, wants 600".into()));
         assert_eq!(stat_drift("600 hdfs:hadoop", 0o600, &Some("hdfs".into())), None);
-        assert_eq!(stat_drift("600 root:root", 0o600, &Some("hdfs:hadoop".into())), Some("owner root:root, wants hdfs:hadoop".into()));
+        assert_eq!(
+            stat_drift("600 root:root", 0o600, &Some("hdfs:hadoop".into())),
+            Some("owner root:root, wants hdfs:hadoop".into())
+        );
     }
 
     #[test]

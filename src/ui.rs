@@ -92,7 +92,14 @@ pub fn render_check(out: &Path, tree: &Tree, changes: &[Change], secrets: &Secre
 }
 
 /// Prints the result of `render`.
-pub fn render_done(out: &Path, cluster: &Cluster, tree: &Tree, changes: &[Change], new_secrets: Option<&Path>, json: bool) {
+pub fn render_done(
+    out: &Path,
+    cluster: &Cluster,
+    tree: &Tree,
+    changes: &[Change],
+    new_secrets: Option<&Path>,
+    json: bool,
+) {
     if json {
         let doc = serde_json::json!({
             "folder": out.display().to_string(),
@@ -109,7 +116,13 @@ pub fn render_done(out: &Path, cluster: &Cluster, tree: &Tree, changes: &[Change
         eprintln!("generated the cluster's passwords and keys into {} (mode 0600); keep that file", p.display());
     }
     if changes.is_empty() {
-        println!("{} is up to date: {} files for {} hosts of cluster {}", out.display(), tree.files.len(), cluster.hosts.len(), cluster.name);
+        println!(
+            "{} is up to date: {} files for {} hosts of cluster {}",
+            out.display(),
+            tree.files.len(),
+            cluster.hosts.len(),
+            cluster.name
+        );
     } else {
         println!(
             "rendered {} files for {} hosts of cluster {} into {} ({} changed)",
@@ -221,13 +234,17 @@ fn run_json(report: &crate::apply::Report) -> serde_json::Value {
     let hosts: serde_json::Map<String, serde_json::Value> = report
         .per_host()
         .into_iter()
-        .map(|(h, (changed, unchanged, failed))| (h, serde_json::json!({"changed": changed, "unchanged": unchanged, "failed": failed})))
+        .map(|(h, (changed, unchanged, failed))| {
+            (h, serde_json::json!({"changed": changed, "unchanged": unchanged, "failed": failed}))
+        })
         .collect();
     let failures: Vec<serde_json::Value> = report
         .outcomes
         .iter()
         .filter_map(|o| match &o.status {
-            Status::Failed(m) => Some(serde_json::json!({"phase": o.phase, "host": o.host, "step": o.step, "error": m})),
+            Status::Failed(m) => {
+                Some(serde_json::json!({"phase": o.phase, "host": o.host, "step": o.step, "error": m}))
+            }
             _ => None,
         })
         .collect();
@@ -265,7 +282,9 @@ pub fn up_report(report: &crate::apply::Report, json: bool) {
     println!("{:<16} {:>8} {:>10} {:>7}", "total", totals.0, totals.1, totals.2);
     print_failures(report);
     if let Some(p) = &report.failed_phase {
-        eprintln!("stopped after phase `{p}`; fix the cause and run `provision up` again: finished steps are not redone");
+        eprintln!(
+            "stopped after phase `{p}`; fix the cause and run `provision up` again: finished steps are not redone"
+        );
     }
     println!("logs: {}", report.log_dir.display());
 }
@@ -280,7 +299,9 @@ pub fn plan_report(report: &crate::apply::Report, secrets: &Secrets, json: bool)
             .outcomes
             .iter()
             .filter_map(|o| match &o.status {
-                Status::WouldChange { reason, .. } => Some(serde_json::json!({"phase": o.phase, "host": o.host, "step": o.step, "reason": reason})),
+                Status::WouldChange { reason, .. } => {
+                    Some(serde_json::json!({"phase": o.phase, "host": o.host, "step": o.step, "reason": reason}))
+                }
                 _ => None,
             })
             .collect();
@@ -298,17 +319,27 @@ pub fn plan_report(report: &crate::apply::Report, secrets: &Secrets, json: bool)
             let new = secrets.redact(new);
             let label = o.step.trim_start_matches("file ");
             let diff = TextDiff::from_lines(&old, &new);
-            print!("{}", diff.unified_diff().context_radius(2).header(&format!("{}:{label} (now)", o.host), &format!("{}:{label} (after up)", o.host)));
+            print!(
+                "{}",
+                diff.unified_diff()
+                    .context_radius(2)
+                    .header(&format!("{}:{label} (now)", o.host), &format!("{}:{label} (after up)", o.host))
+            );
         }
     }
     print_failures(report);
     let unread = report.per_host().values().filter(|(_, _, f)| *f > 0).count();
     if unread > 0 {
-        println!("the plan is incomplete: {unread} hosts could not be read ({n} steps would change something on the others)");
+        println!(
+            "the plan is incomplete: {unread} hosts could not be read ({n} steps would change something on the others)"
+        );
     } else if n == 0 {
         println!("nothing to change on {} hosts", report.per_host().len());
     } else {
-        println!("{n} steps would change something on {} hosts", report.per_host().values().filter(|(c, _, _)| *c > 0).count());
+        println!(
+            "{n} steps would change something on {} hosts",
+            report.per_host().values().filter(|(c, _, _)| *c > 0).count()
+        );
     }
 }
 
@@ -338,7 +369,12 @@ pub fn status_report(h: &crate::health::Health, json: bool) {
 }
 
 /// Prints what `verify` proved, with its figures.
-pub fn verify_report(h: &crate::health::Health, write_read: f64, failover: Option<&crate::verify::Failover>, json: bool) {
+pub fn verify_report(
+    h: &crate::health::Health,
+    write_read: f64,
+    failover: Option<&crate::verify::Failover>,
+    json: bool,
+) {
     if json {
         let doc = serde_json::json!({"healthy": h.healthy(), "daemons": h.checks.len(), "write_read_seconds": write_read, "failover": failover});
         println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
@@ -349,7 +385,14 @@ pub fn verify_report(h: &crate::health::Health, write_read: f64, failover: Optio
     if let Some(f) = failover {
         println!(
             "ok  failover: killed {} (kill -9); {} active after {:.2}s; {} writes during the drill all read back ({} retried, slowest {:.2}s); {} rejoined as standby after {:.2}s",
-            f.killed, f.promoted, f.failover_seconds, f.writes, f.retried_writes, f.slowest_write_seconds, f.killed, f.rejoin_seconds
+            f.killed,
+            f.promoted,
+            f.failover_seconds,
+            f.writes,
+            f.retried_writes,
+            f.slowest_write_seconds,
+            f.killed,
+            f.rejoin_seconds
         );
     }
 }
@@ -380,7 +423,13 @@ pub fn runs(runs: &[crate::pipeline::ledger::Run], json: bool) {
             Some(e) => e.lines().next().unwrap_or("").to_string(),
             None => r.stages.iter().map(|(k, v)| format!("{k} {v:.2}s")).collect::<Vec<_>>().join(", "),
         };
-        println!("{:<14} {:<10} {:>5} {:<25} {detail}", r.hour, r.status, rows, r.started_at.format("%Y-%m-%d %H:%M:%S"));
+        println!(
+            "{:<14} {:<10} {:>5} {:<25} {detail}",
+            r.hour,
+            r.status,
+            rows,
+            r.started_at.format("%Y-%m-%d %H:%M:%S")
+        );
     }
 }
 

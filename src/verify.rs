@@ -72,7 +72,11 @@ fn payload(i: usize) -> Bytes {
 }
 
 /// Writes files one after another until told to stop, retrying each until it lands.
-async fn keep_writing(client: Arc<Client>, dir: String, stop: Arc<AtomicBool>) -> Result<(usize, usize, Duration), String> {
+async fn keep_writing(
+    client: Arc<Client>,
+    dir: String,
+    stop: Arc<AtomicBool>,
+) -> Result<(usize, usize, Duration), String> {
     let (mut written, mut retried, mut slowest) = (0usize, 0usize, Duration::ZERO);
     while !stop.load(Ordering::SeqCst) {
         let path = format!("{dir}/w-{written:05}");
@@ -103,7 +107,12 @@ async fn wait_state(c: &Cluster, host: &str, state: &str, limit: Duration) -> Re
         }
         if started.elapsed() > limit {
             let found = health::namenode_state(nn).await.unwrap_or_else(|e| format!("no answer ({e})"));
-            return Err(fail(&format!("NameNode {host} becomes {state}"), format!("{state} within {}s", limit.as_secs()), found, log_of(c, host, "namenode")));
+            return Err(fail(
+                &format!("NameNode {host} becomes {state}"),
+                format!("{state} within {}s", limit.as_secs()),
+                found,
+                log_of(c, host, "namenode"),
+            ));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -111,21 +120,35 @@ async fn wait_state(c: &Cluster, host: &str, state: &str, limit: Duration) -> Re
 
 fn log_of(c: &Cluster, host: &str, daemon: &str) -> String {
     let h = c.host(host).expect("host");
-    format!("{} on {host}", c.on_host(h, &format!("{}/hadoop-{}-{daemon}-{host}.log", c.paths.hadoop_logs, c.users.hadoop)))
+    format!(
+        "{} on {host}",
+        c.on_host(h, &format!("{}/hadoop-{}-{daemon}-{host}.log", c.paths.hadoop_logs, c.users.hadoop))
+    )
 }
 
 /// Runs the NameNode failover drill on a healthy HA platform.
-pub async fn failover(c: &Cluster, observer: &(dyn Observer + Sync), log_dir: &std::path::Path) -> Result<Failover, VerifyError> {
+pub async fn failover(
+    c: &Cluster,
+    observer: &(dyn Observer + Sync),
+    log_dir: &std::path::Path,
+) -> Result<Failover, VerifyError> {
     let before = health::check_all(c).await;
     require_healthy(c, &before)?;
-    let (Some(active), Some(standby)) = (before.namenode("active").map(str::to_string), before.namenode("standby").map(str::to_string)) else {
-        return Err(fail("HA NameNodes", "one active and one standby", "no HA pair", "inventory: [cluster] nameservice"));
+    let (Some(active), Some(standby)) =
+        (before.namenode("active").map(str::to_string), before.namenode("standby").map(str::to_string))
+    else {
+        return Err(fail(
+            "HA NameNodes",
+            "one active and one standby",
+            "no HA pair",
+            "inventory: [cluster] nameservice",
+        ));
     };
     let client = Arc::new(health_client(c)?);
     let dir = format!("/tmp/provision-verify-{}", chrono::Local::now().format("%Y%m%d%H%M%S%3f"));
-    write_all(&client, &format!("{dir}/before"), payload(0))
-        .await
-        .map_err(|e| fail("write through the nameservice", "the file written", e.to_string(), log_of(c, &active, "namenode")))?;
+    write_all(&client, &format!("{dir}/before"), payload(0)).await.map_err(|e| {
+        fail("write through the nameservice", "the file written", e.to_string(), log_of(c, &active, "namenode"))
+    })?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let writer = tokio::spawn(keep_writing(client.clone(), dir.clone(), stop.clone()));
@@ -148,15 +171,26 @@ pub async fn failover(c: &Cluster, observer: &(dyn Observer + Sync), log_dir: &s
     let failover = killed_at.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
     stop.store(true, Ordering::SeqCst);
-    let (writes, retried, slowest) = writer
-        .await
-        .expect("writer task")
-        .map_err(|e| fail("writes through the nameservice during failover", "every write to land", e, log_of(c, &standby, "namenode")))?;
+    let (writes, retried, slowest) = writer.await.expect("writer task").map_err(|e| {
+        fail(
+            "writes through the nameservice during failover",
+            "every write to land",
+            e,
+            log_of(c, &standby, "namenode"),
+        )
+    })?;
     for i in 0..writes {
         let path = format!("{dir}/w-{i:05}");
-        let read = read_all(&client, &path).await.map_err(|e| fail("read back", format!("{path} readable"), e.to_string(), log_of(c, &standby, "namenode")))?;
+        let read = read_all(&client, &path).await.map_err(|e| {
+            fail("read back", format!("{path} readable"), e.to_string(), log_of(c, &standby, "namenode"))
+        })?;
         if read != payload(i) {
-            return Err(fail("read back", format!("{path} as written"), format!("{} other bytes", read.len()), log_of(c, &standby, "datanode")));
+            return Err(fail(
+                "read back",
+                format!("{path} as written"),
+                format!("{} other bytes", read.len()),
+                log_of(c, &standby, "datanode"),
+            ));
         }
     }
 
@@ -172,7 +206,12 @@ pub async fn failover(c: &Cluster, observer: &(dyn Observer + Sync), log_dir: &s
         apply::run(std::slice::from_ref(&restart), &connect, &opts, observer)
     });
     if !report.ok() {
-        return Err(fail(&format!("restart NameNode {active}"), "it starts", "the start failed", log_dir.join(format!("{active}.log")).display().to_string()));
+        return Err(fail(
+            &format!("restart NameNode {active}"),
+            "it starts",
+            "the start failed",
+            log_dir.join(format!("{active}.log")).display().to_string(),
+        ));
     }
     wait_state(c, &active, "standby", Duration::from_secs(120)).await?;
     let rejoin = restarted_at.elapsed();
@@ -189,7 +228,8 @@ pub async fn failover(c: &Cluster, observer: &(dyn Observer + Sync), log_dir: &s
 }
 
 fn health_client(c: &Cluster) -> Result<Client, VerifyError> {
-    crate::hdfs::client(c).map_err(|e| fail("HDFS client", "a client for the nameservice", e.to_string(), "the inventory's NameNodes"))
+    crate::hdfs::client(c)
+        .map_err(|e| fail("HDFS client", "a client for the nameservice", e.to_string(), "the inventory's NameNodes"))
 }
 
 /// Writes a file through the nameservice, reads it back and deletes it; the seconds it took.
@@ -198,12 +238,24 @@ pub async fn write_read(c: &Cluster) -> Result<f64, VerifyError> {
     let path = format!("/tmp/provision-verify-{}/probe", chrono::Local::now().format("%Y%m%d%H%M%S%3f"));
     let started = Instant::now();
     let nn = c.hosts.iter().find(|h| h.has(crate::model::Role::NameNode)).map_or("?".into(), |h| h.name.clone());
-    write_all(&client, &path, payload(1)).await.map_err(|e| fail("write through the nameservice", "the file written", e.to_string(), log_of(c, &nn, "namenode")))?;
-    let read = read_all(&client, &path).await.map_err(|e| fail("read through the nameservice", "the file read", e.to_string(), log_of(c, &nn, "namenode")))?;
+    write_all(&client, &path, payload(1)).await.map_err(|e| {
+        fail("write through the nameservice", "the file written", e.to_string(), log_of(c, &nn, "namenode"))
+    })?;
+    let read = read_all(&client, &path).await.map_err(|e| {
+        fail("read through the nameservice", "the file read", e.to_string(), log_of(c, &nn, "namenode"))
+    })?;
     if read != payload(1) {
-        return Err(fail("read back", "the bytes written", format!("{} other bytes", read.len()), log_of(c, &nn, "datanode")));
+        return Err(fail(
+            "read back",
+            "the bytes written",
+            format!("{} other bytes", read.len()),
+            log_of(c, &nn, "datanode"),
+        ));
     }
     let parent = path.rsplit_once('/').map_or(path.clone(), |(d, _)| d.to_string());
-    client.delete(&parent, true).await.map_err(|e| fail("delete", "the file deleted", e.to_string(), log_of(c, &nn, "namenode")))?;
+    client
+        .delete(&parent, true)
+        .await
+        .map_err(|e| fail("delete", "the file deleted", e.to_string(), log_of(c, &nn, "namenode")))?;
     Ok(started.elapsed().as_secs_f64())
 }

@@ -6,13 +6,13 @@ use std::time::Duration;
 use anyhow::Context;
 use bytes::Bytes;
 
+use super::runtime;
 use crate::cli::{CrawlArgs, MartLoadArgs, PipelineRunArgs, RunsArgs, SourceArgs};
 use crate::inventory;
 use crate::model::Cluster;
 use crate::pipeline::hour::Hour;
 use crate::pipeline::{self, landing, ledger, mart, record, source};
 use crate::secrets::Secrets;
-use super::runtime;
 use crate::ui;
 
 fn hour(at: &Option<String>) -> anyhow::Result<Hour> {
@@ -42,16 +42,23 @@ pub fn crawl(args: &CrawlArgs) -> anyhow::Result<ExitCode> {
     let c = inventory::load(&args.inventory)?;
     let hour = hour(&args.source.at)?;
     let rt = runtime()?;
-    let collected = rt.block_on(pipeline::collect(&c.categories, hour, &fetch(&args.source))).map_err(anyhow::Error::msg)?;
+    let collected =
+        rt.block_on(pipeline::collect(&c.categories, hour, &fetch(&args.source))).map_err(anyhow::Error::msg)?;
     let csv = record::to_csv(&collected.rows);
     let landed = match &args.out {
         Some(dir) => landing::land_local(dir, hour, &csv).map_err(anyhow::Error::msg)?.display().to_string(),
         None => rt.block_on(async {
             let client = crate::hdfs::client(&c)?;
-            landing::land_hdfs(&client, hour, Bytes::from(csv), Duration::from_secs(60)).await.map_err(anyhow::Error::msg)
+            landing::land_hdfs(&client, hour, Bytes::from(csv), Duration::from_secs(60))
+                .await
+                .map_err(anyhow::Error::msg)
         })?,
     };
-    ui::note(&format!("landed {} rows of {} categories for {hour} at {landed}", collected.rows.len(), collected.per_category.len()));
+    ui::note(&format!(
+        "landed {} rows of {} categories for {hour} at {landed}",
+        collected.rows.len(),
+        collected.per_category.len()
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -117,7 +124,9 @@ pub fn run(args: &PipelineRunArgs) -> anyhow::Result<ExitCode> {
 pub fn runs(args: &RunsArgs) -> anyhow::Result<ExitCode> {
     let c = inventory::load(&args.inventory)?;
     let secrets = secrets(&c)?;
-    let runs = runtime()?.block_on(async { ledger::list(&mart::connect(&c, &secrets).await?, args.limit).await }).map_err(anyhow::Error::msg)?;
+    let runs = runtime()?
+        .block_on(async { ledger::list(&mart::connect(&c, &secrets).await?, args.limit).await })
+        .map_err(anyhow::Error::msg)?;
     ui::runs(&runs, args.json);
     Ok(ExitCode::SUCCESS)
 }

@@ -82,7 +82,8 @@ pub fn plan(args: &RunArgs) -> anyhow::Result<ExitCode> {
     for a in artifacts.iter().filter(|a| !a.is_cached()) {
         ui::note(&format!("up would fetch {} {} into {}", a.name, a.version, a.dir.display()));
     }
-    let report = run(&cluster, args, &select(phases::up(&cluster, &tree, &artifacts), &args.only)?, Mode::Probe, "plan");
+    let report =
+        run(&cluster, args, &select(phases::up(&cluster, &tree, &artifacts), &args.only)?, Mode::Probe, "plan");
     ui::plan_report(&report, &secrets, args.json);
     Ok(exit(&report))
 }
@@ -92,7 +93,11 @@ fn dry_run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let cluster = inventory::load(&args.inventory)?;
     let (secrets, _) = Secrets::load_or_generate(&Secrets::path(&cluster.state_dir))?;
     let tree = desired::render(&cluster, &secrets);
-    let artifacts = if cluster.transport == Transport::Local { artifacts::needed(&cluster, &artifacts::cache_dir()) } else { Vec::new() };
+    let artifacts = if cluster.transport == Transport::Local {
+        artifacts::needed(&cluster, &artifacts::cache_dir())
+    } else {
+        Vec::new()
+    };
     ui::dry_run(&select(phases::up(&cluster, &tree, &artifacts), &args.only)?, args.json);
     Ok(ExitCode::SUCCESS)
 }
@@ -118,7 +123,8 @@ pub fn up(args: &RunArgs) -> anyhow::Result<ExitCode> {
 /// Runs `provision down`.
 pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
     let cluster = load(&args.run)?;
-    let report = run(&cluster, &args.run, &select(phases::down(&cluster, args.purge), &args.run.only)?, Mode::Apply, "down");
+    let report =
+        run(&cluster, &args.run, &select(phases::down(&cluster, args.purge), &args.run.only)?, Mode::Apply, "down");
     ui::up_report(&report, args.run.json);
     if args.purge && report.ok() && cluster.transport == Transport::Local {
         // The run's own log lives in the state folder; it goes last.

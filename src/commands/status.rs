@@ -2,10 +2,10 @@
 
 use std::process::ExitCode;
 
+use super::runtime;
 use crate::cli::{StatusArgs, VerifyArgs};
 use crate::health;
 use crate::inventory;
-use super::runtime;
 use crate::ui;
 use crate::verify;
 
@@ -20,7 +20,8 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
 /// Runs `provision verify`.
 pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let cluster = inventory::load(&args.inventory)?;
-    let log_dir = cluster.state_dir.join("runs").join(format!("{}-verify", chrono::Local::now().format("%Y%m%d-%H%M%S")));
+    let log_dir =
+        cluster.state_dir.join("runs").join(format!("{}-verify", chrono::Local::now().format("%Y%m%d-%H%M%S")));
     let progress = ui::Progress::new();
     let result = runtime()?.block_on(async {
         let h = health::check_all(&cluster).await;

@@ -81,8 +81,14 @@ pub fn hdfs_site(c: &Cluster, host: &Host) -> Properties {
             p.insert("dfs.nameservices".into(), ns.clone());
             p.insert(format!("dfs.ha.namenodes.{ns}"), ids.join(","));
             for nn in &namenodes {
-                p.insert(format!("dfs.namenode.rpc-address.{ns}.{}", nn.name), c.endpoint_port(nn, nn.ports.namenode_rpc));
-                p.insert(format!("dfs.namenode.http-address.{ns}.{}", nn.name), c.endpoint_port(nn, nn.ports.namenode_http));
+                p.insert(
+                    format!("dfs.namenode.rpc-address.{ns}.{}", nn.name),
+                    c.endpoint_port(nn, nn.ports.namenode_rpc),
+                );
+                p.insert(
+                    format!("dfs.namenode.http-address.{ns}.{}", nn.name),
+                    c.endpoint_port(nn, nn.ports.namenode_http),
+                );
             }
             let journals: Vec<String> =
                 c.with_role(Role::JournalNode).map(|h| c.endpoint_port(h, h.ports.journalnode_rpc)).collect();
@@ -174,7 +180,10 @@ pub fn capacity_scheduler() -> Properties {
         ("yarn.scheduler.capacity.root.default.maximum-capacity", "100"),
         ("yarn.scheduler.capacity.root.default.state", "RUNNING"),
         ("yarn.scheduler.capacity.maximum-am-resource-percent", "0.5"),
-        ("yarn.scheduler.capacity.resource-calculator", "org.apache.hadoop.yarn.util.resource.DefaultResourceCalculator"),
+        (
+            "yarn.scheduler.capacity.resource-calculator",
+            "org.apache.hadoop.yarn.util.resource.DefaultResourceCalculator",
+        ),
     ])
 }
 
@@ -210,7 +219,8 @@ fn hadoop_env(c: &Cluster, host: &Host) -> String {
         .iter()
         .filter(|(s, _)| services.contains(s))
         .map(|(s, var)| {
-            let heap = launch::launch(c, host, *s).command.into_iter().find(|a| a.starts_with("-Xmx")).unwrap_or_default();
+            let heap =
+                launch::launch(c, host, *s).command.into_iter().find(|a| a.starts_with("-Xmx")).unwrap_or_default();
             Daemon { var, opts: heap }
         })
         .collect();

@@ -82,7 +82,11 @@ impl Launch {
 pub fn as_user(user: &str, command: &str) -> String {
     let u = crate::desired::sh_quote(user);
     let switched = command.replacen("exec ", &format!("exec setpriv --reuid={u} --regid={u} --init-groups -- "), 1);
-    let switched = if switched == command { format!("setpriv --reuid={u} --regid={u} --init-groups -- {command}") } else { switched };
+    let switched = if switched == command {
+        format!("setpriv --reuid={u} --regid={u} --init-groups -- {command}")
+    } else {
+        switched
+    };
     format!("if [ \"$(id -un)\" = {u} ]; then {command}; else {switched}; fi")
 }
 
@@ -136,7 +140,9 @@ pub fn hadoop_jvm_options(c: &Cluster) -> Vec<String> {
 pub fn hadoop_classpath(c: &Cluster, host: &Host) -> Vec<String> {
     let home = c.on_host(host, &c.paths.hadoop_home);
     let mut out = vec![c.on_host(host, &c.paths.hadoop_conf)];
-    for part in ["common/lib/*", "common/*", "hdfs", "hdfs/lib/*", "hdfs/*", "mapreduce/*", "yarn", "yarn/lib/*", "yarn/*"] {
+    for part in
+        ["common/lib/*", "common/*", "hdfs", "hdfs/lib/*", "hdfs/*", "mapreduce/*", "yarn", "yarn/lib/*", "yarn/*"]
+    {
         out.push(format!("{home}/share/hadoop/{part}"));
     }
     out
@@ -195,10 +201,18 @@ pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
             let conf = at(&c.paths.hive_conf);
             let logs = at(&c.paths.hive_logs);
             let (name, class, heap, after) = match service {
-                Service::HiveMetastore => ("metastore", "org.apache.hadoop.hive.metastore.HiveMetaStore", c.heaps.hive_metastore, vec![]),
-                _ => ("hiveserver2", "org.apache.hive.service.server.HiveServer2", c.heaps.hiveserver2, vec![Service::HiveMetastore]),
+                Service::HiveMetastore => {
+                    ("metastore", "org.apache.hadoop.hive.metastore.HiveMetaStore", c.heaps.hive_metastore, vec![])
+                }
+                _ => (
+                    "hiveserver2",
+                    "org.apache.hive.service.server.HiveServer2",
+                    c.heaps.hiveserver2,
+                    vec![Service::HiveMetastore],
+                ),
             };
-            let mut command = vec![java(c), format!("-Dproc_{name}"), service_property(host, service), format!("-Xmx{heap}m")];
+            let mut command =
+                vec![java(c), format!("-Dproc_{name}"), service_property(host, service), format!("-Xmx{heap}m")];
             command.extend(hive_jvm_options(c));
             command.extend([
                 format!("-Dhive.log.dir={logs}"),
@@ -343,7 +357,9 @@ pub fn hive_jvm_options(c: &Cluster) -> Vec<String> {
 fn hadoop_daemon(c: &Cluster, host: &Host, service: Service) -> Launch {
     let at = |p: &str| c.on_host(host, p);
     let (proc_name, class, heap, after, description) = match service {
-        Service::NameNode => ("namenode", "org.apache.hadoop.hdfs.server.namenode.NameNode", c.heaps.namenode, vec![], "HDFS NameNode"),
+        Service::NameNode => {
+            ("namenode", "org.apache.hadoop.hdfs.server.namenode.NameNode", c.heaps.namenode, vec![], "HDFS NameNode")
+        }
         Service::Zkfc => (
             "zkfc",
             "org.apache.hadoop.hdfs.tools.DFSZKFailoverController",
@@ -358,7 +374,9 @@ fn hadoop_daemon(c: &Cluster, host: &Host, service: Service) -> Launch {
             vec![],
             "HDFS JournalNode",
         ),
-        Service::DataNode => ("datanode", "org.apache.hadoop.hdfs.server.datanode.DataNode", c.heaps.datanode, vec![], "HDFS DataNode"),
+        Service::DataNode => {
+            ("datanode", "org.apache.hadoop.hdfs.server.datanode.DataNode", c.heaps.datanode, vec![], "HDFS DataNode")
+        }
         Service::ResourceManager => (
             "resourcemanager",
             "org.apache.hadoop.yarn.server.resourcemanager.ResourceManager",
@@ -377,7 +395,8 @@ fn hadoop_daemon(c: &Cluster, host: &Host, service: Service) -> Launch {
     let logs = at(&c.paths.hadoop_logs);
     let home = at(&c.paths.hadoop_home);
     let log_file = format!("hadoop-{}-{proc_name}-{}.log", c.users.hadoop, host.name);
-    let mut command = vec![java(c), format!("-Dproc_{proc_name}"), service_property(host, service), format!("-Xmx{heap}m")];
+    let mut command =
+        vec![java(c), format!("-Dproc_{proc_name}"), service_property(host, service), format!("-Xmx{heap}m")];
     command.extend(hadoop_jvm_options(c));
     command.extend([
         format!("-Dhadoop.log.dir={logs}"),

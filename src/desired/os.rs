@@ -12,7 +12,8 @@ pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
         address: String,
     }
     let hosts: Vec<Entry> = c.hosts.iter().map(|h| Entry { name: &h.name, address: h.address.to_string() }).collect();
-    let text = super::templates::render("hosts", &context! {"host" => host.name, "cluster" => c.name, "hosts" => hosts});
+    let text =
+        super::templates::render("hosts", &context! {"host" => host.name, "cluster" => c.name, "hosts" => hosts});
     let services = c.services(host);
     t.add(host, "/etc/hosts", text, mode::PUBLIC, &services);
 }
@@ -32,7 +33,10 @@ pub fn render_limits(c: &Cluster, host: &Host, t: &mut Tree) {
     if users.is_empty() {
         return;
     }
-    let mut text = format!("# Rendered by provision for {} of cluster {}; edit the inventory, not this file.\n", host.name, c.name);
+    let mut text = format!(
+        "# Rendered by provision for {} of cluster {}; edit the inventory, not this file.\n",
+        host.name, c.name
+    );
     for u in users {
         text.push_str(&format!("{u} - nofile 65536\n{u} - nproc 65536\n"));
     }

@@ -32,7 +32,8 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
     struct Client {
         address: String,
     }
-    let clients: Vec<Client> = c.source_addresses(c.hosts.iter()).into_iter().map(|address| Client { address }).collect();
+    let clients: Vec<Client> =
+        c.source_addresses(c.hosts.iter()).into_iter().map(|address| Client { address }).collect();
     let hba = super::templates::render(
         "pg_hba.conf",
         &context! {"host" => host.name, "cluster" => c.name, "superuser" => c.users.postgres, "hosts" => clients, "auth" => auth},

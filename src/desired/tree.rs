@@ -48,7 +48,9 @@ impl Change {
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// The folder holds something `provision` did not write.
-    #[error("{0} exists and was not written by `provision render` (it has no {MARKER})\nhint: choose another --out, or remove that folder")]
+    #[error(
+        "{0} exists and was not written by `provision render` (it has no {MARKER})\nhint: choose another --out, or remove that folder"
+    )]
     Foreign(PathBuf),
     /// A file system operation failed.
     #[error("{path}: {source}")]

@@ -22,6 +22,7 @@ pub fn render(c: &Cluster, t: &mut Tree) {
         .iter()
         .map(|h| Vm { name: &h.name, address: h.address.to_string(), memory_mb: h.memory_mb, cpus: h.cpus })
         .collect();
-    let text = super::templates::render("Vagrantfile", &context! {"cluster" => c.name, "box" => box_name, "hosts" => hosts});
+    let text =
+        super::templates::render("Vagrantfile", &context! {"cluster" => c.name, "box" => box_name, "hosts" => hosts});
     t.add_controller(VAGRANTFILE, text);
 }

@@ -23,7 +23,9 @@ pub fn escape(text: &str) -> String {
 
 /// Renders properties as a Hadoop configuration document.
 pub fn site_xml(props: &Properties) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- Rendered by provision from the inventory; edit the inventory, not this file. -->\n<configuration>\n");
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- Rendered by provision from the inventory; edit the inventory, not this file. -->\n<configuration>\n",
+    );
     for (name, value) in props {
         out.push_str(&format!(
             "  <property>\n    <name>{}</name>\n    <value>{}</value>\n  </property>\n",

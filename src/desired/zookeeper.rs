@@ -17,11 +17,8 @@ pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
         id: usize,
         endpoint: String,
     }
-    let servers: Vec<Server> = c
-        .with_role(Role::Zookeeper)
-        .enumerate()
-        .map(|(i, h)| Server { id: i + 1, endpoint: c.endpoint(h) })
-        .collect();
+    let servers: Vec<Server> =
+        c.with_role(Role::Zookeeper).enumerate().map(|(i, h)| Server { id: i + 1, endpoint: c.endpoint(h) }).collect();
     let zk = c.versions.zookeeper;
     let text = super::templates::render(
         "zoo.cfg",

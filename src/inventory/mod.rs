@@ -30,8 +30,8 @@ pub enum LoadError {
 
 /// Reads and validates the inventory at `path`.
 pub fn load(path: &Path) -> Result<Cluster, LoadError> {
-    let source = std::fs::read_to_string(path)
-        .map_err(|source| LoadError::Read { path: path.display().to_string(), source })?;
+    let source =
+        std::fs::read_to_string(path).map_err(|source| LoadError::Read { path: path.display().to_string(), source })?;
     parse(path, &source).map_err(LoadError::Invalid)
 }
 

@@ -133,20 +133,22 @@ impl<'t, 'i> Table<'t, 'i> {
     pub fn uint(&mut self, sink: &mut Sink, key: &str) -> Option<Located<u64>> {
         let v = self.raw(key)?;
         match v.get_ref() {
-            DeValue::Integer(i) => match i64::from_str_radix(i.as_str().replace('_', "").trim_start_matches('+'), i.radix())
-                .ok()
-                .and_then(|n| u64::try_from(n).ok())
-            {
-                Some(n) => Some(Located::new(n, v.span())),
-                None => {
-                    sink.push(Diagnostic::new(
-                        self.key_path(key),
-                        v.span(),
-                        format!("expected a non-negative integer, found {}", i.as_str()),
-                    ));
-                    None
+            DeValue::Integer(i) => {
+                match i64::from_str_radix(i.as_str().replace('_', "").trim_start_matches('+'), i.radix())
+                    .ok()
+                    .and_then(|n| u64::try_from(n).ok())
+                {
+                    Some(n) => Some(Located::new(n, v.span())),
+                    None => {
+                        sink.push(Diagnostic::new(
+                            self.key_path(key),
+                            v.span(),
+                            format!("expected a non-negative integer, found {}", i.as_str()),
+                        ));
+                        None
+                    }
                 }
-            },
+            }
             _ => {
                 self.wrong_type(sink, key, v, "an integer");
                 None
@@ -179,7 +181,9 @@ impl<'t, 'i> Table<'t, 'i> {
     pub fn table(&mut self, sink: &mut Sink, key: &str) -> Option<Table<'t, 'i>> {
         let v = self.raw(key)?;
         match v.get_ref() {
-            DeValue::Table(t) => Some(Table { path: self.key_path(key), span: v.span(), table: t, known: BTreeSet::new() }),
+            DeValue::Table(t) => {
+                Some(Table { path: self.key_path(key), span: v.span(), table: t, known: BTreeSet::new() })
+            }
             _ => {
                 self.wrong_type(sink, key, v, "a table");
                 None

@@ -81,17 +81,27 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
     let mut paths = Paths::default();
     for (k, v) in &doc.paths {
         if !v.value.starts_with('/') {
-            sink.push(Diagnostic::new(format!("paths.{}", k.value), v.span.clone(), format!("\"{}\" is not an absolute path", v.value))
-                .hint("paths are as the host sees them and start with /"));
+            sink.push(
+                Diagnostic::new(
+                    format!("paths.{}", k.value),
+                    v.span.clone(),
+                    format!("\"{}\" is not an absolute path", v.value),
+                )
+                .hint("paths are as the host sees them and start with /"),
+            );
         } else if !paths.set(&k.value, v.value.clone()) {
             unknown_setting(sink, "paths", k, Paths::NAMES);
         }
     }
     let mut users = Users::default();
     for (k, v) in &doc.users {
-        if check_identifier(sink, &format!("users.{}", k.value), v, "a login name: lowercase letters, digits, '-' or '_'", |c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
-        })
+        if check_identifier(
+            sink,
+            &format!("users.{}", k.value),
+            v,
+            "a login name: lowercase letters, digits, '-' or '_'",
+            |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_',
+        )
         .is_some()
             && !users.set(&k.value, v.value.clone())
         {
@@ -106,8 +116,14 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
                     unknown_setting(sink, "heaps", k, Heaps::NAMES);
                 }
             }
-            None => sink.push(Diagnostic::new(format!("heaps.{}", k.value), v.span.clone(), format!("{} MiB is too small a heap", v.value))
-                .hint("give at least 32 (MiB)")),
+            None => sink.push(
+                Diagnostic::new(
+                    format!("heaps.{}", k.value),
+                    v.span.clone(),
+                    format!("{} MiB is too small a heap", v.value),
+                )
+                .hint("give at least 32 (MiB)"),
+            ),
         }
     }
 
@@ -115,10 +131,14 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
     let mart = database(sink, "mart", &doc.mart, "datamart", "dm_admin");
     let schedule = match &doc.schedule {
         None => Some("0 * * * *".to_string()),
-        Some(s) if s.value.split_whitespace().count() == 5 => Some(s.value.split_whitespace().collect::<Vec<_>>().join(" ")),
+        Some(s) if s.value.split_whitespace().count() == 5 => {
+            Some(s.value.split_whitespace().collect::<Vec<_>>().join(" "))
+        }
         Some(s) => {
-            sink.push(Diagnostic::new("pipeline.schedule", s.span.clone(), format!("\"{}\" is not a cron schedule", s.value))
-                .hint("give the five cron time fields, e.g. \"0 * * * *\" for every hour"));
+            sink.push(
+                Diagnostic::new("pipeline.schedule", s.span.clone(), format!("\"{}\" is not a cron schedule", s.value))
+                    .hint("give the five cron time fields, e.g. \"0 * * * *\" for every hour"),
+            );
             None
         }
     };
@@ -126,7 +146,9 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
     let hosts = hosts(&doc.hosts, &ports, &mut explicit_ports, sink);
     let categories = categories(&doc.categories, sink);
     let nameservice = doc.cluster.nameservice.as_ref().and_then(|ns| {
-        check_identifier(sink, "cluster.nameservice", ns, "letters, digits or '-'", |c| c.is_ascii_alphanumeric() || c == '-')
+        check_identifier(sink, "cluster.nameservice", ns, "letters, digits or '-'", |c| {
+            c.is_ascii_alphanumeric() || c == '-'
+        })
     });
     let roles = RoleIndex::new(&doc.hosts);
     check_roles(&roles, doc.cluster.nameservice.as_ref(), &cluster_span, sink);
@@ -140,8 +162,12 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         }
         Some(r) if r.value > datanodes && datanodes > 0 => {
             sink.push(
-                Diagnostic::new("hdfs.replication", r.span.clone(), format!("replication {} is above the {datanodes} DataNodes", r.value))
-                    .hint(format!("lower it to at most {datanodes}, or add DataNodes")),
+                Diagnostic::new(
+                    "hdfs.replication",
+                    r.span.clone(),
+                    format!("replication {} is above the {datanodes} DataNodes", r.value),
+                )
+                .hint(format!("lower it to at most {datanodes}, or add DataNodes")),
             );
             None
         }
@@ -150,17 +176,28 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
     let fencing = match &doc.hdfs.fencing {
         None => Some(vec!["shell(/bin/true)".to_string()]),
         Some(list) if list.value.is_empty() => {
-            sink.push(Diagnostic::new("hdfs.fencing", list.span.clone(), "no fencing method")
-                .hint("give at least one, e.g. [\"shell(/bin/true)\"]"));
+            sink.push(
+                Diagnostic::new("hdfs.fencing", list.span.clone(), "no fencing method")
+                    .hint("give at least one, e.g. [\"shell(/bin/true)\"]"),
+            );
             None
         }
         Some(list) => {
             let mut ok = true;
             for (i, m) in list.value.iter().enumerate() {
-                if !(m.value == "sshfence" || m.value.starts_with("sshfence(") || (m.value.starts_with("shell(") && m.value.ends_with(')'))) {
+                if !(m.value == "sshfence"
+                    || m.value.starts_with("sshfence(")
+                    || (m.value.starts_with("shell(") && m.value.ends_with(')')))
+                {
                     ok = false;
-                    sink.push(Diagnostic::new(format!("hdfs.fencing[{i}]"), m.span.clone(), format!("unknown fencing method \"{}\"", m.value))
-                        .hint("use sshfence, sshfence(user:port) or shell(command)"));
+                    sink.push(
+                        Diagnostic::new(
+                            format!("hdfs.fencing[{i}]"),
+                            m.span.clone(),
+                            format!("unknown fencing method \"{}\"", m.value),
+                        )
+                        .hint("use sshfence, sshfence(user:port) or shell(command)"),
+                    );
                 }
             }
             ok.then(|| list.value.iter().map(|m| m.value.clone()).collect())
@@ -217,18 +254,33 @@ fn check_identifier(sink: &mut Sink, key: &str, v: &Str, allowed: &str, ok: impl
     if !v.value.is_empty() && v.value.chars().all(ok) {
         Some(v.value.clone())
     } else {
-        sink.push(Diagnostic::new(key, v.span.clone(), format!("\"{}\" is not a valid name", v.value)).hint(format!("use {allowed}")));
+        sink.push(
+            Diagnostic::new(key, v.span.clone(), format!("\"{}\" is not a valid name", v.value))
+                .hint(format!("use {allowed}")),
+        );
         None
     }
 }
 
 /// Reads `[ports]`-style entries into `ports`, remembering where each was written under
 /// `prefix.name` in `explicit`.
-fn read_ports(sink: &mut Sink, prefix: &str, entries: &[(Str, Located<u64>)], ports: &mut Ports, explicit: &mut HashMap<String, Range<usize>>) {
+fn read_ports(
+    sink: &mut Sink,
+    prefix: &str,
+    entries: &[(Str, Located<u64>)],
+    ports: &mut Ports,
+    explicit: &mut HashMap<String, Range<usize>>,
+) {
     for (k, v) in entries {
         let Some(port) = u16::try_from(v.value).ok().filter(|p| *p > 0) else {
-            sink.push(Diagnostic::new(format!("{prefix}.{}", k.value), v.span.clone(), format!("{} is not a TCP port", v.value))
-                .hint("use a number from 1 to 65535"));
+            sink.push(
+                Diagnostic::new(
+                    format!("{prefix}.{}", k.value),
+                    v.span.clone(),
+                    format!("{} is not a TCP port", v.value),
+                )
+                .hint("use a number from 1 to 65535"),
+            );
             continue;
         };
         if ports.set(&k.value, port) {
@@ -252,7 +304,10 @@ fn positive(sink: &mut Sink, key: &str, v: &Option<Located<u64>>, default: u32) 
         Some(n) => match u32::try_from(n.value).ok().filter(|n| *n > 0) {
             Some(n) => Some(n),
             None => {
-                sink.push(Diagnostic::new(key, n.span.clone(), format!("{} is out of range", n.value)).hint("give a positive number"));
+                sink.push(
+                    Diagnostic::new(key, n.span.clone(), format!("{} is out of range", n.value))
+                        .hint("give a positive number"),
+                );
                 None
             }
         },
@@ -277,13 +332,22 @@ fn transport(doc: &Document, os: Option<Os>, dir: &Path, state_dir: &Path, sink:
     let t = &doc.transport;
     let Some(kind) = &t.kind else {
         if doc.transport.span.is_empty() {
-            sink.push(Diagnostic::new("transport", 0..0, "missing table [transport]").hint("add [transport] with kind = \"vagrant\", \"ssh\" or \"local\""));
+            sink.push(
+                Diagnostic::new("transport", 0..0, "missing table [transport]")
+                    .hint("add [transport] with kind = \"vagrant\", \"ssh\" or \"local\""),
+            );
         }
         return None;
     };
     let misplaced = |sink: &mut Sink, key: &str, span: &Range<usize>| {
-        sink.push(Diagnostic::new(format!("transport.{key}"), span.clone(), format!("`{key}` does not apply to kind = \"{}\"", kind.value))
-            .hint("remove it"));
+        sink.push(
+            Diagnostic::new(
+                format!("transport.{key}"),
+                span.clone(),
+                format!("`{key}` does not apply to kind = \"{}\"", kind.value),
+            )
+            .hint("remove it"),
+        );
     };
     if kind.value != "ssh" {
         for (key, v) in [("identity", &t.identity), ("known_hosts", &t.known_hosts)] {
@@ -294,23 +358,35 @@ fn transport(doc: &Document, os: Option<Os>, dir: &Path, state_dir: &Path, sink:
     }
     match kind.value.as_str() {
         "vagrant" => {
-            if let Some(u) = &t.user { misplaced(sink, "user", &u.span) }
-            if let Some(p) = &t.port { misplaced(sink, "port", &p.span) }
+            if let Some(u) = &t.user {
+                misplaced(sink, "user", &u.span)
+            }
+            if let Some(p) = &t.port {
+                misplaced(sink, "port", &p.span)
+            }
             let default_box = match os? {
                 Os::Centos7 => "centos/7",
                 Os::Rocky9 => "generic/rocky9",
                 Os::Debian12 => "debian/bookworm64",
             };
-            Some(Transport::Vagrant { box_name: t.box_name.as_ref().map_or(default_box.to_string(), |b| b.value.clone()) })
+            Some(Transport::Vagrant {
+                box_name: t.box_name.as_ref().map_or(default_box.to_string(), |b| b.value.clone()),
+            })
         }
         "ssh" => {
-            if let Some(b) = &t.box_name { misplaced(sink, "box", &b.span) }
+            if let Some(b) = &t.box_name {
+                misplaced(sink, "box", &b.span)
+            }
             let port = match &t.port {
                 None => 22,
                 Some(p) => match u16::try_from(p.value).ok().filter(|p| *p > 0) {
                     Some(p) => p,
                     None => {
-                        sink.push(Diagnostic::new("transport.port", p.span.clone(), format!("{} is not a TCP port", p.value)));
+                        sink.push(Diagnostic::new(
+                            "transport.port",
+                            p.span.clone(),
+                            format!("{} is not a TCP port", p.value),
+                        ));
                         return None;
                     }
                 },
@@ -323,15 +399,23 @@ fn transport(doc: &Document, os: Option<Os>, dir: &Path, state_dir: &Path, sink:
             })
         }
         "local" => {
-            for (key, span) in [("box", t.box_name.as_ref().map(|b| &b.span)), ("user", t.user.as_ref().map(|u| &u.span))] {
-                if let Some(span) = span { misplaced(sink, key, span) }
+            for (key, span) in
+                [("box", t.box_name.as_ref().map(|b| &b.span)), ("user", t.user.as_ref().map(|u| &u.span))]
+            {
+                if let Some(span) = span {
+                    misplaced(sink, key, span)
+                }
             }
-            if let Some(p) = &t.port { misplaced(sink, "port", &p.span) }
+            if let Some(p) = &t.port {
+                misplaced(sink, "port", &p.span)
+            }
             Some(Transport::Local)
         }
         other => {
-            sink.push(Diagnostic::new("transport.kind", kind.span.clone(), format!("unknown transport \"{other}\""))
-                .hint("use \"vagrant\", \"ssh\" or \"local\""));
+            sink.push(
+                Diagnostic::new("transport.kind", kind.span.clone(), format!("unknown transport \"{other}\""))
+                    .hint("use \"vagrant\", \"ssh\" or \"local\""),
+            );
             None
         }
     }
@@ -340,42 +424,67 @@ fn transport(doc: &Document, os: Option<Os>, dir: &Path, state_dir: &Path, sink:
 fn versions(doc: &Document, sink: &mut Sink) -> Option<Versions> {
     let v = &doc.versions;
     if v.span.is_empty() && v.java.is_none() {
-        sink.push(Diagnostic::new("versions", 0..0, "missing table [versions]")
-            .hint("add [versions] with java, hadoop, zookeeper, hive, metastore_db, nifi and postgresql"));
+        sink.push(
+            Diagnostic::new("versions", 0..0, "missing table [versions]")
+                .hint("add [versions] with java, hadoop, zookeeper, hive, metastore_db, nifi and postgresql"),
+        );
         return None;
     }
-    fn pick<T: Copy>(sink: &mut Sink, key: &str, v: &Option<Str>, table: &[T], f: fn(&T) -> &'static str) -> Option<(T, Range<usize>)> {
+    fn pick<T: Copy>(
+        sink: &mut Sink,
+        key: &str,
+        v: &Option<Str>,
+        table: &[T],
+        f: fn(&T) -> &'static str,
+    ) -> Option<(T, Range<usize>)> {
         let v = v.as_ref()?;
         match catalog::find(table, &v.value, f) {
             Some(t) => Some((t, v.span.clone())),
             None => {
-                sink.push(Diagnostic::new(format!("versions.{key}"), v.span.clone(), format!("unknown {key} version \"{}\"", v.value))
-                    .hint(format!("known versions: {}", catalog::known(table, f))));
+                sink.push(
+                    Diagnostic::new(
+                        format!("versions.{key}"),
+                        v.span.clone(),
+                        format!("unknown {key} version \"{}\"", v.value),
+                    )
+                    .hint(format!("known versions: {}", catalog::known(table, f))),
+                );
                 None
             }
         }
     }
-    let java = v.java.as_ref().and_then(|j| match j.value.parse::<u8>().ok().filter(|n| catalog::JAVA_VERSIONS.contains(n)) {
-        Some(n) => Some(n),
-        None => {
-            let known: Vec<String> = catalog::JAVA_VERSIONS.iter().map(u8::to_string).collect();
-            sink.push(Diagnostic::new("versions.java", j.span.clone(), format!("unknown java version \"{}\"", j.value))
-                .hint(format!("known versions: {}", known.join(", "))));
-            None
-        }
-    });
+    let java =
+        v.java.as_ref().and_then(|j| match j.value.parse::<u8>().ok().filter(|n| catalog::JAVA_VERSIONS.contains(n)) {
+            Some(n) => Some(n),
+            None => {
+                let known: Vec<String> = catalog::JAVA_VERSIONS.iter().map(u8::to_string).collect();
+                sink.push(
+                    Diagnostic::new("versions.java", j.span.clone(), format!("unknown java version \"{}\"", j.value))
+                        .hint(format!("known versions: {}", known.join(", "))),
+                );
+                None
+            }
+        });
     let hadoop = pick(sink, "hadoop", &v.hadoop, catalog::HADOOP, |t| t.version);
     let zookeeper = pick(sink, "zookeeper", &v.zookeeper, catalog::ZOOKEEPER, |t| t.version);
     let hive = pick(sink, "hive", &v.hive, catalog::HIVE, |t| t.version);
     let metastore_db = pick(sink, "metastore_db", &v.metastore_db, catalog::METASTORE_DB, |t| t.name);
     let nifi = pick(sink, "nifi", &v.nifi, catalog::NIFI, |t| t.version);
-    let postgresql = v.postgresql.as_ref().and_then(|p| match p.value.parse::<u8>().ok().filter(|n| catalog::POSTGRESQL.contains(n)) {
-        Some(n) => Some(n),
-        None => {
-            let known: Vec<String> = catalog::POSTGRESQL.iter().map(u8::to_string).collect();
-            sink.push(Diagnostic::new("versions.postgresql", p.span.clone(), format!("unknown postgresql version \"{}\"", p.value))
-                .hint(format!("known versions: {}", known.join(", "))));
-            None
+    let postgresql = v.postgresql.as_ref().and_then(|p| {
+        match p.value.parse::<u8>().ok().filter(|n| catalog::POSTGRESQL.contains(n)) {
+            Some(n) => Some(n),
+            None => {
+                let known: Vec<String> = catalog::POSTGRESQL.iter().map(u8::to_string).collect();
+                sink.push(
+                    Diagnostic::new(
+                        "versions.postgresql",
+                        p.span.clone(),
+                        format!("unknown postgresql version \"{}\"", p.value),
+                    )
+                    .hint(format!("known versions: {}", known.join(", "))),
+                );
+                None
+            }
         }
     });
     if let Some(java) = java {
@@ -393,8 +502,15 @@ fn versions(doc: &Document, sink: &mut Sink) -> Option<Versions> {
             {
                 let javas: Vec<String> = javas.iter().map(u8::to_string).collect();
                 sink.push(
-                    Diagnostic::new(format!("versions.{}", product.to_lowercase()), span, format!("{product} {version} does not run on Java {java}"))
-                        .hint(format!("{product} {version} runs on Java {}; change java or pick another {product} release", javas.join(" or "))),
+                    Diagnostic::new(
+                        format!("versions.{}", product.to_lowercase()),
+                        span,
+                        format!("{product} {version} does not run on Java {java}"),
+                    )
+                    .hint(format!(
+                        "{product} {version} runs on Java {}; change java or pick another {product} release",
+                        javas.join(" or ")
+                    )),
                 );
             }
         }
@@ -424,18 +540,37 @@ fn categories(entries: &[super::schema::CategoryEntry], sink: &mut Sink) -> Opti
         };
         if !codes.insert(code.value.clone()) {
             ok = false;
-            sink.push(Diagnostic::new(format!("{}.code", e.path), code.span.clone(), format!("duplicate category code \"{}\"", code.value)).hint("every category needs its own code"));
+            sink.push(
+                Diagnostic::new(
+                    format!("{}.code", e.path),
+                    code.span.clone(),
+                    format!("duplicate category code \"{}\"", code.value),
+                )
+                .hint("every category needs its own code"),
+            );
         }
         if !(url.value.starts_with("http://") || url.value.starts_with("https://")) {
             ok = false;
-            sink.push(Diagnostic::new(format!("{}.url", e.path), url.span.clone(), format!("\"{}\" is not an http(s) URL", url.value)).hint("give the category's best-100 page"));
+            sink.push(
+                Diagnostic::new(
+                    format!("{}.url", e.path),
+                    url.span.clone(),
+                    format!("\"{}\" is not an http(s) URL", url.value),
+                )
+                .hint("give the category's best-100 page"),
+            );
         }
         out.push(crate::model::Category { code: code.value.clone(), name: name.value.clone(), url: url.value.clone() });
     }
     ok.then_some(out)
 }
 
-fn hosts(entries: &[HostEntry], cluster_ports: &Ports, explicit: &mut HashMap<String, Range<usize>>, sink: &mut Sink) -> Vec<Host> {
+fn hosts(
+    entries: &[HostEntry],
+    cluster_ports: &Ports,
+    explicit: &mut HashMap<String, Range<usize>>,
+    sink: &mut Sink,
+) -> Vec<Host> {
     if entries.is_empty() {
         sink.push(Diagnostic::new("hosts", 0..0, "no hosts").hint("add a [[hosts]] table for each machine"));
     }
@@ -449,18 +584,32 @@ fn hosts(entries: &[HostEntry], cluster_ports: &Ports, explicit: &mut HashMap<St
                 && !n.value.starts_with('-')
                 && n.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
             if !valid {
-                sink.push(Diagnostic::new(format!("{}.name", e.path), n.span.clone(), format!("\"{}\" is not a valid host name", n.value))
-                    .hint("use lowercase letters, digits and '-', not starting with '-'"));
+                sink.push(
+                    Diagnostic::new(
+                        format!("{}.name", e.path),
+                        n.span.clone(),
+                        format!("\"{}\" is not a valid host name", n.value),
+                    )
+                    .hint("use lowercase letters, digits and '-', not starting with '-'"),
+                );
                 return None;
             }
             if RESERVED_HOST_NAMES.contains(&n.value.as_str()) {
-                sink.push(Diagnostic::new(format!("{}.name", e.path), n.span.clone(), format!("\"{}\" is reserved", n.value))
-                    .hint("render writes the Vagrantfile in a folder of that name; pick another host name"));
+                sink.push(
+                    Diagnostic::new(format!("{}.name", e.path), n.span.clone(), format!("\"{}\" is reserved", n.value))
+                        .hint("render writes the Vagrantfile in a folder of that name; pick another host name"),
+                );
                 return None;
             }
             if names.contains_key(&n.value) {
-                sink.push(Diagnostic::new(format!("{}.name", e.path), n.span.clone(), format!("duplicate host name \"{}\"", n.value))
-                    .hint("every host needs its own name"));
+                sink.push(
+                    Diagnostic::new(
+                        format!("{}.name", e.path),
+                        n.span.clone(),
+                        format!("duplicate host name \"{}\"", n.value),
+                    )
+                    .hint("every host needs its own name"),
+                );
                 return None;
             }
             names.insert(n.value.clone(), n.span.clone());
@@ -468,14 +617,26 @@ fn hosts(entries: &[HostEntry], cluster_ports: &Ports, explicit: &mut HashMap<St
         });
         let address = e.address.as_ref().and_then(|a| match a.value.parse::<Ipv4Addr>() {
             Err(_) => {
-                sink.push(Diagnostic::new(format!("{}.address", e.path), a.span.clone(), format!("\"{}\" is not an IPv4 address", a.value))
-                    .hint("write it as four numbers, e.g. \"192.168.56.100\""));
+                sink.push(
+                    Diagnostic::new(
+                        format!("{}.address", e.path),
+                        a.span.clone(),
+                        format!("\"{}\" is not an IPv4 address", a.value),
+                    )
+                    .hint("write it as four numbers, e.g. \"192.168.56.100\""),
+                );
                 None
             }
             Ok(ip) => {
                 if let Some((other, _)) = addresses.get(&ip) {
-                    sink.push(Diagnostic::new(format!("{}.address", e.path), a.span.clone(), format!("address {ip} is already {other}'s"))
-                        .hint("every host needs its own address"));
+                    sink.push(
+                        Diagnostic::new(
+                            format!("{}.address", e.path),
+                            a.span.clone(),
+                            format!("address {ip} is already {other}'s"),
+                        )
+                        .hint("every host needs its own address"),
+                    );
                     return None;
                 }
                 addresses.insert(ip, (e.name.as_ref().map_or("?".into(), |n| n.value.clone()), a.span.clone()));
@@ -484,19 +645,33 @@ fn hosts(entries: &[HostEntry], cluster_ports: &Ports, explicit: &mut HashMap<St
         });
         let mut roles = Vec::new();
         match &e.roles {
-            None => sink.push(Diagnostic::new(format!("{}.roles", e.path), e.span.clone(), "missing required key `roles`")
-                .hint("list what the host does, e.g. roles = [\"datanode\", \"nodemanager\"]")),
+            None => sink.push(
+                Diagnostic::new(format!("{}.roles", e.path), e.span.clone(), "missing required key `roles`")
+                    .hint("list what the host does, e.g. roles = [\"datanode\", \"nodemanager\"]"),
+            ),
             Some(list) => {
                 for (i, r) in list.value.iter().enumerate() {
                     match Role::parse(&r.value) {
                         None => {
                             let known: Vec<&str> = Role::ALL.iter().map(|(_, n)| *n).collect();
-                            sink.push(Diagnostic::new(format!("{}.roles[{i}]", e.path), r.span.clone(), format!("unknown role \"{}\"", r.value))
-                                .hint(format!("known roles: {}", known.join(", "))));
+                            sink.push(
+                                Diagnostic::new(
+                                    format!("{}.roles[{i}]", e.path),
+                                    r.span.clone(),
+                                    format!("unknown role \"{}\"", r.value),
+                                )
+                                .hint(format!("known roles: {}", known.join(", "))),
+                            );
                         }
                         Some(role) if roles.contains(&role) => {
-                            sink.push(Diagnostic::new(format!("{}.roles[{i}]", e.path), r.span.clone(), format!("role \"{}\" is listed twice", r.value))
-                                .hint("list each role once"));
+                            sink.push(
+                                Diagnostic::new(
+                                    format!("{}.roles[{i}]", e.path),
+                                    r.span.clone(),
+                                    format!("role \"{}\" is listed twice", r.value),
+                                )
+                                .hint("list each role once"),
+                            );
                         }
                         Some(role) => roles.push(role),
                     }
@@ -554,12 +729,20 @@ fn check_roles(roles: &RoleIndex, nameservice: Option<&Str>, cluster_span: &Rang
     let namenodes = roles.count(Role::NameNode);
     match nameservice {
         Some(ns) if namenodes != 2 => sink.push(
-            Diagnostic::new("cluster.nameservice", ns.span.clone(), format!("HA nameservice \"{}\" needs exactly two NameNodes, found {namenodes}", ns.value))
-                .hint("give the role \"namenode\" to exactly two hosts, or remove nameservice for a single NameNode"),
+            Diagnostic::new(
+                "cluster.nameservice",
+                ns.span.clone(),
+                format!("HA nameservice \"{}\" needs exactly two NameNodes, found {namenodes}", ns.value),
+            )
+            .hint("give the role \"namenode\" to exactly two hosts, or remove nameservice for a single NameNode"),
         ),
         None if namenodes > 1 => sink.push(
-            Diagnostic::new(roles.key(Role::NameNode), roles.span(Role::NameNode, 1), format!("{namenodes} NameNodes without an HA nameservice"))
-                .hint("add nameservice = \"...\" to [cluster] for HA, or keep one NameNode"),
+            Diagnostic::new(
+                roles.key(Role::NameNode),
+                roles.span(Role::NameNode, 1),
+                format!("{namenodes} NameNodes without an HA nameservice"),
+            )
+            .hint("add nameservice = \"...\" to [cluster] for HA, or keep one NameNode"),
         ),
         _ => {}
     }
@@ -572,13 +755,21 @@ fn check_roles(roles: &RoleIndex, nameservice: Option<&Str>, cluster_span: &Rang
         if n < 3 || n.is_multiple_of(2) {
             let problem = if n < 3 { "too few" } else { "an even number of" };
             let span = if n == 0 { ha_span.clone() } else { roles.span(role, n - 1) };
-            sink.push(Diagnostic::new(roles.key(role), span, format!("{problem} {what}: {n}"))
-                .hint(format!("a quorum needs an odd number of at least 3 {what}")));
+            sink.push(
+                Diagnostic::new(roles.key(role), span, format!("{problem} {what}: {n}"))
+                    .hint(format!("a quorum needs an odd number of at least 3 {what}")),
+            );
         }
     }
     if nameservice.is_none() && roles.count(Role::JournalNode) > 0 {
-        sink.push(Diagnostic::new(roles.key(Role::JournalNode), roles.span(Role::JournalNode, 0), "JournalNodes without an HA nameservice")
-            .hint("add nameservice = \"...\" to [cluster], or remove the journalnode roles"));
+        sink.push(
+            Diagnostic::new(
+                roles.key(Role::JournalNode),
+                roles.span(Role::JournalNode, 0),
+                "JournalNodes without an HA nameservice",
+            )
+            .hint("add nameservice = \"...\" to [cluster], or remove the journalnode roles"),
+        );
     }
     for (role, max) in [
         (Role::ResourceManager, 1),
@@ -591,8 +782,14 @@ fn check_roles(roles: &RoleIndex, nameservice: Option<&Str>, cluster_span: &Rang
     ] {
         let n = roles.count(role);
         if n > max {
-            sink.push(Diagnostic::new(roles.key(role), roles.span(role, max), format!("{n} hosts have the role \"{}\"; at most {max} may", role.name()))
-                .hint("keep the role on one host"));
+            sink.push(
+                Diagnostic::new(
+                    roles.key(role),
+                    roles.span(role, max),
+                    format!("{n} hosts have the role \"{}\"; at most {max} may", role.name()),
+                )
+                .hint("keep the role on one host"),
+            );
         }
     }
     let needs: &[(Role, Role, &str)] = &[
@@ -608,8 +805,18 @@ fn check_roles(roles: &RoleIndex, nameservice: Option<&Str>, cluster_span: &Rang
     ];
     for (role, needed, why) in needs {
         if roles.count(*role) > 0 && roles.count(*needed) == 0 {
-            sink.push(Diagnostic::new(roles.key(*role), roles.span(*role, 0), format!("{why}, but no host has the role \"{}\"", needed.name()))
-                .hint(format!("add \"{}\" to a host's roles, or remove \"{}\"", needed.name(), role.name())));
+            sink.push(
+                Diagnostic::new(
+                    roles.key(*role),
+                    roles.span(*role, 0),
+                    format!("{why}, but no host has the role \"{}\"", needed.name()),
+                )
+                .hint(format!(
+                    "add \"{}\" to a host's roles, or remove \"{}\"",
+                    needed.name(),
+                    role.name()
+                )),
+            );
         }
     }
 }
@@ -623,7 +830,9 @@ fn check_ports(
     sink: &mut Sink,
 ) {
     for host in hosts {
-        let Some(entry) = entries.iter().find(|e| e.name.as_ref().is_some_and(|n| n.value == host.name)) else { continue };
+        let Some(entry) = entries.iter().find(|e| e.name.as_ref().is_some_and(|n| n.value == host.name)) else {
+            continue;
+        };
         let mut taken: BTreeMap<u16, (&'static str, &'static str)> = BTreeMap::new();
         for role in &host.roles {
             for service in role.services(ha) {
@@ -631,17 +840,31 @@ fn check_ports(
                     let Some(port) = host.ports.get(port_name) else { continue };
                     match taken.get(&port) {
                         Some((other_service, other_port)) if *other_service != service.name() => {
-                            let span = [format!("{}.ports.{port_name}", entry.path), format!("{}.ports.{other_port}", entry.path), format!("ports.{port_name}"), format!("ports.{other_port}")]
-                                .iter()
-                                .find_map(|k| explicit.get(k))
-                                .cloned()
-                                .unwrap_or_else(|| entry.roles.as_ref().map_or(entry.span.clone(), |r| r.span.clone()));
+                            let span = [
+                                format!("{}.ports.{port_name}", entry.path),
+                                format!("{}.ports.{other_port}", entry.path),
+                                format!("ports.{port_name}"),
+                                format!("ports.{other_port}"),
+                            ]
+                            .iter()
+                            .find_map(|k| explicit.get(k))
+                            .cloned()
+                            .unwrap_or_else(|| entry.roles.as_ref().map_or(entry.span.clone(), |r| r.span.clone()));
                             sink.push(
-                                Diagnostic::new(format!("{}.roles", entry.path), span, format!(
-                                    "on host {} ({}), {} and {} would both listen on port {port}",
-                                    host.name, host.address, other_service, service.name()
-                                ))
-                                .hint(format!("give ports.{port_name} or ports.{other_port} another number in [ports]")),
+                                Diagnostic::new(
+                                    format!("{}.roles", entry.path),
+                                    span,
+                                    format!(
+                                        "on host {} ({}), {} and {} would both listen on port {port}",
+                                        host.name,
+                                        host.address,
+                                        other_service,
+                                        service.name()
+                                    ),
+                                )
+                                .hint(format!(
+                                    "give ports.{port_name} or ports.{other_port} another number in [ports]"
+                                )),
                             );
                         }
                         _ => {

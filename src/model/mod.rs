@@ -152,7 +152,9 @@ impl Service {
                 "resourcemanager_admin",
                 "resourcemanager_webapp",
             ],
-            Service::NodeManager => &["nodemanager", "nodemanager_localizer", "nodemanager_webapp", "mapreduce_shuffle"],
+            Service::NodeManager => {
+                &["nodemanager", "nodemanager_localizer", "nodemanager_webapp", "mapreduce_shuffle"]
+            }
             Service::HiveMetastore => &["hive_metastore"],
             Service::HiveServer2 => &["hiveserver2", "hiveserver2_webui"],
             Service::MetastoreDb => &["metastore_db"],
@@ -287,8 +289,18 @@ pub struct Category {
 /// The original system's twelve categories and their 2021 mobile best-100 pages.
 pub fn original_categories() -> Vec<Category> {
     const NAMES: [&str; 12] = [
-        "패션의류", "신발잡화", "화장품헤어", "유아동출산", "스포츠자동차", "컴퓨터전자",
-        "식품", "생활주방건강", "가구침구", "도서음반", "여행", "e쿠폰",
+        "패션의류",
+        "신발잡화",
+        "화장품헤어",
+        "유아동출산",
+        "스포츠자동차",
+        "컴퓨터전자",
+        "식품",
+        "생활주방건강",
+        "가구침구",
+        "도서음반",
+        "여행",
+        "e쿠폰",
     ];
     NAMES
         .iter()
@@ -404,9 +416,12 @@ impl Cluster {
             Service::Nifi => &self.users.nifi,
             Service::MetastoreDb => &self.users.mysql,
             Service::Postgres => &self.users.postgres,
-            Service::NameNode | Service::Zkfc | Service::JournalNode | Service::DataNode | Service::ResourceManager | Service::NodeManager => {
-                &self.users.hadoop
-            }
+            Service::NameNode
+            | Service::Zkfc
+            | Service::JournalNode
+            | Service::DataNode
+            | Service::ResourceManager
+            | Service::NodeManager => &self.users.hadoop,
         }
     }
 
@@ -455,7 +470,11 @@ impl Cluster {
 
     /// The JAVA_HOME daemons use.
     pub fn java_home(&self) -> String {
-        if self.paths.java_home.is_empty() { self.os.java_home(self.versions.java) } else { self.paths.java_home.clone() }
+        if self.paths.java_home.is_empty() {
+            self.os.java_home(self.versions.java)
+        } else {
+            self.paths.java_home.clone()
+        }
     }
 
     /// The folder of the PostgreSQL server binaries.

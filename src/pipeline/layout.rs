@@ -98,7 +98,11 @@ fn mobile2021(doc: &Html) -> Vec<Item> {
             title: title.map(text_of).unwrap_or_default(),
             price: price.map(text_of).unwrap_or_default(),
             url: a.value().attr("href").unwrap_or("").trim().to_string(),
-            img: image.and_then(|e| e.value().attr("data-original").or(e.value().attr("src"))).unwrap_or("").trim().to_string(),
+            img: image
+                .and_then(|e| e.value().attr("data-original").or(e.value().attr("src")))
+                .unwrap_or("")
+                .trim()
+                .to_string(),
             title_xpath: at("strong", title.is_some()),
             img_xpath: at("img", image.is_some()),
             price_xpath: at("em", price.is_some()),
@@ -127,7 +131,9 @@ fn next2024(doc: &Html) -> Result<Vec<Item>, String> {
             if found { format!("//ul[contains(@class,'list__best')]/li[{n}]//{what}") } else { "N/A".to_string() }
         };
         let rank_text = li.select(&rank).next().map(text_of).unwrap_or_default();
-        let rank: u32 = rank_text.parse().map_err(|_| format!("item {n} has no rank (`span.box__label-rank` reads {rank_text:?})"))?;
+        let rank: u32 = rank_text
+            .parse()
+            .map_err(|_| format!("item {n} has no rank (`span.box__label-rank` reads {rank_text:?})"))?;
         let t = li.select(&title).next();
         let p = li.select(&price).next();
         let image = li.select(&img).next();
@@ -136,10 +142,17 @@ fn next2024(doc: &Html) -> Result<Vec<Item>, String> {
             title: t.map(text_of).unwrap_or_default(),
             price: p.map(text_of).unwrap_or_default(),
             url: a.value().attr("href").unwrap_or("").trim().to_string(),
-            img: image.and_then(|e| e.value().attr("src").or(e.value().attr("data-src"))).unwrap_or("").trim().to_string(),
+            img: image
+                .and_then(|e| e.value().attr("src").or(e.value().attr("data-src")))
+                .unwrap_or("")
+                .trim()
+                .to_string(),
             title_xpath: at("p[contains(@class,'box__item-title')]", t.is_some()),
             img_xpath: at("img", image.is_some()),
-            price_xpath: at("div[contains(@class,'box__price-seller')]//span[contains(@class,'text__value')]", p.is_some()),
+            price_xpath: at(
+                "div[contains(@class,'box__price-seller')]//span[contains(@class,'text__value')]",
+                p.is_some(),
+            ),
         });
     }
     Ok(out)

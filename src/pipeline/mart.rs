@@ -23,10 +23,9 @@ pub async fn connect(c: &Cluster, secrets: &Secrets) -> Result<Client, String> {
         .dbname(&c.mart.name)
         .application_name("provision")
         .connect_timeout(std::time::Duration::from_secs(10));
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .map_err(|e| format!("connecting to the mart at {}:{} as {}: {e}", db.address, db.ports.postgresql, c.mart.user))?;
+    let (client, connection) = config.connect(NoTls).await.map_err(|e| {
+        format!("connecting to the mart at {}:{} as {}: {e}", db.address, db.ports.postgresql, c.mart.user)
+    })?;
     tokio::spawn(connection);
     Ok(client)
 }
@@ -39,7 +38,17 @@ fn copy_csv(rows: &[Row], hour: Hour) -> Vec<u8> {
         let rank = r.rank.to_string();
         let won = r.price_won.map(|w| w.to_string()).unwrap_or_default();
         w.write_record([
-            rank.as_str(), &r.title, &r.price, &r.url, &r.img, &r.category, &r.title_xpath, &r.img_xpath, &r.price_xpath, &won, &at,
+            rank.as_str(),
+            &r.title,
+            &r.price,
+            &r.url,
+            &r.img,
+            &r.category,
+            &r.title_xpath,
+            &r.img_xpath,
+            &r.price_xpath,
+            &won,
+            &at,
         ])
         .expect("in memory");
     }
@@ -49,7 +58,9 @@ fn copy_csv(rows: &[Row], hour: Hour) -> Vec<u8> {
 /// Replaces the mart's rows of `hour` with `rows`, in one transaction; the rows loaded.
 pub async fn load_hour(client: &mut Client, hour: Hour, rows: &[Row]) -> Result<u64, String> {
     let tx = client.transaction().await.map_err(|e| format!("starting the load: {e}"))?;
-    tx.execute("DELETE FROM dm_gmarket WHERE collected_at = $1", &[&hour.0]).await.map_err(|e| format!("removing the hour's old rows: {e}"))?;
+    tx.execute("DELETE FROM dm_gmarket WHERE collected_at = $1", &[&hour.0])
+        .await
+        .map_err(|e| format!("removing the hour's old rows: {e}"))?;
     let sink = tx
         .copy_in(
             "COPY dm_gmarket (rank, title, price, url, img, category, title_xpath, img_xpath, price_xpath, price_won, collected_at) \
@@ -66,6 +77,9 @@ pub async fn load_hour(client: &mut Client, hour: Hour, rows: &[Row]) -> Result<
 
 /// The mart's row count for `hour`.
 pub async fn count_hour(client: &Client, hour: Hour) -> Result<i64, String> {
-    let row = client.query_one("SELECT count(*) FROM dm_gmarket WHERE collected_at = $1", &[&hour.0]).await.map_err(|e| e.to_string())?;
+    let row = client
+        .query_one("SELECT count(*) FROM dm_gmarket WHERE collected_at = $1", &[&hour.0])
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(row.get(0))
 }

@@ -60,7 +60,12 @@ pub async fn collect(categories: &[Category], hour: Hour, fetch: &source::FetchO
 
 /// Crawls, lands and loads `hour`, and records the run in the ledger. The returned run says
 /// how it went; an error is one the ledger could not record.
-pub async fn run_once(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &source::FetchOptions) -> (ledger::Run, Result<(), String>) {
+pub async fn run_once(
+    c: &Cluster,
+    secrets: &Secrets,
+    hour: Hour,
+    fetch: &source::FetchOptions,
+) -> (ledger::Run, Result<(), String>) {
     let started_at = chrono::Local::now();
     let mut stages = BTreeMap::new();
     let mut rows_per_category = BTreeMap::new();

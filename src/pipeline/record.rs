@@ -9,7 +9,18 @@ use crate::model::Category;
 
 /// The columns, in order.
 pub const COLUMNS: [&str; 12] = [
-    "rank", "title", "price", "url", "img", "category", "title_xpath", "img_xpath", "price_xpath", "price_won", "category_code", "collected_at",
+    "rank",
+    "title",
+    "price",
+    "url",
+    "img",
+    "category",
+    "title_xpath",
+    "img_xpath",
+    "price_xpath",
+    "price_won",
+    "category_code",
+    "collected_at",
 ];
 
 /// One row of the landed file.

@@ -27,7 +27,14 @@ pub struct FetchOptions {
 
 impl Default for FetchOptions {
     fn default() -> Self {
-        FetchOptions { source: None, concurrency: 4, timeout: Duration::from_secs(15), attempts: 4, backoff: Duration::from_millis(500), expected: 100 }
+        FetchOptions {
+            source: None,
+            concurrency: 4,
+            timeout: Duration::from_secs(15),
+            attempts: 4,
+            backoff: Duration::from_millis(500),
+            expected: 100,
+        }
     }
 }
 
@@ -78,12 +85,21 @@ async fn fetch(client: &reqwest::Client, url: &str, o: &FetchOptions) -> Result<
 }
 
 /// Fetches and parses one category's page.
-async fn category(client: &reqwest::Client, c: &Category, o: &FetchOptions) -> Result<(Layout, Vec<Item>), CategoryError> {
+async fn category(
+    client: &reqwest::Client,
+    c: &Category,
+    o: &FetchOptions,
+) -> Result<(Layout, Vec<Item>), CategoryError> {
     let url = match &o.source {
         Some(base) => rewrite(&c.url, base),
         None => Ok(c.url.clone()),
     };
-    let err = |url: &str, reason: String| CategoryError { code: c.code.clone(), name: c.name.clone(), url: url.to_string(), reason };
+    let err = |url: &str, reason: String| CategoryError {
+        code: c.code.clone(),
+        name: c.name.clone(),
+        url: url.to_string(),
+        reason,
+    };
     let url = url.map_err(|r| err(&c.url, r))?;
     let body = fetch(client, &url, o).await.map_err(|r| err(&url, r))?;
     let (layout, items) = layout::parse(&body).map_err(|r| err(&url, r))?;
@@ -99,7 +115,10 @@ pub async fn crawl(categories: &[Category], o: &FetchOptions) -> Vec<Result<(Lay
         .connect_timeout(o.timeout)
         .build()
         .expect("an HTTP client");
-    futures::stream::iter(categories.iter().map(|c| category(&client, c, o))).buffered(o.concurrency.max(1)).collect().await
+    futures::stream::iter(categories.iter().map(|c| category(&client, c, o)))
+        .buffered(o.concurrency.max(1))
+        .collect()
+        .await
 }
 
 #[cfg(test)]

@@ -24,7 +24,12 @@ impl Transport for Local {
         &self.host
     }
 
-    fn exec(&mut self, command: &str, stdin: Option<&mut dyn Read>, timeout: Duration) -> Result<Output, TransportError> {
+    fn exec(
+        &mut self,
+        command: &str,
+        stdin: Option<&mut dyn Read>,
+        timeout: Duration,
+    ) -> Result<Output, TransportError> {
         let io = |context: &str| {
             let host = self.host.clone();
             let context = context.to_string();
@@ -61,7 +66,11 @@ impl Transport for Local {
         let stderr = stderr.map_err(io("reading stderr"))?;
         let code = status.code().unwrap_or(128 + 9);
         if code == TIMED_OUT {
-            return Err(TransportError::Timeout { host: self.host.clone(), command: command.to_string(), seconds: timeout.as_secs() });
+            return Err(TransportError::Timeout {
+                host: self.host.clone(),
+                command: command.to_string(),
+                seconds: timeout.as_secs(),
+            });
         }
         // A command that exits without reading all its input closes the pipe; its exit code says more.
         if let Err(e) = fed

@@ -81,7 +81,9 @@ pub enum TransportError {
         known_hosts: PathBuf,
     },
     /// No offered key was accepted.
-    #[error("{host}: {user}@{address} refused every key offered ({tried})\nhint: add the public key to the host's authorized_keys, or set [transport] identity in the inventory")]
+    #[error(
+        "{host}: {user}@{address} refused every key offered ({tried})\nhint: add the public key to the host's authorized_keys, or set [transport] identity in the inventory"
+    )]
     Auth {
         /// The host.
         host: String,
@@ -138,7 +140,12 @@ pub trait Transport: Send {
     fn host(&self) -> &str;
 
     /// Runs `command` with `sh -c`, feeding it `stdin` when given; stops it after `timeout`.
-    fn exec(&mut self, command: &str, stdin: Option<&mut dyn Read>, timeout: Duration) -> Result<Output, TransportError>;
+    fn exec(
+        &mut self,
+        command: &str,
+        stdin: Option<&mut dyn Read>,
+        timeout: Duration,
+    ) -> Result<Output, TransportError>;
 }
 
 /// Opens a connection to the host `name` of `cluster`, the way its inventory says.
@@ -162,7 +169,9 @@ pub fn open(cluster: &Cluster, name: &str, accept_new_host_keys: bool) -> Result
         }
         model::Transport::Vagrant { .. } => Err(TransportError::Unsupported {
             host: name.to_string(),
-            message: "reaching Vagrant VMs is not built yet; use an inventory with [transport] kind = \"ssh\" or \"local\"".into(),
+            message:
+                "reaching Vagrant VMs is not built yet; use an inventory with [transport] kind = \"ssh\" or \"local\""
+                    .into(),
         }),
     }
 }

@@ -47,9 +47,9 @@ impl Ssh {
     pub fn connect(host: &str, address: &str, opts: &SshOptions) -> Result<Ssh, TransportError> {
         let target = format!("{address}:{}", opts.port);
         let connect_err = |source| TransportError::Connect { host: host.into(), address: target.clone(), source };
-        let sockaddr: SocketAddr = target
-            .parse()
-            .map_err(|_| connect_err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not an IP address and port")))?;
+        let sockaddr: SocketAddr = target.parse().map_err(|_| {
+            connect_err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not an IP address and port"))
+        })?;
         let tcp = TcpStream::connect_timeout(&sockaddr, opts.connect_timeout).map_err(connect_err)?;
         // Each command is a few small round trips; without this, delayed ACKs add ~40 ms to each.
         tcp.set_nodelay(true).map_err(connect_err)?;
@@ -153,7 +153,12 @@ fn authenticate(host: &str, target: &str, session: &Session, opts: &SshOptions) 
     if tried.is_empty() {
         tried.push("no key: none configured, no agent, no ~/.ssh/id_*".into());
     }
-    Err(TransportError::Auth { host: host.into(), user: opts.user.clone(), address: target.into(), tried: tried.join(", ") })
+    Err(TransportError::Auth {
+        host: host.into(),
+        user: opts.user.clone(),
+        address: target.into(),
+        tried: tried.join(", "),
+    })
 }
 
 impl Transport for Ssh {
@@ -161,7 +166,12 @@ impl Transport for Ssh {
         &self.host
     }
 
-    fn exec(&mut self, command: &str, stdin: Option<&mut dyn Read>, timeout: Duration) -> Result<Output, TransportError> {
+    fn exec(
+        &mut self,
+        command: &str,
+        stdin: Option<&mut dyn Read>,
+        timeout: Duration,
+    ) -> Result<Output, TransportError> {
         let host = self.host.clone();
         let ssh_err = |context: &'static str| {
             let host = host.clone();
@@ -215,7 +225,11 @@ impl Transport for Ssh {
                 break Ok(());
             }
             if Instant::now() > deadline {
-                break Err(TransportError::Timeout { host: host.clone(), command: command.to_string(), seconds: timeout.as_secs() });
+                break Err(TransportError::Timeout {
+                    host: host.clone(),
+                    command: command.to_string(),
+                    seconds: timeout.as_secs(),
+                });
             }
             if !progressed {
                 std::thread::sleep(Duration::from_millis(2));

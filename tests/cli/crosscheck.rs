@@ -95,8 +95,10 @@ fn zookeeper_servers_ids_and_quorum_agree() {
 fn journalnode_uri_names_every_journalnode_where_it_listens() {
     each(|c, t| {
         let jn: Vec<&Host> = c.with_role(Role::JournalNode).collect();
-        let listens: BTreeMap<String, String> =
-            jn.iter().map(|h| (h.address.to_string(), hdfs_site(c, t, h)["dfs.journalnode.rpc-address"].clone())).collect();
+        let listens: BTreeMap<String, String> = jn
+            .iter()
+            .map(|h| (h.address.to_string(), hdfs_site(c, t, h)["dfs.journalnode.rpc-address"].clone()))
+            .collect();
         for h in c.hosts.iter().filter(|h| c.needs_hadoop(h)) {
             let hs = hdfs_site(c, t, h);
             let ns = &hs["dfs.nameservices"];
@@ -186,7 +188,11 @@ fn the_mart_admits_exactly_the_cluster_addresses() {
         let extra: Vec<&String> = admitted.difference(&cluster).collect();
         assert!(cluster.is_subset(&admitted), "pg_hba.conf misses cluster addresses");
         let one_machine = c.transport == provision::model::Transport::Local;
-        assert_eq!(extra, if one_machine { vec!["127.0.0.1"] } else { vec![] }, "pg_hba.conf admits more than the cluster");
+        assert_eq!(
+            extra,
+            if one_machine { vec!["127.0.0.1"] } else { vec![] },
+            "pg_hba.conf admits more than the cluster"
+        );
         let conf = key_values(file(t, &conf_path(db, &c.paths.postgres_conf, "postgresql.conf")));
         assert_eq!(conf["listen_addresses"], format!("'{}'", db.address));
         let schema = file(t, &conf_path(db, &c.paths.postgres_conf, "mart-schema.sql"));
@@ -211,7 +217,13 @@ fn every_daemon_has_a_unit_with_an_explicit_java_command() {
                     assert!(exec.contains(" -cp "), "{} on {} has no classpath", s.name(), h.name);
                     assert!(exec.contains(" -Xmx"), "{} on {} has no heap", s.name(), h.name);
                     let reflective = !matches!(s, Service::Zookeeper | Service::Nifi);
-                    assert_eq!(exec.contains("--add-opens"), reflective && c.versions.java >= 17, "{} on {}", s.name(), h.name);
+                    assert_eq!(
+                        exec.contains("--add-opens"),
+                        reflective && c.versions.java >= 17,
+                        "{} on {}",
+                        s.name(),
+                        h.name
+                    );
                 }
             }
         }

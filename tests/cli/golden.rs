@@ -19,7 +19,10 @@ fn cluster_files_match_the_golden_files() {
         .filter(|c| !matches!(c, tree::Change::Changed { file, old, .. } if *old == file.content))
         .map(|c| c.rel())
         .collect();
-    assert!(changes.is_empty(), "rendered files differ from tests/golden/cluster (UPDATE_GOLDEN=1 rewrites them): {changes:#?}");
+    assert!(
+        changes.is_empty(),
+        "rendered files differ from tests/golden/cluster (UPDATE_GOLDEN=1 rewrites them): {changes:#?}"
+    );
 }
 
 #[test]
@@ -34,7 +37,10 @@ fn the_repository_vagrantfile_is_the_rendered_one() {
     let (_, t) = render("inventory/cluster.toml");
     let rendered = crate::support::file(&t, "vagrant/Vagrantfile");
     let committed = std::fs::read_to_string(root().join("vagrant/Vagrantfile")).unwrap();
-    assert_eq!(committed, rendered, "vagrant/Vagrantfile is stale: run `provision render` and copy build/cluster/vagrant/Vagrantfile");
+    assert_eq!(
+        committed, rendered,
+        "vagrant/Vagrantfile is stale: run `provision render` and copy build/cluster/vagrant/Vagrantfile"
+    );
 }
 
 #[test]
@@ -60,6 +66,10 @@ fn the_dry_run_of_the_vm_inventories_matches_the_golden_files() {
             std::fs::write(&golden, &out.stdout).unwrap();
         }
         let expected = std::fs::read_to_string(&golden).unwrap_or_default();
-        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "the dry run of {inv}.toml changed (UPDATE_GOLDEN=1 rewrites it)");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            expected,
+            "the dry run of {inv}.toml changed (UPDATE_GOLDEN=1 rewrites it)"
+        );
     }
 }

@@ -9,6 +9,6 @@ mod pipeline;
 mod shell;
 mod ssh;
 mod sshd;
+mod support;
 mod topology;
 mod vagrant;
-mod support;

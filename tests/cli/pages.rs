@@ -89,7 +89,10 @@ fn serve(mut s: TcpStream, faults: &Mutex<HashMap<String, Fault>>, hits: &Mutex<
     };
     let fault = faults.lock().unwrap().get(&target).cloned();
     let respond = |s: &mut TcpStream, status: &str, body: &str, length: usize| {
-        let _ = write!(s, "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n");
+        let _ = write!(
+            s,
+            "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+        );
         let _ = s.write_all(body.as_bytes());
     };
     let Some(body) = page(&target) else {

@@ -12,7 +12,8 @@ use crate::pages::{Fault, Site};
 use crate::support::{bin, root};
 
 fn expected_titles() -> BTreeMap<String, String> {
-    serde_json::from_str(&std::fs::read_to_string(root().join("tests/fixtures/pages/expected-titles.json")).unwrap()).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(root().join("tests/fixtures/pages/expected-titles.json")).unwrap())
+        .unwrap()
 }
 
 #[test]
@@ -35,7 +36,9 @@ fn both_layouts_are_recognised_with_every_title_as_the_page_means_it() {
 
 #[test]
 fn a_page_in_no_known_layout_says_so() {
-    let err = layout::parse("<html><head><title>점검 중</title></head><body><div class=\"maintenance\"></div></body></html>").unwrap_err();
+    let err =
+        layout::parse("<html><head><title>점검 중</title></head><body><div class=\"maintenance\"></div></body></html>")
+            .unwrap_err();
     assert!(err.contains("no known layout") && err.contains("점검 중"), "{err}");
 }
 
@@ -44,7 +47,20 @@ fn inventory(dir: &Path, layout: &str) -> std::path::PathBuf {
     text = text.replace("state_dir = \"../.provision/cluster\"", "state_dir = \"state\"");
     if layout == "next2024" {
         for i in 1..=12 {
-            let names = ["패션의류", "신발잡화", "화장품헤어", "유아동출산", "스포츠자동차", "컴퓨터전자", "식품", "생활주방건강", "가구침구", "도서음반", "여행", "e쿠폰"];
+            let names = [
+                "패션의류",
+                "신발잡화",
+                "화장품헤어",
+                "유아동출산",
+                "스포츠자동차",
+                "컴퓨터전자",
+                "식품",
+                "생활주방건강",
+                "가구침구",
+                "도서음반",
+                "여행",
+                "e쿠폰",
+            ];
             text.push_str(&format!(
                 "\n[[categories]]\ncode = \"G{i:02}\"\nname = \"{}\"\nurl = \"https://www.gmarket.co.kr/n/best?groupCode=1000000{i:02}\"\n",
                 names[i - 1]
@@ -57,7 +73,13 @@ fn inventory(dir: &Path, layout: &str) -> std::path::PathBuf {
 }
 
 fn crawl(inv: &Path, site: &Site, out: &Path, hour: &str) -> (i32, String) {
-    let o = bin().args(["crawl", "--source", &site.base, "--at", hour, "--out"]).arg(out).arg("-i").arg(inv).output().unwrap();
+    let o = bin()
+        .args(["crawl", "--source", &site.base, "--at", hour, "--out"])
+        .arg(out)
+        .arg("-i")
+        .arg(inv)
+        .output()
+        .unwrap();
     (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
@@ -82,7 +104,8 @@ fn a_crawl_lands_every_row_and_title_byte_for_byte_in_both_layouts() {
         }
         let names: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.category.as_str()).collect();
         assert_eq!(names.len(), 12);
-        let leftovers: Vec<_> = std::fs::read_dir(file.parent().unwrap()).unwrap().flatten().map(|e| e.file_name()).collect();
+        let leftovers: Vec<_> =
+            std::fs::read_dir(file.parent().unwrap()).unwrap().flatten().map(|e| e.file_name()).collect();
         assert_eq!(leftovers.len(), 1, "temporary files left: {leftovers:?}");
     }
 }
@@ -141,7 +164,9 @@ fn a_changed_layout_publishes_nothing_and_says_which_page() {
     let site = Site::start();
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path(), "mobile2021");
-    let html = std::fs::read_to_string(root().join("tests/fixtures/pages/mobile2021/G11.html")).unwrap().replace("id=\"selected", "id=\"item");
+    let html = std::fs::read_to_string(root().join("tests/fixtures/pages/mobile2021/G11.html"))
+        .unwrap()
+        .replace("id=\"selected", "id=\"item");
     site.fault("/Best/Category?code=G11", Fault::Body(html));
     let out = dir.path().join("out");
     let (code, err) = crawl(&inv, &site, &out, "2021-03-24T23");

@@ -90,7 +90,9 @@ fn uploads_small_and_large_files_only_when_they_differ() {
     let phase = Phase { name: "push".into(), hosts: [("h1".to_string(), vec![small.clone(), big.clone()])].into() };
     let opts2 = opts.clone();
     let address = sshd.address.clone();
-    let connect = move |h: &str| -> Result<Box<dyn Transport>, TransportError> { Ok(Box::new(Ssh::connect(h, &address, &opts2)?)) };
+    let connect = move |h: &str| -> Result<Box<dyn Transport>, TransportError> {
+        Ok(Box::new(Ssh::connect(h, &address, &opts2)?))
+    };
     let run = |dir: &str| {
         let o = Options { parallel: 4, log_dir: state.path().join(dir), mode: Mode::Apply };
         let started = Instant::now();
@@ -101,10 +103,14 @@ fn uploads_small_and_large_files_only_when_they_differ() {
     assert!(first.ok(), "{:?}", first.outcomes);
     assert_eq!(first.per_host()["h1"], (2, 0, 0));
     assert_eq!(std::fs::read_to_string(remote.join("etc/small.conf")).unwrap(), small_text);
-    let sum = t.exec(&format!("sha256sum < {}", remote.join("opt/big.bin").display()), None, Duration::from_secs(60)).unwrap();
+    let sum = t
+        .exec(&format!("sha256sum < {}", remote.join("opt/big.bin").display()), None, Duration::from_secs(60))
+        .unwrap();
     let Content::Local { sha256, .. } = Content::local(big_local).unwrap() else { unreachable!() };
     assert!(sum.stdout_text().starts_with(&sha256));
-    let mode = t.exec(&format!("stat -c %a {}", remote.join("etc/small.conf").display()), None, Duration::from_secs(5)).unwrap();
+    let mode = t
+        .exec(&format!("stat -c %a {}", remote.join("etc/small.conf").display()), None, Duration::from_secs(5))
+        .unwrap();
     assert_eq!(mode.stdout_text().trim(), "600");
 
     let (second, second_time) = run("run2");
@@ -179,7 +185,13 @@ fn a_port_with_nothing_listening_names_host_and_address() {
 }
 
 fn file_step(dir: &Path, name: &str, text: &str) -> Step {
-    Step::File { path: dir.join(name).display().to_string(), content: Content::Text(text.into()), mode: 0o644, owner: None, affects: vec![] }
+    Step::File {
+        path: dir.join(name).display().to_string(),
+        content: Content::Text(text.into()),
+        mode: 0o644,
+        owner: None,
+        affects: vec![],
+    }
 }
 
 #[test]
@@ -190,7 +202,8 @@ fn a_failure_stops_the_run_before_the_next_phase_and_a_rerun_continues() {
     let root = state.path().join("hosts");
     let marker = state.path().join("fixed");
     let hosts = ["a", "b", "c"];
-    let addresses: BTreeMap<String, String> = hosts.iter().zip(&servers).map(|(h, s)| (h.to_string(), s.address.clone())).collect();
+    let addresses: BTreeMap<String, String> =
+        hosts.iter().zip(&servers).map(|(h, s)| (h.to_string(), s.address.clone())).collect();
     let phase = |name: &str, b_step: Option<Step>| {
         let mut p = Phase { name: name.into(), ..Phase::default() };
         for h in hosts {
@@ -212,8 +225,17 @@ fn a_failure_stops_the_run_before_the_next_phase_and_a_rerun_continues() {
     };
     let phases = vec![phase("one", None), phase("two", Some(guarded)), phase("three", None)];
     let opts = options(&key, &state.path().join("known_hosts"), true);
-    let connect = |h: &str| -> Result<Box<dyn Transport>, TransportError> { Ok(Box::new(Ssh::connect(h, &addresses[h], &opts)?)) };
-    let run = |dir: &str| apply::run(&phases, &connect, &Options { parallel: 3, log_dir: state.path().join(dir), mode: Mode::Apply }, &Quiet);
+    let connect = |h: &str| -> Result<Box<dyn Transport>, TransportError> {
+        Ok(Box::new(Ssh::connect(h, &addresses[h], &opts)?))
+    };
+    let run = |dir: &str| {
+        apply::run(
+            &phases,
+            &connect,
+            &Options { parallel: 3, log_dir: state.path().join(dir), mode: Mode::Apply },
+            &Quiet,
+        )
+    };
 
     let first = run("run1");
     assert_eq!(first.failed_phase.as_deref(), Some("two"));
@@ -221,7 +243,14 @@ fn a_failure_stops_the_run_before_the_next_phase_and_a_rerun_continues() {
     assert!(first.outcomes.iter().all(|o| o.phase != "three"), "phase three must not start");
     assert!(root.join("a/two.txt").exists() && root.join("c/two.txt").exists(), "the other hosts finish their phase");
     assert!(!root.join("b/two.txt").exists(), "b stops at its failed step");
-    let failure = first.outcomes.iter().find_map(|o| match &o.status { Status::Failed(m) => Some(m.clone()), _ => None }).unwrap();
+    let failure = first
+        .outcomes
+        .iter()
+        .find_map(|o| match &o.status {
+            Status::Failed(m) => Some(m.clone()),
+            _ => None,
+        })
+        .unwrap();
     assert!(failure.starts_with("b: needs the fix: `test -e"), "{failure}");
     assert!(failure.contains("exited with 1"), "{failure}");
     for h in hosts {
@@ -290,7 +319,11 @@ fn plan_then_up_then_plan_over_ssh_from_the_command_line() {
     let inv = ssh_inventory(dir.path(), &key, &servers);
     let provision = |args: &[&str]| {
         let out = crate::support::bin().args(args).arg("-i").arg(&inv).current_dir(dir.path()).output().unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
 
     let (code, _, err) = provision(&["plan", "--only", "bogus"]);
@@ -349,7 +382,12 @@ fn facts_of_many_steps_come_back_in_one_command_and_judge_like_single_probes() {
     let steps = vec![
         present.clone(),
         file_step(dir.path(), "absent.txt", "x"),
-        Step::Run { name: "guarded".into(), command: "true".into(), unless: Some("echo 'odd\u{1e} output'; exit 3".into()), timeout: Duration::from_secs(5) },
+        Step::Run {
+            name: "guarded".into(),
+            command: "true".into(),
+            unless: Some("echo 'odd\u{1e} output'; exit 3".into()),
+            timeout: Duration::from_secs(5),
+        },
         Step::Dir { path: dir.path().display().to_string(), mode: 0o700, owner: None },
     ];
     let facts = provision::steps::facts(&mut t, &steps).unwrap();

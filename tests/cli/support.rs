@@ -47,7 +47,8 @@ pub fn site(xml: &str) -> BTreeMap<String, String> {
     let doc = roxmltree::Document::parse(xml).expect("valid XML");
     let mut out = BTreeMap::new();
     for p in doc.descendants().filter(|n| n.has_tag_name("property")) {
-        let get = |tag: &str| p.children().find(|n| n.has_tag_name(tag)).and_then(|n| n.text()).unwrap_or("").to_string();
+        let get =
+            |tag: &str| p.children().find(|n| n.has_tag_name(tag)).and_then(|n| n.text()).unwrap_or("").to_string();
         assert!(out.insert(get("name"), get("value")).is_none(), "a property appears twice");
     }
     out

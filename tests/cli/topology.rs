@@ -39,7 +39,11 @@ impl Drop for Cleanup {
 
 fn provision(inv: &Path, args: &[&str]) -> (i32, String, String) {
     let out = bin().args(args).arg("-i").arg(inv).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn json(text: &str) -> serde_json::Value {
@@ -76,7 +80,11 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(seen.iter().any(|l| l.starts_with("[standby-namenode]")), "up ended before the standby phase:\n{}", seen.join("\n"));
+    assert!(
+        seen.iter().any(|l| l.starts_with("[standby-namenode]")),
+        "up ended before the standby phase:\n{}",
+        seen.join("\n")
+    );
     let (code, out, err) = provision(&inv, &["up", "--json"]);
     assert_eq!(code, 0, "up after an interruption failed:\n{out}\n{err}");
     let cold = started.elapsed();
@@ -93,7 +101,13 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     let status = json(&out);
     assert_eq!(code, 0, "not healthy: {out}");
     assert_eq!(status["checks"].as_array().unwrap().len(), 19);
-    let modes: Vec<&str> = status["checks"].as_array().unwrap().iter().filter(|c| c["service"] == "zookeeper").map(|c| c["detail"].as_str().unwrap()).collect();
+    let modes: Vec<&str> = status["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["service"] == "zookeeper")
+        .map(|c| c["detail"].as_str().unwrap())
+        .collect();
     assert_eq!(modes.iter().filter(|m| **m == "leader").count(), 1, "{modes:?}");
 
     every_daemon_binds_its_own_address(&inv, &state);
@@ -115,7 +129,10 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     assert_eq!(code, 0, "{err}");
     let (code, out, _) = provision(&inv, &["status", "--json"]);
     assert_eq!(code, 1);
-    assert!(json(&out)["checks"].as_array().unwrap().iter().all(|c| c["up"] == false), "daemons still up after down: {out}");
+    assert!(
+        json(&out)["checks"].as_array().unwrap().iter().all(|c| c["up"] == false),
+        "daemons still up after down: {out}"
+    );
 
     // Up again from stopped daemons: nothing is formatted again.
     let warm_started = Instant::now();
@@ -156,7 +173,9 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
     let cluster = provision::inventory::load(inv).unwrap();
     let secrets = provision::secrets::Secrets::load(&state.join("secrets.toml")).unwrap().unwrap();
     let rt = rt();
-    let count = |hour: Hour| rt.block_on(async { mart::count_hour(&mart::connect(&cluster, &secrets).await.unwrap(), hour).await.unwrap() });
+    let count = |hour: Hour| {
+        rt.block_on(async { mart::count_hour(&mart::connect(&cluster, &secrets).await.unwrap(), hour).await.unwrap() })
+    };
 
     let h1 = Hour::parse("2021-03-24T19").unwrap();
     for _ in 0..2 {
@@ -164,8 +183,10 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
         assert_eq!(code, 0, "{out}\n{err}");
     }
     assert_eq!(count(h1), 1200, "loading an hour twice must leave one copy");
-    let expected: std::collections::BTreeMap<String, String> =
-        serde_json::from_str(&std::fs::read_to_string(root().join("tests/fixtures/pages/expected-titles.json")).unwrap()).unwrap();
+    let expected: std::collections::BTreeMap<String, String> = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/pages/expected-titles.json")).unwrap(),
+    )
+    .unwrap();
     let titles = rt.block_on(async {
         let db = mart::connect(&cluster, &secrets).await.unwrap();
         db.query("SELECT c.ca_code, d.rank, d.title FROM dm_gmarket d JOIN category_kind c ON c.ca_name = d.category WHERE d.collected_at = $1", &[&h1.0])
@@ -181,7 +202,8 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
     }
 
     // A run that fails is recorded too.
-    let (code, _, err) = provision(inv, &["pipeline", "run", "--source", "http://127.0.0.1:9", "--at", "2021-03-24T20"]);
+    let (code, _, err) =
+        provision(inv, &["pipeline", "run", "--source", "http://127.0.0.1:9", "--at", "2021-03-24T20"]);
     assert_eq!(code, 1);
     assert!(err.contains("nothing was published"), "{err}");
     let (_, out, _) = provision(inv, &["runs", "--json"]);
@@ -192,7 +214,15 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
 
     // The active NameNode killed as a landing starts: the landing completes through the other.
     let (_, out, _) = provision(inv, &["status", "--json"]);
-    let active = json(&out)["checks"].as_array().unwrap().iter().find(|c| c["service"] == "namenode" && c["detail"].as_str().unwrap().starts_with("active")).unwrap()["host"].as_str().unwrap().to_string();
+    let active = json(&out)["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["service"] == "namenode" && c["detail"].as_str().unwrap().starts_with("active"))
+        .unwrap()["host"]
+        .as_str()
+        .unwrap()
+        .to_string();
     kill_daemon(state, &active, "namenode", "-9");
     let (code, _, err) = provision(inv, &["crawl", "--source", &site.base, "--at", "2021-03-24T21"]);
     assert_eq!(code, 0, "landing during a failover failed: {err}");
@@ -200,7 +230,8 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
     let (landed, names) = rt.block_on(async {
         let client = provision::hdfs::client(&cluster).unwrap();
         let bytes = landing::read_hdfs(&client, h3).await.unwrap();
-        let names: Vec<String> = client.list_status(&h3.folder(), false).await.unwrap().into_iter().map(|f| f.path).collect();
+        let names: Vec<String> =
+            client.list_status(&h3.folder(), false).await.unwrap().into_iter().map(|f| f.path).collect();
         (bytes, names)
     });
     assert_eq!(record::from_csv(&landed).unwrap().len(), 1200);
@@ -211,16 +242,25 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
     // PostgreSQL restarted in the middle of a load: no partial hour, and the next load works.
     let big = Hour::parse("2021-03-25T01").unwrap();
     let template = record::from_csv(&landed).unwrap();
-    let rows: Vec<record::Row> = (0..400_000).map(|i| record::Row { collected_at: big.to_string(), ..template[i % template.len()].clone() }).collect();
+    let rows: Vec<record::Row> = (0..400_000)
+        .map(|i| record::Row { collected_at: big.to_string(), ..template[i % template.len()].clone() })
+        .collect();
     rt.block_on(async {
         let client = provision::hdfs::client(&cluster).unwrap();
-        landing::land_hdfs(&client, big, bytes::Bytes::from(record::to_csv(&rows)), Duration::from_secs(60)).await.unwrap();
+        landing::land_hdfs(&client, big, bytes::Bytes::from(record::to_csv(&rows)), Duration::from_secs(60))
+            .await
+            .unwrap();
     });
-    let load = bin().args(["mart", "load", "--hour", "2021-03-25T01", "-i"]).arg(inv).stderr(Stdio::piped()).spawn().unwrap();
+    let load =
+        bin().args(["mart", "load", "--hour", "2021-03-25T01", "-i"]).arg(inv).stderr(Stdio::piped()).spawn().unwrap();
     let copying = rt.block_on(async {
         let db = mart::connect(&cluster, &secrets).await.unwrap();
         for _ in 0..600 {
-            let n: i64 = db.query_one("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY dm_gmarket%'", &[]).await.unwrap().get(0);
+            let n: i64 = db
+                .query_one("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY dm_gmarket%'", &[])
+                .await
+                .unwrap()
+                .get(0);
             if n > 0 {
                 return true;
             }
@@ -253,7 +293,9 @@ fn every_daemon_binds_its_own_address(inv: &Path, state: &Path) {
         let fields: Vec<&str> = line.split_whitespace().collect();
         let (Some(local), Some(users)) = (fields.get(3), fields.get(5)) else { continue };
         let Some(pid) = users.split("pid=").nth(1).and_then(|p| p.split(',').next()) else { continue };
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).map(|b| String::from_utf8_lossy(&b).replace('\0', " ")).unwrap_or_default();
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))
+            .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+            .unwrap_or_default();
         let Some(rest) = cmdline.split(&hosts_dir).nth(1) else { continue };
         let host = rest.split('/').next().unwrap();
         let address = cluster.host(host).unwrap().address.to_string();
@@ -262,7 +304,11 @@ fn every_daemon_binds_its_own_address(inv: &Path, state: &Path) {
         let port: u16 = port.parse().unwrap();
         let shuffle = port == cluster.host(host).unwrap().ports.mapreduce_shuffle;
         let internal = ip == "127.0.0.1" && cmdline.contains("datanode");
-        assert!(ip == address || shuffle || internal, "{host} listens on {local}: {}", &cmdline[..cmdline.len().min(200)]);
+        assert!(
+            ip == address || shuffle || internal,
+            "{host} listens on {local}: {}",
+            &cmdline[..cmdline.len().min(200)]
+        );
         checked += 1;
     }
     assert!(checked >= 40, "only {checked} listening sockets of the topology were found");

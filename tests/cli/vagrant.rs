@@ -13,13 +13,21 @@ fn validate(dir: &Path) -> Result<(), String> {
         .env("VAGRANT_HOME", dir.join(".vagrant.d"))
         .output()
         .expect("vagrant (apt-get install vagrant)");
-    if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)) }
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    }
 }
 
 #[test]
 fn the_rendered_vagrantfiles_validate() {
     let broken = tempfile::tempdir().unwrap();
-    std::fs::write(broken.path().join("Vagrantfile"), "Vagrant.configure(\"2\") do |config|\n  config.vm.bogus = 1\nend\n").unwrap();
+    std::fs::write(
+        broken.path().join("Vagrantfile"),
+        "Vagrant.configure(\"2\") do |config|\n  config.vm.bogus = 1\nend\n",
+    )
+    .unwrap();
     assert!(validate(broken.path()).is_err(), "vagrant validate must reject an unknown setting");
     for inv in ["inventory/cluster.toml", "inventory/modern.toml"] {
         let (_, t) = render(inv);
