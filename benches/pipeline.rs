@@ -23,6 +23,7 @@ fn provision(inv: &Path, args: &[&str]) {
 }
 
 fn rows(n: usize, hour: Hour) -> Vec<Row> {
+    let categories = provision::model::original_categories();
     (0..n)
         .map(|i| Row {
             rank: (i % 100) as u32 + 1,
@@ -30,21 +31,7 @@ fn rows(n: usize, hour: Hour) -> Vec<Row> {
             price: format!("{},900원", i % 97 + 1),
             url: format!("http://mitem.gmarket.co.kr/Item?goodsCode={}", 1_000_000 + i),
             img: format!("http://gdimg.gmarket.co.kr/{}/still/300", 1_000_000 + i),
-            category: [
-                "패션의류",
-                "신발잡화",
-                "화장품헤어",
-                "유아동출산",
-                "스포츠자동차",
-                "컴퓨터전자",
-                "식품",
-                "생활주방건강",
-                "가구침구",
-                "도서음반",
-                "여행",
-                "e쿠폰",
-            ][i / 100 % 12]
-                .into(),
+            category: categories[i / 100 % 12].name.clone(),
             title_xpath: "N/A".into(),
             img_xpath: "N/A".into(),
             price_xpath: "N/A".into(),

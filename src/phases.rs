@@ -539,17 +539,7 @@ fn prepare(c: &Cluster, artifacts: &[Artifact]) -> Phase {
                 _ => {}
             }
         }
-        if services.iter().any(|s| {
-            matches!(
-                s,
-                Service::NameNode
-                    | Service::Zkfc
-                    | Service::JournalNode
-                    | Service::DataNode
-                    | Service::ResourceManager
-                    | Service::NodeManager
-            )
-        }) {
+        if services.iter().any(|s| s.is_hadoop()) {
             dir(&c.paths.hadoop_logs, 0o755, hadoop);
             dir(&c.paths.hadoop_tmp, 0o755, hadoop);
         }

@@ -15,11 +15,11 @@ pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
     }
     let conf = &c.paths.hadoop_conf;
     let services = c.services(host);
-    let hadoop_services: Vec<Service> = services.iter().copied().filter(|s| is_hadoop_daemon(*s)).collect();
+    let hadoop_services: Vec<Service> = services.iter().copied().filter(|s| s.is_hadoop()).collect();
     let readers: Vec<Service> = services
         .iter()
         .copied()
-        .filter(|s| is_hadoop_daemon(*s) || matches!(s, Service::HiveMetastore | Service::HiveServer2))
+        .filter(|s| s.is_hadoop() || matches!(s, Service::HiveMetastore | Service::HiveServer2))
         .collect();
     t.add(host, &format!("{conf}/core-site.xml"), site_xml(&core_site(c, host)), mode::PUBLIC, &readers);
     t.add(host, &format!("{conf}/hdfs-site.xml"), site_xml(&hdfs_site(c, host)), mode::PUBLIC, &readers);
@@ -34,18 +34,6 @@ pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
     }
     let log4j = super::templates::render("log4j.properties", &context! {"host" => host.name, "cluster" => c.name});
     t.add(host, &format!("{conf}/log4j.properties"), log4j, mode::PUBLIC, &readers);
-}
-
-fn is_hadoop_daemon(s: Service) -> bool {
-    matches!(
-        s,
-        Service::NameNode
-            | Service::Zkfc
-            | Service::JournalNode
-            | Service::DataNode
-            | Service::ResourceManager
-            | Service::NodeManager
-    )
 }
 
 /// core-site.xml of `host`.

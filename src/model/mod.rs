@@ -134,6 +134,20 @@ impl Service {
         }
     }
 
+    /// Whether this is one of Hadoop's own daemons (HDFS or YARN), run as the Hadoop user from
+    /// Hadoop's installation.
+    pub fn is_hadoop(self) -> bool {
+        matches!(
+            self,
+            Service::NameNode
+                | Service::Zkfc
+                | Service::JournalNode
+                | Service::DataNode
+                | Service::ResourceManager
+                | Service::NodeManager
+        )
+    }
+
     /// The names of the ports this service listens on, as in [`Ports`].
     pub fn port_names(self, versions: &Versions) -> &'static [&'static str] {
         match self {

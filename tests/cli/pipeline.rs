@@ -46,24 +46,10 @@ fn inventory(dir: &Path, layout: &str) -> std::path::PathBuf {
     let mut text = std::fs::read_to_string(root().join("inventory/cluster.toml")).unwrap();
     text = text.replace("state_dir = \"../.provision/cluster\"", "state_dir = \"state\"");
     if layout == "next2024" {
-        for i in 1..=12 {
-            let names = [
-                "패션의류",
-                "신발잡화",
-                "화장품헤어",
-                "유아동출산",
-                "스포츠자동차",
-                "컴퓨터전자",
-                "식품",
-                "생활주방건강",
-                "가구침구",
-                "도서음반",
-                "여행",
-                "e쿠폰",
-            ];
+        for (i, category) in (1..).zip(provision::model::original_categories()) {
             text.push_str(&format!(
                 "\n[[categories]]\ncode = \"G{i:02}\"\nname = \"{}\"\nurl = \"https://www.gmarket.co.kr/n/best?groupCode=1000000{i:02}\"\n",
-                names[i - 1]
+                category.name
             ));
         }
     }
