@@ -1,5 +1,5 @@
 //! Software the hosts run, fetched once on the controlling machine into a cache and reused:
-//! Hadoop and ZooKeeper from Maven Central, through the Maven projects in `artifacts/`, laid
+//! Hadoop, ZooKeeper and Hive from Maven Central, through the Maven projects in `artifacts/`, laid
 //! out like Apache's binary distributions. Maven checks every download against its published
 //! checksum (`-C`); a manifest of every file's size and SHA-256 then lets later runs verify the
 //! cached copy instead of fetching it again.
@@ -11,10 +11,11 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use crate::model::Cluster;
+use crate::model::{Cluster, Role};
 
 const HADOOP_POM: &str = include_str!("../artifacts/hadoop/pom.xml");
 const ZOOKEEPER_POM: &str = include_str!("../artifacts/zookeeper/pom.xml");
+const HIVE_POM: &str = include_str!("../artifacts/hive/pom.xml");
 
 /// The manifest file in every cached layout.
 const MANIFEST: &str = ".provision-manifest";
@@ -79,11 +80,13 @@ fn entry(cache: &Path, name: &str, version: &str, pom: &str) -> PathBuf {
     cache.join(format!("{name}-{version}-{}", &digest[..10]))
 }
 
-/// The artifacts the local topology launches from the cache: Hadoop and ZooKeeper.
+/// The artifacts the local topology launches from the cache: Hadoop, ZooKeeper, and Hive when
+/// a host runs it.
 pub fn needed(c: &Cluster, cache: &Path) -> Vec<Artifact> {
     let hadoop = c.versions.hadoop.version.to_string();
     let zookeeper = c.versions.zookeeper.version.to_string();
-    vec![
+    let hive = c.versions.hive.version.to_string();
+    let mut out = vec![
         Artifact {
             name: "hadoop",
             dir: entry(cache, "hadoop", &hadoop, HADOOP_POM),
@@ -100,7 +103,18 @@ pub fn needed(c: &Cluster, cache: &Path) -> Vec<Artifact> {
             pom: ZOOKEEPER_POM,
             version_property: "zookeeper.version",
         },
-    ]
+    ];
+    if c.hosts.iter().any(|h| h.has(Role::HiveMetastore) || h.has(Role::HiveServer2)) {
+        out.push(Artifact {
+            name: "hive",
+            dir: entry(cache, "hive", &hive, HIVE_POM),
+            probe: format!("lib/hive-exec-{hive}.jar"),
+            version: hive,
+            pom: HIVE_POM,
+            version_property: "hive.version",
+        });
+    }
+    out
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArtifactError + '_ {

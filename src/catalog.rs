@@ -123,7 +123,7 @@ pub struct Hive {
 pub const HIVE: &[Hive] = &[
     Hive { version: "3.1.2", java: &[8] },
     Hive { version: "3.1.3", java: &[8] },
-    Hive { version: "4.0.1", java: &[8] },
+    Hive { version: "4.0.1", java: &[8, 17] },
     Hive { version: "4.1.0", java: &[17, 21] },
 ];
 

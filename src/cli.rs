@@ -70,25 +70,64 @@ pub struct CrawlArgs {
 /// `provision mart ...`.
 #[derive(Debug, Subcommand)]
 pub enum MartCommand {
-    /// Load a landed hour into dm_gmarket, replacing that hour's rows, in one transaction.
-    Load(MartLoadArgs),
+    /// List the marts: the built-in ones and those of --marts.
+    List(MartListArgs),
+    /// Run a mart's query on HiveServer2 over a range of hours and load the result into its
+    /// PostgreSQL table, replacing what the range held, in one transaction.
+    Load(MartRangeArgs),
+    /// Run a mart's query over a range of hours and write the result as CSV.
+    Export(MartExportArgs),
 }
 
-/// Arguments of `provision mart load`.
+/// Arguments of `provision mart list`.
 #[derive(Debug, clap::Args)]
-pub struct MartLoadArgs {
+pub struct MartListArgs {
+    /// A folder of mart files (NAME.toml) that add to and override the built-in marts.
+    #[arg(long, env = "PROVISION_MARTS")]
+    pub marts: Option<PathBuf>,
+    /// Print them as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A mart and a range of hours.
+#[derive(Debug, clap::Args)]
+pub struct MartRangeArgs {
     /// The inventory file.
     #[arg(long, short, default_value = "inventory/cluster.toml")]
     pub inventory: PathBuf,
-    /// The hour, YYYY-MM-DDTHH.
+    /// The mart, e.g. dm_gmarket.
+    pub name: String,
+    /// The first hour, YYYY-MM-DDTHH.
     #[arg(long)]
-    pub hour: String,
+    pub from: String,
+    /// The last hour, YYYY-MM-DDTHH [default: the first].
+    #[arg(long)]
+    pub to: Option<String>,
+    /// A folder of mart files (NAME.toml) that add to and override the built-in marts.
+    #[arg(long, env = "PROVISION_MARTS")]
+    pub marts: Option<PathBuf>,
+    /// Print the outcome as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `provision mart export`.
+#[derive(Debug, clap::Args)]
+pub struct MartExportArgs {
+    /// The mart and the hours.
+    #[command(flatten)]
+    pub range: MartRangeArgs,
+    /// The CSV file to write (replaced once complete).
+    #[arg(long)]
+    pub csv: PathBuf,
 }
 
 /// `provision pipeline ...`.
 #[derive(Debug, Subcommand)]
 pub enum PipelineCommand {
-    /// Crawl, land and load one hour, and record the run in the ledger.
+    /// Crawl, land, make queryable in Hive and load dm_gmarket for one hour, and record the
+    /// run in the ledger.
     Run(PipelineRunArgs),
 }
 

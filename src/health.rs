@@ -1,6 +1,7 @@
 //! Health of a running platform, read over the network from the controlling machine: each
 //! daemon's own endpoint (ZooKeeper's four-letter words, the Hadoop daemons' JMX and REST
-//! pages, the databases' wire protocols), and the verdict over all of them.
+//! pages, the databases' wire protocols, a HiveServer2 session), and the verdict over all of
+//! them.
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::hive::client::Session;
 use crate::model::{Cluster, Host, Role, Service};
 use crate::phases::supervised;
 
@@ -200,9 +202,28 @@ async fn check(host: &Host, service: Service) -> Check {
                 });
             (ep, r)
         }
-        Service::HiveMetastore | Service::HiveServer2 | Service::Nifi => {
-            (String::new(), Err("not started by provision yet".into()))
+        Service::HiveMetastore => {
+            let ep = format!("{ip}:{}", p.hive_metastore);
+            let r = with_timeout(async {
+                TcpStream::connect(&ep).await.map(|_| "listening".to_string()).map_err(|e| e.to_string())
+            })
+            .await;
+            (ep, r)
         }
+        Service::HiveServer2 => {
+            // A session and a statement that reads the metastore: both Hive daemons answer.
+            let ep = format!("{ip}:{}", p.hiveserver2);
+            let addr = ep.clone();
+            let r = tokio::task::spawn_blocking(move || {
+                let mut s = Session::open(&addr, "provision", CHECK_TIMEOUT).map_err(|e| e.to_string())?;
+                let n = s.rows("SHOW DATABASES", CHECK_TIMEOUT).map_err(|e| e.to_string())?.len();
+                Ok(format!("answering, {n} databases"))
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            (ep, r)
+        }
+        Service::Nifi => (String::new(), Err("not started by provision yet".into())),
     };
     let (up, detail) = match result {
         Ok(d) => (true, d),

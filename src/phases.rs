@@ -20,12 +20,9 @@ use crate::steps::{Content, PackageManager, Step, Supervisor};
 /// Seconds a daemon gets to become ready.
 const READY_SECONDS: u32 = 120;
 
-/// The daemons `up` starts. Hive and NiFi are rendered but not started yet.
+/// The daemons `up` starts. NiFi is rendered but not started yet.
 pub fn supervised(c: &Cluster, host: &Host) -> Vec<Service> {
-    c.services(host)
-        .into_iter()
-        .filter(|s| !matches!(s, Service::HiveMetastore | Service::HiveServer2 | Service::Nifi))
-        .collect()
+    c.services(host).into_iter().filter(|s| !matches!(s, Service::Nifi)).collect()
 }
 
 /// The phases of `up`, in order. `artifacts` are the cached layouts the local topology links to.
@@ -107,6 +104,27 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact]) -> Vec<Phase> {
     if !databases.hosts.is_empty() {
         phases.push(databases);
     }
+    if let Some(ms) = c.one(Role::HiveMetastore) {
+        phases.push(single(
+            "hive-metastore",
+            ms,
+            vec![
+                metastore_schema(c, ms),
+                start(c, ms, Service::HiveMetastore),
+                wait("Hive metastore listening", &tcp_open(&ms.address.to_string(), ms.ports.hive_metastore)),
+            ],
+        ));
+    }
+    if let Some(hs2) = c.one(Role::HiveServer2) {
+        phases.push(single(
+            "hiveserver2",
+            hs2,
+            vec![
+                start(c, hs2, Service::HiveServer2),
+                wait("HiveServer2 listening", &tcp_open(&hs2.address.to_string(), hs2.ports.hiveserver2)),
+            ],
+        ));
+    }
     phases.retain(|p| !p.hosts.is_empty());
     phases
 }
@@ -115,7 +133,8 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact]) -> Vec<Phase> {
 /// with `purge`, every host's state removed too (only where each host is a folder).
 pub fn down(c: &Cluster, purge: bool) -> Vec<Phase> {
     let order = [
-        vec![Service::NodeManager, Service::ResourceManager, Service::MetastoreDb, Service::Postgres],
+        vec![Service::HiveServer2],
+        vec![Service::HiveMetastore, Service::NodeManager, Service::ResourceManager, Service::MetastoreDb, Service::Postgres],
         vec![Service::DataNode],
         vec![Service::Zkfc],
         vec![Service::NameNode],
@@ -225,6 +244,11 @@ fn wait(what: &str, check: &str) -> Step {
     }
 }
 
+/// Something accepts TCP connections at `address`:`port`.
+fn tcp_open(address: &str, port: u16) -> String {
+    format!("bash -c 'exec 3<>/dev/tcp/{address}/{port}' 2>/dev/null")
+}
+
 fn http_ok(url: &str) -> String {
     format!("curl -sf -o /dev/null --max-time 2 {}", sh_quote(url))
 }
@@ -323,6 +347,25 @@ fn format_zk(c: &Cluster, nn: &Host) -> Step {
         ),
         unless: Some(format!("[ -f {marker} ]")),
         timeout: Duration::from_secs(180),
+    }
+}
+
+/// The metastore's schema, created by Hive's schema tool once: `-info` succeeds as soon as the
+/// schema and its version are there.
+fn metastore_schema(c: &Cluster, ms: &Host) -> Step {
+    let tool = |action: &str| {
+        launch::hive_tool(
+            c,
+            ms,
+            "org.apache.hadoop.hive.metastore.tools.schematool.MetastoreSchemaTool",
+            &["-dbType", "mysql", action],
+        )
+    };
+    Step::Run {
+        name: "create the Hive metastore schema".into(),
+        command: tool("-initSchema").shell(None),
+        unless: Some(format!("{} > /dev/null 2>&1", tool("-info").shell(None))),
+        timeout: Duration::from_secs(300),
     }
 }
 
@@ -532,6 +575,7 @@ fn prepare(c: &Cluster, artifacts: &[Artifact]) -> Phase {
                     dir(&c.paths.metastore_db_data, 0o750, &c.users.mysql);
                     dir(&c.paths.metastore_db_run, 0o755, &c.users.mysql);
                 }
+                Service::HiveMetastore | Service::HiveServer2 => dir(&c.paths.hive_logs, 0o755, &c.users.hive),
                 Service::Postgres => {
                     dir(&c.paths.postgres_data, 0o700, &c.users.postgres);
                     dir(&c.paths.postgres_run, 0o755, &c.users.postgres);
@@ -548,6 +592,7 @@ fn prepare(c: &Cluster, artifacts: &[Artifact]) -> Phase {
                 let home = match a.name {
                     "hadoop" if c.needs_hadoop(h) => &c.paths.hadoop_home,
                     "zookeeper" if h.has(Role::Zookeeper) => &c.paths.zookeeper_home,
+                    "hive" if h.has(Role::HiveMetastore) || h.has(Role::HiveServer2) => &c.paths.hive_home,
                     _ => continue,
                 };
                 steps.push(Step::Link { path: at(home), target: a.dir.display().to_string() });

@@ -460,3 +460,35 @@ pub fn dry_run(phases: &[crate::apply::Phase], json: bool) {
         }
     }
 }
+
+/// Prints the marts.
+pub fn marts(marts: &[crate::marts::Mart], json: bool) {
+    if json {
+        let doc: Vec<_> = marts
+            .iter()
+            .map(|m| serde_json::json!({"name": m.name, "description": m.description, "table": m.table, "columns": m.columns}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+        return;
+    }
+    println!("{:<16} {:<20} description", "mart", "table");
+    for m in marts {
+        println!("{:<16} {:<20} {}", m.name, m.table, m.description);
+    }
+}
+
+/// Prints what a mart load or export did; `target` says where the rows went.
+pub fn mart_outcome(o: &crate::marts::load::Outcome, target: &str, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(o).expect("json"));
+        return;
+    }
+    println!(
+        "{}: {} rows of {} to {} ({} landed hours) {target}",
+        o.mart,
+        o.rows,
+        o.from,
+        o.to,
+        o.hours.len()
+    );
+}

@@ -1,5 +1,6 @@
 //! One file per verb: each wires its arguments to the layers below and nothing else.
 
+mod marts;
 mod pipeline;
 mod render;
 mod run;
@@ -25,7 +26,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Status(args) => status::status(args),
         Command::Verify(args) => status::verify(args),
         Command::Crawl(args) => pipeline::crawl(args),
-        Command::Mart(crate::cli::MartCommand::Load(args)) => pipeline::mart_load(args),
+        Command::Mart(crate::cli::MartCommand::List(args)) => marts::list(args),
+        Command::Mart(crate::cli::MartCommand::Load(args)) => marts::load(args),
+        Command::Mart(crate::cli::MartCommand::Export(args)) => marts::export(args),
         Command::Pipeline(crate::cli::PipelineCommand::Run(args)) => pipeline::run(args),
         Command::Runs(args) => pipeline::runs(args),
     }

@@ -1,4 +1,4 @@
-//! `provision crawl`, `mart load`, `pipeline run` and `runs`: wiring to `pipeline`.
+//! `provision crawl`, `pipeline run` and `runs`: wiring to `pipeline`.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -7,9 +7,10 @@ use anyhow::Context;
 use bytes::Bytes;
 
 use super::runtime;
-use crate::cli::{CrawlArgs, MartLoadArgs, PipelineRunArgs, RunsArgs, SourceArgs};
+use crate::cli::{CrawlArgs, PipelineRunArgs, RunsArgs, SourceArgs};
+use crate::hive::warehouse;
 use crate::inventory;
-use crate::model::Cluster;
+use crate::model::{Cluster, Role};
 use crate::pipeline::hour::Hour;
 use crate::pipeline::{self, landing, ledger, mart, record, source};
 use crate::secrets::Secrets;
@@ -32,7 +33,7 @@ fn fetch(s: &SourceArgs) -> source::FetchOptions {
     o
 }
 
-fn secrets(c: &Cluster) -> anyhow::Result<Secrets> {
+pub(super) fn secrets(c: &Cluster) -> anyhow::Result<Secrets> {
     let path = Secrets::path(&c.state_dir);
     Secrets::load(&path)?.with_context(|| format!("no secrets in {}\nhint: run `provision up` first", path.display()))
 }
@@ -49,9 +50,15 @@ pub fn crawl(args: &CrawlArgs) -> anyhow::Result<ExitCode> {
         Some(dir) => landing::land_local(dir, hour, &csv).map_err(anyhow::Error::msg)?.display().to_string(),
         None => rt.block_on(async {
             let client = crate::hdfs::client(&c)?;
-            landing::land_hdfs(&client, hour, Bytes::from(csv), Duration::from_secs(60))
+            let path = landing::land_hdfs(&client, hour, Bytes::from(csv), Duration::from_secs(60))
                 .await
-                .map_err(anyhow::Error::msg)
+                .map_err(anyhow::Error::msg)?;
+            if c.one(Role::HiveServer2).is_some() {
+                warehouse::register(&c, hour, hour)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{hour} landed at {path} but is not queryable in Hive: {e}"))?;
+            }
+            anyhow::Ok(path)
         })?,
     };
     ui::note(&format!(
@@ -59,22 +66,6 @@ pub fn crawl(args: &CrawlArgs) -> anyhow::Result<ExitCode> {
         collected.rows.len(),
         collected.per_category.len()
     ));
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Runs `provision mart load`.
-pub fn mart_load(args: &MartLoadArgs) -> anyhow::Result<ExitCode> {
-    let c = inventory::load(&args.inventory)?;
-    let hour = Hour::parse(&args.hour).map_err(anyhow::Error::msg)?;
-    let secrets = secrets(&c)?;
-    let n = runtime()?.block_on(async {
-        let client = crate::hdfs::client(&c)?;
-        let landed = landing::read_hdfs(&client, hour).await.map_err(anyhow::Error::msg)?;
-        let rows = record::from_csv(&landed).map_err(|e| anyhow::anyhow!("{}: {e}", hour.file()))?;
-        let mut db = mart::connect(&c, &secrets).await.map_err(anyhow::Error::msg)?;
-        mart::load_hour(&mut db, hour, &rows).await.map_err(anyhow::Error::msg)
-    })?;
-    ui::note(&format!("loaded {n} rows of {hour} into dm_gmarket (the hour's earlier rows replaced)"));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,7 +4,7 @@
 use super::xml::{Properties, props, site_xml};
 use super::{Tree, mode};
 use crate::context;
-use crate::model::{Cluster, Host, Role, Service};
+use crate::model::{Cluster, Host, Role, Service, Transport};
 use crate::secrets::Secrets;
 
 /// The JDBC URL of the metastore database.
@@ -16,6 +16,7 @@ pub fn metastore_jdbc_url(c: &Cluster) -> String {
 /// hive-site.xml of `host`.
 pub fn hive_site(c: &Cluster, host: &Host, secrets: &Secrets) -> Properties {
     let ip = host.address.to_string();
+    let logs = c.on_host(host, &c.paths.hive_logs);
     let metastore = c.one(Role::HiveMetastore).map(|h| c.endpoint_port(h, h.ports.hive_metastore)).unwrap_or_default();
     let mut p = props([
         ("javax.jdo.option.ConnectionURL", metastore_jdbc_url(c)),
@@ -28,7 +29,26 @@ pub fn hive_site(c: &Cluster, host: &Host, secrets: &Secrets) -> Properties {
         ("datanucleus.schema.autoCreateAll", "false".into()),
         ("hive.metastore.event.db.notification.api.auth", "false".into()),
         ("hive.server2.enable.doAs", "false".into()),
+        ("hive.server2.authentication", "NONE".into()),
+        // A small cluster without Tez: MapReduce, no ACID tables, no ZooKeeper discovery.
+        ("hive.execution.engine", "mr".into()),
+        ("hive.txn.manager", "org.apache.hadoop.hive.ql.lockmgr.DummyTxnManager".into()),
+        ("hive.support.concurrency", "false".into()),
+        ("hive.compactor.initiator.on", "false".into()),
+        ("hive.compactor.worker.threads", "0".into()),
+        ("hive.server2.support.dynamic.service.discovery", "false".into()),
+        ("hive.server2.active.passive.ha.enable", "false".into()),
+        ("hive.exec.local.scratchdir", format!("{logs}/scratch")),
+        ("hive.downloaded.resources.dir", format!("{logs}/resources")),
+        ("hive.server2.logging.operation.log.location", format!("{logs}/operations")),
     ]);
+    if c.transport == Transport::Local {
+        // One machine: a query's MapReduce work, map-join hash tables included, runs inside
+        // HiveServer2 rather than in child processes.
+        p.insert("mapreduce.framework.name".into(), "local".into());
+        p.insert("hive.exec.submitviachild".into(), "false".into());
+        p.insert("hive.exec.submit.local.task.via.child".into(), "false".into());
+    }
     if host.has(Role::HiveMetastore) {
         p.insert("hive.metastore.port".into(), host.ports.hive_metastore.to_string());
         p.insert("hive.metastore.thrift.bind.host".into(), ip.clone());

@@ -197,8 +197,6 @@ pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
             }
         }
         Service::HiveMetastore | Service::HiveServer2 => {
-            let home = at(&c.paths.hive_home);
-            let conf = at(&c.paths.hive_conf);
             let logs = at(&c.paths.hive_logs);
             let (name, class, heap, after) = match service {
                 Service::HiveMetastore => {
@@ -218,11 +216,7 @@ pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
                 format!("-Dhive.log.dir={logs}"),
                 format!("-Dhive.log.file=hive-{name}-{}.log", host.name),
                 "-cp".into(),
-                std::iter::once(conf.clone())
-                    .chain(std::iter::once(format!("{home}/lib/*")))
-                    .chain(hadoop_classpath(c, host))
-                    .collect::<Vec<_>>()
-                    .join(":"),
+                hive_classpath(c, host),
                 class.into(),
             ]);
             Launch {
@@ -231,13 +225,7 @@ pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
                 description: format!("Hive {name} on {} of cluster {}", host.name, c.name),
                 user: c.users.hive.clone(),
                 command,
-                env: env(&[
-                    ("JAVA_HOME", c.java_home()),
-                    ("HADOOP_HOME", at(&c.paths.hadoop_home)),
-                    ("HADOOP_CONF_DIR", at(&c.paths.hadoop_conf)),
-                    ("HIVE_HOME", home),
-                    ("HIVE_CONF_DIR", conf),
-                ]),
+                env: hive_env(c, host),
                 workdir: logs.clone(),
                 log_dir: logs,
                 after,
@@ -315,6 +303,51 @@ pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
     }
 }
 
+/// Hive's classpath: its configuration, its jars, then the cluster's Hadoop.
+fn hive_classpath(c: &Cluster, host: &Host) -> String {
+    let home = c.on_host(host, &c.paths.hive_home);
+    std::iter::once(c.on_host(host, &c.paths.hive_conf))
+        .chain(std::iter::once(format!("{home}/lib/*")))
+        .chain(hadoop_classpath(c, host))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// The environment of Hive's daemons and tools (the schema tool finds its scripts below
+/// `METASTORE_HOME`).
+fn hive_env(c: &Cluster, host: &Host) -> BTreeMap<String, String> {
+    let at = |p: &str| c.on_host(host, p);
+    env(&[
+        ("JAVA_HOME", c.java_home()),
+        ("HADOOP_HOME", at(&c.paths.hadoop_home)),
+        ("HADOOP_CONF_DIR", at(&c.paths.hadoop_conf)),
+        ("HIVE_HOME", at(&c.paths.hive_home)),
+        ("METASTORE_HOME", at(&c.paths.hive_home)),
+        ("HIVE_CONF_DIR", at(&c.paths.hive_conf)),
+    ])
+}
+
+/// A Hive command-line tool (a main class with arguments) run on `host` as the Hive user,
+/// with the daemons' classpath and JVM options.
+pub fn hive_tool(c: &Cluster, host: &Host, class: &str, args: &[&str]) -> Launch {
+    let logs = c.on_host(host, &c.paths.hive_logs);
+    let mut command = vec![java(c), "-Xmx256m".to_string()];
+    command.extend(hive_jvm_options(c));
+    command.extend([format!("-Dhive.log.dir={logs}"), "-cp".into(), hive_classpath(c, host), class.into()]);
+    command.extend(args.iter().map(|a| a.to_string()));
+    Launch {
+        service: Service::HiveMetastore,
+        host: host.name.clone(),
+        description: format!("{class} on {}", host.name),
+        user: c.users.hive.clone(),
+        command,
+        env: hive_env(c, host),
+        workdir: logs.clone(),
+        log_dir: logs,
+        after: vec![],
+    }
+}
+
 /// A Hadoop command-line tool (a main class with arguments) run on `host` as the Hadoop user,
 /// with the daemons' classpath and JVM options, logging to the console.
 pub fn hadoop_tool(c: &Cluster, host: &Host, class: &str, args: &[&str]) -> Launch {
@@ -351,6 +384,10 @@ pub fn hadoop_tool(c: &Cluster, host: &Host, class: &str, args: &[&str]) -> Laun
 pub fn hive_jvm_options(c: &Cluster) -> Vec<String> {
     let mut out = vec!["-Djava.net.preferIPv4Stack=true".to_string()];
     out.extend(opens(c.versions.java, &[HADOOP_JAVA17_OPENS, HIVE_JAVA17_OPENS]));
+    if c.versions.java >= 17 {
+        // DataNucleus reflects into java.sql's timestamps.
+        out.push("--add-opens=java.sql/java.sql=ALL-UNNAMED".into());
+    }
     out
 }
 

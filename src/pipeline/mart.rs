@@ -30,6 +30,18 @@ pub async fn connect(c: &Cluster, secrets: &Secrets) -> Result<Client, String> {
     Ok(client)
 }
 
+/// A PostgreSQL error with the server's own message when there is one (the error's plain
+/// text is only "db error").
+pub fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{}: {} ({detail})", db.severity(), db.message()),
+            None => format!("{}: {}", db.severity(), db.message()),
+        },
+        None => e.to_string(),
+    }
+}
+
 /// The COPY input of `rows`: the mart's columns, CSV.
 fn copy_csv(rows: &[Row], hour: Hour) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());

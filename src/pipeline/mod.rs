@@ -1,6 +1,6 @@
 //! The pipeline the platform exists for: best-100 pages -> layout parser -> rows -> CSV ->
-//! landing (HDFS, temporary name then rename) -> mart load (PostgreSQL COPY in one
-//! transaction) -> a ledger row for every run.
+//! landing (HDFS, temporary name then rename) -> the hour's Hive partition -> the default
+//! mart loaded through Hive (PostgreSQL COPY in one transaction) -> a ledger row for every run.
 
 pub mod hour;
 pub mod landing;
@@ -84,10 +84,19 @@ pub async fn run_once(
             .map_err(|e| format!("land: {e}"))?;
         timed("land", t);
         let t = Instant::now();
-        let landed = landing::read_hdfs(&client, hour).await.map_err(|e| format!("load: {e}"))?;
-        let rows = record::from_csv(&landed).map_err(|e| format!("load: {}: {e}", hour.file()))?;
-        let mut db = mart::connect(c, secrets).await.map_err(|e| format!("load: {e}"))?;
-        mart::load_hour(&mut db, hour, &rows).await.map_err(|e| format!("load: {e}"))?;
+        crate::hive::warehouse::register(c, hour, hour).await.map_err(|e| format!("queryable: {e}"))?;
+        timed("queryable", t);
+        let t = Instant::now();
+        let default = crate::marts::find(crate::marts::DEFAULT, None).map_err(|e| format!("load: {e}"))?;
+        let loaded = crate::marts::load::load(c, secrets, &default, hour, hour).await.map_err(|e| format!("load: {e}"))?;
+        if loaded.rows != collected.rows.len() as u64 {
+            return Err(format!(
+                "load: {} rows crawled but {} reached {} through Hive",
+                collected.rows.len(),
+                loaded.rows,
+                default.table
+            ));
+        }
         timed("load", t);
         Ok(())
     }
