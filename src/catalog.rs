@@ -117,14 +117,19 @@ pub struct Hive {
     pub version: &'static str,
     /// Java major versions it runs on.
     pub java: &'static [u8],
+    /// The main class of its schema tool (`schematool`).
+    pub schema_tool: &'static str,
 }
+
+const SCHEMA_TOOL_3: &str = "org.apache.hive.beeline.HiveSchemaTool";
+const SCHEMA_TOOL_4: &str = "org.apache.hadoop.hive.metastore.tools.schematool.MetastoreSchemaTool";
 
 /// Hive releases `provision` can render for.
 pub const HIVE: &[Hive] = &[
-    Hive { version: "3.1.2", java: &[8] },
-    Hive { version: "3.1.3", java: &[8] },
-    Hive { version: "4.0.1", java: &[8, 17] },
-    Hive { version: "4.1.0", java: &[17, 21] },
+    Hive { version: "3.1.2", java: &[8], schema_tool: SCHEMA_TOOL_3 },
+    Hive { version: "3.1.3", java: &[8], schema_tool: SCHEMA_TOOL_3 },
+    Hive { version: "4.0.1", java: &[8, 17], schema_tool: SCHEMA_TOOL_4 },
+    Hive { version: "4.1.0", java: &[17, 21], schema_tool: SCHEMA_TOOL_4 },
 ];
 
 /// Facts about one NiFi release.

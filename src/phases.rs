@@ -134,7 +134,13 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact]) -> Vec<Phase> {
 pub fn down(c: &Cluster, purge: bool) -> Vec<Phase> {
     let order = [
         vec![Service::HiveServer2],
-        vec![Service::HiveMetastore, Service::NodeManager, Service::ResourceManager, Service::MetastoreDb, Service::Postgres],
+        vec![
+            Service::HiveMetastore,
+            Service::NodeManager,
+            Service::ResourceManager,
+            Service::MetastoreDb,
+            Service::Postgres,
+        ],
         vec![Service::DataNode],
         vec![Service::Zkfc],
         vec![Service::NameNode],
@@ -353,14 +359,7 @@ fn format_zk(c: &Cluster, nn: &Host) -> Step {
 /// The metastore's schema, created by Hive's schema tool once: `-info` succeeds as soon as the
 /// schema and its version are there.
 fn metastore_schema(c: &Cluster, ms: &Host) -> Step {
-    let tool = |action: &str| {
-        launch::hive_tool(
-            c,
-            ms,
-            "org.apache.hadoop.hive.metastore.tools.schematool.MetastoreSchemaTool",
-            &["-dbType", "mysql", action],
-        )
-    };
+    let tool = |action: &str| launch::hive_tool(c, ms, c.versions.hive.schema_tool, &["-dbType", "mysql", action]);
     Step::Run {
         name: "create the Hive metastore schema".into(),
         command: tool("-initSchema").shell(None),
@@ -549,7 +548,10 @@ fn prepare(c: &Cluster, artifacts: &[Artifact]) -> Phase {
         let at = |p: &str| c.on_host(h, p);
         let mut steps = Vec::new();
         let mut dir = |path: &str, mode: u32, owner: &str| {
-            steps.push(Step::Dir { path: at(path), mode, owner: Some(owner.to_string()) });
+            let path = at(path);
+            if !steps.iter().any(|s| matches!(s, Step::Dir { path: p, .. } if *p == path)) {
+                steps.push(Step::Dir { path, mode, owner: Some(owner.to_string()) });
+            }
         };
         let services = supervised(c, h);
         if !services.is_empty() {
@@ -702,7 +704,9 @@ mod tests {
                 "hdfs-ready",
                 "resourcemanager",
                 "nodemanagers",
-                "databases"
+                "databases",
+                "hive-metastore",
+                "hiveserver2"
             ]
         );
     }

@@ -483,12 +483,5 @@ pub fn mart_outcome(o: &crate::marts::load::Outcome, target: &str, json: bool) {
         println!("{}", serde_json::to_string_pretty(o).expect("json"));
         return;
     }
-    println!(
-        "{}: {} rows of {} to {} ({} landed hours) {target}",
-        o.mart,
-        o.rows,
-        o.from,
-        o.to,
-        o.hours.len()
-    );
+    println!("{}: {} rows of {} to {} ({} landed hours) {target}", o.mart, o.rows, o.from, o.to, o.hours.len());
 }

@@ -34,8 +34,7 @@ pub fn load(args: &MartRangeArgs) -> anyhow::Result<ExitCode> {
     let c = inventory::load(&args.inventory)?;
     let secrets = secrets(&c)?;
     let (mart, from, to) = range(args)?;
-    let outcome =
-        runtime()?.block_on(marts::load::load(&c, &secrets, &mart, from, to)).map_err(anyhow::Error::msg)?;
+    let outcome = runtime()?.block_on(marts::load::load(&c, &secrets, &mart, from, to)).map_err(anyhow::Error::msg)?;
     ui::mart_outcome(&outcome, &format!("into {}", mart.table), args.json);
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,9 @@
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use hive::service::rpc::thrift::transport::{TSaslClientReadTransport, TSaslClientTransport, TSaslClientWriteTransport};
+use hive::service::rpc::thrift::transport::{
+    TSaslClientReadTransport, TSaslClientTransport, TSaslClientWriteTransport,
+};
 use hive::service::rpc::thrift::{
     TCLIServiceSyncClient, TCloseOperationReq, TCloseSessionReq, TColumn, TExecuteStatementReq, TFetchOrientation,
     TFetchResultsReq, TGetOperationStatusReq, TGetResultSetMetadataReq, TOpenSessionReq, TOperationHandle,
@@ -70,19 +72,20 @@ impl Session {
     /// every single call.
     pub fn open(addr: &str, user: &str, timeout: Duration) -> Result<Session, HiveError> {
         let err = connection(addr);
-        let socket: SocketAddr = addr
-            .to_socket_addrs()
-            .map_err(|e| err(e.to_string()))?
-            .next()
-            .ok_or_else(|| err("no address".into()))?;
+        let socket: SocketAddr =
+            addr.to_socket_addrs().map_err(|e| err(e.to_string()))?.next().ok_or_else(|| err("no address".into()))?;
         let stream = TcpStream::connect_timeout(&socket, timeout).map_err(|e| err(e.to_string()))?;
-        stream.set_read_timeout(Some(timeout)).and_then(|_| stream.set_write_timeout(Some(timeout))).map_err(|e| err(e.to_string()))?;
+        stream
+            .set_read_timeout(Some(timeout))
+            .and_then(|_| stream.set_write_timeout(Some(timeout)))
+            .map_err(|e| err(e.to_string()))?;
         let _ = stream.set_nodelay(true);
         let transport = TSaslClientTransport::new(TTcpChannel::with_stream(stream), user.to_string(), b"-".to_vec())
             .open()
             .map_err(|e| err(format!("SASL handshake: {e}")))?;
         let (read, write) = transport.split().map_err(|e| err(e.to_string()))?;
-        let mut client = TCLIServiceSyncClient::new(TBinaryInputProtocol::new(read, true), TBinaryOutputProtocol::new(write, true));
+        let mut client =
+            TCLIServiceSyncClient::new(TBinaryInputProtocol::new(read, true), TBinaryOutputProtocol::new(write, true));
         let resp = client
             .open_session(TOpenSessionReq::new(
                 TProtocolVersion::HIVE_CLI_SERVICE_PROTOCOL_V10,
@@ -124,8 +127,15 @@ impl Session {
             }
             match status.operation_state {
                 Some(TOperationState::FINISHED_STATE) => return Ok(op),
-                Some(TOperationState::ERROR_STATE | TOperationState::CANCELED_STATE | TOperationState::CLOSED_STATE | TOperationState::TIMEDOUT_STATE) => {
-                    let message = status.error_message.unwrap_or_else(|| format!("operation ended in state {:?}", status.operation_state));
+                Some(
+                    TOperationState::ERROR_STATE
+                    | TOperationState::CANCELED_STATE
+                    | TOperationState::CLOSED_STATE
+                    | TOperationState::TIMEDOUT_STATE,
+                ) => {
+                    let message = status
+                        .error_message
+                        .unwrap_or_else(|| format!("operation ended in state {:?}", status.operation_state));
                     return Err(HiveError::Statement { message });
                 }
                 _ => {}
@@ -156,7 +166,10 @@ impl Session {
         mut sink: impl FnMut(Batch) -> Result<(), String>,
     ) -> Result<u64, HiveError> {
         let op = self.run(sql, timeout)?;
-        let meta = self.client.get_result_set_metadata(TGetResultSetMetadataReq::new(op.clone())).map_err(|e| self.broken(e))?;
+        let meta = self
+            .client
+            .get_result_set_metadata(TGetResultSetMetadataReq::new(op.clone()))
+            .map_err(|e| self.broken(e))?;
         let columns: Vec<String> =
             meta.schema.map(|s| s.columns.into_iter().map(|c| c.column_name).collect()).unwrap_or_default();
         let mut total = 0u64;

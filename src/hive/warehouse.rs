@@ -57,10 +57,8 @@ pub fn add_partitions_statement(hours: &[Hour]) -> Option<String> {
     if hours.is_empty() {
         return None;
     }
-    let parts: Vec<String> = hours
-        .iter()
-        .map(|h| format!("PARTITION (collected_hour='{h}') LOCATION '{}'", h.folder()))
-        .collect();
+    let parts: Vec<String> =
+        hours.iter().map(|h| format!("PARTITION (collected_hour='{h}') LOCATION '{}'", h.folder())).collect();
     Some(format!("ALTER TABLE {TABLE} ADD IF NOT EXISTS {}", parts.join(" ")))
 }
 

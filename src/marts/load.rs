@@ -96,7 +96,9 @@ pub async fn load(c: &Cluster, secrets: &Secrets, mart: &Mart, from: Hour, to: H
     let mut db = connect(c, secrets).await.map_err(|e| format!("mart {name}: {e}"))?;
     let tx = db.transaction().await.map_err(|e| format!("mart {name}: starting the load: {}", describe(&e)))?;
     if let Some(create) = &mart.create {
-        tx.batch_execute(create).await.map_err(|e| format!("mart {name}: creating table {}: {}", mart.table, describe(&e)))?;
+        tx.batch_execute(create)
+            .await
+            .map_err(|e| format!("mart {name}: creating table {}: {}", mart.table, describe(&e)))?;
     }
     tx.execute(
         &format!("DELETE FROM {} WHERE {col} >= $1 AND {col} < $2", mart.table, col = mart.range_column),

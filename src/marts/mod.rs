@@ -119,8 +119,8 @@ mod tests {
     fn the_built_in_marts_parse_and_fill_their_range() {
         let marts = all(None).unwrap();
         assert_eq!(marts.keys().collect::<Vec<_>>(), ["dm_gmarket", "price_history", "rank_movers"]);
-        let q = marts["dm_gmarket"]
-            .query_for(Hour::parse("2021-03-24T19").unwrap(), Hour::parse("2021-03-24T21").unwrap());
+        let q =
+            marts["dm_gmarket"].query_for(Hour::parse("2021-03-24T19").unwrap(), Hour::parse("2021-03-24T21").unwrap());
         assert!(q.contains("BETWEEN '2021-03-24T19' AND '2021-03-24T21'"), "{q}");
         assert!(!q.contains('{'));
     }

@@ -88,7 +88,8 @@ pub async fn run_once(
         timed("queryable", t);
         let t = Instant::now();
         let default = crate::marts::find(crate::marts::DEFAULT, None).map_err(|e| format!("load: {e}"))?;
-        let loaded = crate::marts::load::load(c, secrets, &default, hour, hour).await.map_err(|e| format!("load: {e}"))?;
+        let loaded =
+            crate::marts::load::load(c, secrets, &default, hour, hour).await.map_err(|e| format!("load: {e}"))?;
         if loaded.rows != collected.rows.len() as u64 {
             return Err(format!(
                 "load: {} rows crawled but {} reached {} through Hive",

@@ -100,7 +100,7 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     let (code, out, _) = provision(&inv, &["status", "--json"]);
     let status = json(&out);
     assert_eq!(code, 0, "not healthy: {out}");
-    assert_eq!(status["checks"].as_array().unwrap().len(), 19);
+    assert_eq!(status["checks"].as_array().unwrap().len(), 21);
     let modes: Vec<&str> = status["checks"]
         .as_array()
         .unwrap()
@@ -124,6 +124,7 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     assert_eq!(code, 0, "not healthy after the drill:\n{out}");
 
     pipeline_on_the_platform(&inv, &state);
+    marts_through_hive(&inv, &state, dir.path());
 
     let (code, _, err) = provision(&inv, &["down"]);
     assert_eq!(code, 0, "{err}");
@@ -251,8 +252,12 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
             .await
             .unwrap();
     });
-    let load =
-        bin().args(["mart", "load", "--hour", "2021-03-25T01", "-i"]).arg(inv).stderr(Stdio::piped()).spawn().unwrap();
+    let load = bin()
+        .args(["mart", "load", "dm_gmarket", "--from", "2021-03-25T01", "-i"])
+        .arg(inv)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let copying = rt.block_on(async {
         let db = mart::connect(&cluster, &secrets).await.unwrap();
         for _ in 0..600 {
@@ -275,9 +280,108 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
     let (code, _, err) = provision(inv, &["up", "--only", "databases"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(count(big), 0, "a partial hour is in the mart");
-    let (code, _, err) = provision(inv, &["mart", "load", "--hour", "2021-03-25T01"]);
+    let (code, _, err) = provision(inv, &["mart", "load", "dm_gmarket", "--from", "2021-03-25T01"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(count(big), 400_000);
+}
+
+/// The marts on demand, through HiveServer2: a range loaded twice leaves one copy, a failing
+/// query names the mart, shows Hive's message and leaves the table as it was, an export
+/// round-trips the titles, and the two analyst marts compute what they promise.
+fn marts_through_hive(inv: &Path, state: &Path, dir: &Path) {
+    let cluster = provision::inventory::load(inv).unwrap();
+    let secrets = provision::secrets::Secrets::load(&state.join("secrets.toml")).unwrap().unwrap();
+    let rt = rt();
+    let query = |sql: &str| -> Vec<tokio_postgres::Row> {
+        rt.block_on(async { mart::connect(&cluster, &secrets).await.unwrap().query(sql, &[]).await.unwrap() })
+    };
+    let count = |sql: &str| -> i64 { query(sql)[0].get(0) };
+    let h1 = Hour::parse("2021-03-24T19").unwrap();
+    // An hour where every category's ranking is reversed: rank r becomes 101 - r.
+    let reversed = Hour::parse("2021-03-24T23").unwrap();
+    rt.block_on(async {
+        let client = provision::hdfs::client(&cluster).unwrap();
+        let rows = record::from_csv(&landing::read_hdfs(&client, h1).await.unwrap()).unwrap();
+        let rows: Vec<record::Row> = rows
+            .into_iter()
+            .map(|r| record::Row { rank: 101 - r.rank, collected_at: reversed.to_string(), ..r })
+            .collect();
+        landing::land_hdfs(&client, reversed, bytes::Bytes::from(record::to_csv(&rows)), Duration::from_secs(60))
+            .await
+            .unwrap();
+    });
+
+    // 19:00 to 23:00 holds three landed hours (19, 21, 23); loading it twice leaves one copy.
+    let in_range =
+        "SELECT count(*) FROM dm_gmarket WHERE collected_at BETWEEN '2021-03-24 19:00' AND '2021-03-24 23:00'";
+    for _ in 0..2 {
+        let (code, out, err) = provision(
+            inv,
+            &["mart", "load", "dm_gmarket", "--from", "2021-03-24T19", "--to", "2021-03-24T23", "--json"],
+        );
+        assert_eq!(code, 0, "{err}");
+        let outcome = json(&out);
+        assert_eq!(outcome["rows"], 3600, "{out}");
+        assert_eq!(outcome["hours"], serde_json::json!(["2021-03-24T19", "2021-03-24T21", "2021-03-24T23"]));
+    }
+    assert_eq!(count(in_range), 3600);
+
+    // A failing query: the mart and Hive's own message, and the range's rows untouched.
+    let marts = dir.join("marts");
+    std::fs::create_dir_all(&marts).unwrap();
+    std::fs::write(
+        marts.join("broken.toml"),
+        "description = \"a query Hive refuses\"\ntable = \"dm_gmarket\"\ncolumns = [\"title\", \"collected_at\"]\n\
+         range_column = \"collected_at\"\nquery = \"SELECT no_such_column, collected_at FROM gmarket_best WHERE collected_hour BETWEEN '{from}' AND '{to}'\"\n",
+    )
+    .unwrap();
+    let marts_arg = marts.display().to_string();
+    let (code, _, err) = provision(
+        inv,
+        &["mart", "load", "broken", "--from", "2021-03-24T19", "--to", "2021-03-24T23", "--marts", &marts_arg],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("mart broken"), "{err}");
+    assert!(err.contains("no_such_column"), "Hive's message is missing: {err}");
+    assert_eq!(count(in_range), 3600, "a failed load changed the mart");
+
+    // An export: a header and the hour's rows, titles byte for byte.
+    let csv_path = dir.join("export/h1.csv");
+    std::fs::create_dir_all(csv_path.parent().unwrap()).unwrap();
+    let (code, _, err) = provision(
+        inv,
+        &["mart", "export", "dm_gmarket", "--from", "2021-03-24T19", "--csv", &csv_path.display().to_string()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    assert_eq!(reader.headers().unwrap().iter().next(), Some("rank"));
+    let exported: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(exported.len(), 1200);
+    let landed: std::collections::BTreeSet<String> = rt.block_on(async {
+        let client = provision::hdfs::client(&cluster).unwrap();
+        let rows = record::from_csv(&landing::read_hdfs(&client, h1).await.unwrap()).unwrap();
+        rows.into_iter().map(|r| r.title).collect()
+    });
+    let titles: std::collections::BTreeSet<String> = exported.iter().map(|r| r[1].to_string()).collect();
+    assert_eq!(titles, landed, "titles changed on their way through Hive");
+
+    // Rank movers between 19:00 and the reversed hour: ten per category, the biggest first
+    // moved 99 places (rank 1 <-> 100).
+    let (code, _, err) =
+        provision(inv, &["mart", "load", "rank_movers", "--from", "2021-03-24T19", "--to", "2021-03-24T23"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(count("SELECT count(*) FROM mart_rank_movers"), 120);
+    assert_eq!(count("SELECT count(DISTINCT category) FROM mart_rank_movers WHERE abs(moved_up) = 99"), 12);
+    assert_eq!(count("SELECT count(*) FROM mart_rank_movers WHERE rank_from + rank_to <> 101"), 0);
+
+    // Price history over 19:00 and the reversed hour (same prices): no change anywhere.
+    let (code, _, err) =
+        provision(inv, &["mart", "load", "price_history", "--from", "2021-03-24T19", "--to", "2021-03-24T23"]);
+    assert_eq!(code, 0, "{err}");
+    let h = "SELECT count(*) FROM mart_price_history WHERE collected_at IN ('2021-03-24 19:00', '2021-03-24 23:00')";
+    assert!(count(h) >= 2 * 100, "{}", count(h));
+    assert_eq!(count("SELECT count(*) FROM mart_price_history WHERE change_won <> 0"), 0);
+    assert!(count("SELECT count(*) FROM mart_price_history WHERE change_won = 0") > 0);
 }
 
 /// Every listening socket of the topology's daemons is on its own host's address, but two
