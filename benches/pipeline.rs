@@ -1,7 +1,9 @@
 //! Pipeline figures on the real local topology (prints them; not a test): landing an hour with
-//! hdfs-native against `hdfs dfs -put` (Hadoop's Java FsShell), side by side; loading 22,800
-//! rows (the original's 19 hours) and 1,000,000 rows by COPY against row-by-row INSERT (what
-//! the original's NiFi PutSQL did). Brings the topology up in a temporary folder, and down.
+//! hdfs-native against `hdfs dfs -put` (Hadoop's Java FsShell), side by side; making a landed
+//! hour queryable in Hive; loading dm_gmarket for 19 hours (22,800 rows, the original's sample)
+//! through HiveServer2 and COPY against the original's path, the landed files read and
+//! inserted row by row (what its NiFi PutSQL did). Brings the topology up in a temporary
+//! folder, and down.
 //!
 //! Run: `cargo bench --bench pipeline`.
 
@@ -11,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use provision::desired::launch::hadoop_tool;
+use provision::hive::warehouse;
+use provision::marts;
 use provision::model::Role;
 use provision::pipeline::hour::Hour;
 use provision::pipeline::record::{self, Row};
@@ -122,25 +126,64 @@ fn main() {
         java / native
     );
 
-    // Loading: COPY against row-by-row INSERT.
-    for n in [22_800usize, 1_000_000] {
-        let h = Hour::parse("2021-03-25T13").unwrap();
-        let rs = rows(n, h);
-        let (copy, insert) = rt.block_on(async {
-            let mut db = mart::connect(&c, &secrets).await.unwrap();
-            let started = Instant::now();
-            mart::load_hour(&mut db, h, &rs).await.unwrap();
-            let copy = started.elapsed();
-            let insert = insert_row_by_row(&mut db, h, &rs).await;
-            assert_eq!(mart::count_hour(&db, h).await.unwrap(), n as i64);
-            (copy, insert)
-        });
-        println!(
-            "load {n} rows: COPY in one transaction {:.2}s, row-by-row INSERT {:.2}s, ratio {:.1}x",
-            copy.as_secs_f64(),
-            insert.as_secs_f64(),
-            insert.as_secs_f64() / copy.as_secs_f64()
-        );
+    // 19 landed hours.
+    let first = Hour::parse("2021-03-24T00").unwrap();
+    let hours: Vec<Hour> = std::iter::successors(Some(first), |h| Some(h.next())).take(19).collect();
+    let last = *hours.last().unwrap();
+    for h in &hours {
+        let data = Bytes::from(record::to_csv(&rows(1200, *h)));
+        rt.block_on(landing::land_hdfs(&client, *h, data, Duration::from_secs(30))).unwrap();
     }
+
+    // Making an hour queryable: its partition added, then the hour counted through HiveServer2.
+    let mut add = Vec::new();
+    let mut count = Vec::new();
+    let mut session = warehouse::session(&c).unwrap();
+    warehouse::make_queryable(&mut session, &[]).unwrap();
+    for h in &hours[..5] {
+        let started = Instant::now();
+        rt.block_on(warehouse::register(&c, *h, *h)).unwrap();
+        add.push(started.elapsed().as_secs_f64());
+        let started = Instant::now();
+        let rows = session
+            .rows(&format!("SELECT count(*) FROM gmarket_best WHERE collected_hour = '{h}'"), Duration::from_secs(300))
+            .unwrap();
+        count.push(started.elapsed().as_secs_f64());
+        assert_eq!(rows[0][0].as_deref(), Some("1200"));
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    println!(
+        "make an hour queryable: partition added {:.2}s, then counted through HiveServer2 {:.2}s (mean of {})",
+        mean(&add),
+        mean(&count),
+        add.len()
+    );
+
+    // dm_gmarket for 19 hours: HiveServer2 + COPY against reading the files + row-by-row INSERT.
+    let dm = marts::find(marts::DEFAULT, None).unwrap();
+    let started = Instant::now();
+    let outcome = rt.block_on(marts::load::load(&c, &secrets, &dm, first, last)).unwrap();
+    let hive = started.elapsed();
+    assert_eq!(outcome.rows, 19 * 1200);
+    let insert = rt.block_on(async {
+        let mut db = mart::connect(&c, &secrets).await.unwrap();
+        let started = Instant::now();
+        for h in &hours {
+            let landed = record::from_csv(&landing::read_hdfs(&client, *h).await.unwrap()).unwrap();
+            insert_row_by_row(&mut db, *h, &landed).await;
+        }
+        let insert = started.elapsed();
+        for h in &hours {
+            assert_eq!(mart::count_hour(&db, *h).await.unwrap(), 1200);
+        }
+        insert
+    });
+    println!(
+        "load dm_gmarket for 19 hours (22,800 rows): HiveServer2 query + COPY in one transaction {:.2}s, \
+         landed files + row-by-row INSERT {:.2}s, ratio {:.1}x",
+        hive.as_secs_f64(),
+        insert.as_secs_f64(),
+        insert.as_secs_f64() / hive.as_secs_f64()
+    );
     provision(&inv, &["down", "--purge"]);
 }
