@@ -37,6 +37,18 @@ pub struct Outcome {
     pub rows: u64,
 }
 
+impl Outcome {
+    fn new(mart: &Mart, from: Hour, to: Hour, hours: &[Hour], rows: u64) -> Outcome {
+        Outcome {
+            mart: mart.name.clone(),
+            from: from.to_string(),
+            to: to.to_string(),
+            hours: hours.iter().map(Hour::to_string).collect(),
+            rows,
+        }
+    }
+}
+
 /// One row as PostgreSQL's CSV COPY input: every value quoted, NULL as an empty unquoted field,
 /// so an empty string and a NULL stay apart.
 fn copy_line(row: &Row, out: &mut Vec<u8>) {
@@ -134,13 +146,7 @@ pub async fn load(c: &Cluster, secrets: &Secrets, mart: &Mart, from: Hour, to: H
         return Err(format!("mart {name}: Hive returned {rows} rows but COPY took {copied}; nothing was loaded"));
     }
     tx.commit().await.map_err(|e| format!("mart {name}: committing the load: {}", describe(&e)))?;
-    Ok(Outcome {
-        mart: name.clone(),
-        from: from.to_string(),
-        to: to.to_string(),
-        hours: hours.iter().map(Hour::to_string).collect(),
-        rows,
-    })
+    Ok(Outcome::new(mart, from, to, &hours, rows))
 }
 
 /// Writes the result of `mart` for the hours `from` to `to` to `path` as CSV with a header
@@ -168,13 +174,7 @@ pub async fn export(c: &Cluster, mart: &Mart, from: Hour, to: Hour, path: &Path)
     }
     let rows = job.await.map_err(|e| e.to_string())?.map_err(|e| format!("mart {name}: {e}"))?;
     file.persist(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(Outcome {
-        mart: name.clone(),
-        from: from.to_string(),
-        to: to.to_string(),
-        hours: hours.iter().map(Hour::to_string).collect(),
-        rows,
-    })
+    Ok(Outcome::new(mart, from, to, &hours, rows))
 }
 
 #[cfg(test)]
