@@ -20,15 +20,16 @@ pub enum Command {
     Render(RenderArgs),
     /// Connect to the hosts and show what `up` would change there, changing nothing.
     Plan(RunArgs),
-    /// Bring the hosts to the rendered state and start the platform: every step acts only
-    /// where the host differs.
-    Up(RunArgs),
+    /// Bring the hosts to the rendered state and start the platform (every step acts only
+    /// where the host differs), then verify it.
+    Up(UpArgs),
     /// Stop every daemon, in the reverse of the start order.
     Down(DownArgs),
     /// Show each daemon up or down with what matters about it; exit 0 only when all is healthy.
     Status(StatusArgs),
-    /// Prove the platform works: health, a write and read through the nameservice, and with
-    /// --failover the NameNode failover drill.
+    /// Prove the platform works end to end: health, HDFS with its replication, a pipeline
+    /// cycle counted at every stage, (--failover) the NameNode failover drill with a cycle in
+    /// flight, and ZooKeeper keeping its quorum with a server stopped.
     Verify(VerifyArgs),
     /// Collect the best 100 of every category for an hour and land the CSV.
     Crawl(CrawlArgs),
@@ -177,12 +178,31 @@ pub struct VerifyArgs {
     /// The inventory file.
     #[arg(long, short, default_value = "inventory/cluster.toml")]
     pub inventory: PathBuf,
-    /// Also kill -9 the active NameNode while writing, and time the failover.
+    /// Also kill -9 the active NameNode while a client writes and a pipeline cycle is in
+    /// flight, and time the failover.
     #[arg(long)]
     pub failover: bool,
+    /// Crawl Gmarket itself for the current hour, instead of the sample site provision serves
+    /// on loopback from its recorded pages (into a reserved hour, removed afterwards).
+    #[arg(long)]
+    pub live: bool,
+    /// With --live: replace the scheme, host and port of every category URL.
+    #[arg(long, requires = "live")]
+    pub source: Option<String>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `provision up`.
+#[derive(Debug, clap::Args)]
+pub struct UpArgs {
+    /// How to reach the hosts and what to run.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Do not end with `provision verify` (it runs only after a complete `up`, not with --only).
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 /// Arguments of `provision down`.

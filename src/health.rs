@@ -81,7 +81,8 @@ async fn exchange(address: &str, request: &[u8], complete: fn(&[u8]) -> bool) ->
     .await
 }
 
-async fn http_json(url: &str) -> Result<serde_json::Value, String> {
+/// A JSON document fetched over HTTP within the check timeout.
+pub async fn http_json(url: &str) -> Result<serde_json::Value, String> {
     with_timeout(async {
         let resp = reqwest::get(url).await.map_err(|e| e.to_string())?;
         if !resp.status().is_success() {
@@ -217,7 +218,7 @@ async fn check(host: &Host, service: Service) -> Check {
             let r = tokio::task::spawn_blocking(move || {
                 let mut s = Session::open(&addr, "provision", CHECK_TIMEOUT).map_err(|e| e.to_string())?;
                 let n = s.rows("SHOW DATABASES", CHECK_TIMEOUT).map_err(|e| e.to_string())?.len();
-                Ok(format!("answering, {n} databases"))
+                Ok(format!("answering SHOW DATABASES ({n})"))
             })
             .await
             .unwrap_or_else(|e| Err(e.to_string()));

@@ -368,33 +368,39 @@ pub fn status_report(h: &crate::health::Health, json: bool) {
     }
 }
 
-/// Prints what `verify` proved, with its figures.
-pub fn verify_report(
-    h: &crate::health::Health,
-    write_read: f64,
-    failover: Option<&crate::verify::Failover>,
-    json: bool,
-) {
-    if json {
-        let doc = serde_json::json!({"healthy": h.healthy(), "daemons": h.checks.len(), "write_read_seconds": write_read, "failover": failover});
-        println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
-        return;
+/// Prints each verification check with its figure, the first failure in full, and where the
+/// report file is; on stderr when `to_stderr`.
+pub fn verify_lines(r: &crate::verify::Report, to_stderr: bool) {
+    let mut out = String::new();
+    for k in &r.checks {
+        if k.ok {
+            out.push_str(&format!("ok    {:<10} {} ({:.1}s)\n", k.name, k.figure, k.seconds));
+        } else {
+            out.push_str(&format!("FAIL  {:<10} ({:.1}s)\n", k.name, k.seconds));
+        }
     }
-    println!("ok  every service healthy ({} daemons)", h.checks.len());
-    println!("ok  HDFS: wrote, read back and deleted a file through the nameservice ({write_read:.2}s)");
-    if let Some(f) = failover {
-        println!(
-            "ok  failover: killed {} (kill -9); {} active after {:.2}s; {} writes during the drill all read back ({} retried, slowest {:.2}s); {} rejoined as standby after {:.2}s",
-            f.killed,
-            f.promoted,
-            f.failover_seconds,
-            f.writes,
-            f.retried_writes,
-            f.slowest_write_seconds,
-            f.killed,
-            f.rejoin_seconds
-        );
+    for name in &r.skipped {
+        out.push_str(&format!("skip  {name:<10} (an earlier check failed)\n"));
     }
+    if let Some(e) = r.failure() {
+        out.push_str(&format!("error: {e}\n"));
+    }
+    out.push_str(&format!("{}\n", if r.ok() { "verified: every check passed" } else { "not verified" }));
+    if let Some(f) = &r.file {
+        out.push_str(&format!("report: {}\n", f.display()));
+    }
+    if to_stderr {
+        eprint!("{out}");
+    } else {
+        print!("{out}");
+    }
+}
+
+/// Prints the verification as JSON.
+pub fn verify_json(r: &crate::verify::Report) {
+    let mut doc = serde_json::to_value(r).expect("json");
+    doc["ok"] = serde_json::Value::Bool(r.ok());
+    println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
 }
 
 /// Prints how one pipeline run went.

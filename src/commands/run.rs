@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use crate::apply::{self, Mode, Options, Phase, Report};
 use crate::artifacts::{self, Artifact};
-use crate::cli::{DownArgs, RunArgs};
+use crate::cli::{DownArgs, RunArgs, UpArgs};
 use crate::desired;
 use crate::inventory;
 use crate::model::{self, Cluster, Transport};
@@ -102,8 +102,9 @@ fn dry_run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `provision up`.
-pub fn up(args: &RunArgs) -> anyhow::Result<ExitCode> {
+/// Runs `provision up`, then `verify` unless told not to.
+pub fn up(up: &UpArgs) -> anyhow::Result<ExitCode> {
+    let args = &up.run;
     if args.dry_run {
         return dry_run(args);
     }
@@ -117,7 +118,14 @@ pub fn up(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let artifacts = artifacts(&cluster, true)?;
     let report = run(&cluster, args, &select(phases::up(&cluster, &tree, &artifacts), &args.only)?, Mode::Apply, "up");
     ui::up_report(&report, args.json);
-    Ok(exit(&report))
+    if !report.ok() || up.no_verify || !args.only.is_empty() {
+        return Ok(exit(&report));
+    }
+    ui::note("verifying the platform (provision verify; --no-verify skips this)");
+    let verified = super::status::run_verify(&cluster, &secrets, &crate::verify::Request::default())?;
+    // The up report owns stdout; the verification goes to the terminal's other stream.
+    ui::verify_lines(&verified, true);
+    Ok(if verified.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// Runs `provision down`.

@@ -6,6 +6,7 @@ use super::runtime;
 use crate::cli::{StatusArgs, VerifyArgs};
 use crate::health;
 use crate::inventory;
+use crate::secrets::Secrets;
 use crate::ui;
 use crate::verify;
 
@@ -17,25 +18,31 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
     Ok(if h.healthy() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// Runs `provision verify`.
-pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
-    let cluster = inventory::load(&args.inventory)?;
+/// Runs every verification check with progress on the terminal, writing the report into a
+/// new run folder.
+pub(super) fn run_verify(
+    cluster: &crate::model::Cluster,
+    secrets: &Secrets,
+    request: &verify::Request,
+) -> anyhow::Result<verify::Report> {
     let log_dir =
         cluster.state_dir.join("runs").join(format!("{}-verify", chrono::Local::now().format("%Y%m%d-%H%M%S")));
     let progress = ui::Progress::new();
-    let result = runtime()?.block_on(async {
-        let h = health::check_all(&cluster).await;
-        verify::require_healthy(&cluster, &h)?;
-        let write_read = verify::write_read(&cluster).await?;
-        let failover = if args.failover { Some(verify::failover(&cluster, &progress, &log_dir).await?) } else { None };
-        Ok::<_, verify::VerifyError>((h, write_read, failover))
-    });
+    let report = runtime()?.block_on(verify::run(cluster, secrets, request, &progress, &log_dir));
     progress.finish();
-    match result {
-        Ok((h, write_read, failover)) => {
-            ui::verify_report(&h, write_read, failover.as_ref(), args.json);
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => Err(e.into()),
+    Ok(report)
+}
+
+/// Runs `provision verify`.
+pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let cluster = inventory::load(&args.inventory)?;
+    let secrets = super::pipeline::secrets(&cluster)?;
+    let request = verify::Request { failover: args.failover, live: args.live, source: args.source.clone() };
+    let report = run_verify(&cluster, &secrets, &request)?;
+    if args.json {
+        ui::verify_json(&report);
+    } else {
+        ui::verify_lines(&report, false);
     }
+    Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -62,6 +62,11 @@ pub fn add_partitions_statement(hours: &[Hour]) -> Option<String> {
     Some(format!("ALTER TABLE {TABLE} ADD IF NOT EXISTS {}", parts.join(" ")))
 }
 
+/// The statement that drops `hour`'s partition (its files stay).
+pub fn drop_partition_statement(hour: Hour) -> String {
+    format!("ALTER TABLE {TABLE} DROP IF EXISTS PARTITION (collected_hour='{hour}')")
+}
+
 /// Every hour from `from` to `to`, both included.
 pub fn hours(from: Hour, to: Hour) -> Vec<Hour> {
     let mut out = Vec::new();

@@ -8,6 +8,7 @@ pub mod layout;
 pub mod ledger;
 pub mod mart;
 pub mod record;
+pub mod sample;
 pub mod source;
 
 use std::collections::BTreeMap;

@@ -1,5 +1,5 @@
 //! A local HTTP server on loopback that serves the recorded best-100 pages in
-//! tests/fixtures/pages, standing in for Gmarket (which tests cannot reach), with faults to
+//! pages, standing in for Gmarket (which tests cannot reach), with faults to
 //! inject: 503s before success, a page that never answers in time, a truncated page, another
 //! layout.
 
@@ -35,7 +35,7 @@ pub struct Site {
 
 /// The fixture file for a request target, if any.
 fn page(target: &str) -> Option<String> {
-    let dir = root().join("tests/fixtures/pages");
+    let dir = root().join("pages");
     let path = if let Some(code) = target.strip_prefix("/Best/Category?code=") {
         dir.join(format!("mobile2021/{code}.html"))
     } else if let Some(group) = target.strip_prefix("/n/best?groupCode=") {

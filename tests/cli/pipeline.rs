@@ -12,8 +12,7 @@ use crate::pages::{Fault, Site};
 use crate::support::{bin, root};
 
 fn expected_titles() -> BTreeMap<String, String> {
-    serde_json::from_str(&std::fs::read_to_string(root().join("tests/fixtures/pages/expected-titles.json")).unwrap())
-        .unwrap()
+    serde_json::from_str(&std::fs::read_to_string(root().join("pages/expected-titles.json")).unwrap()).unwrap()
 }
 
 #[test]
@@ -22,7 +21,7 @@ fn both_layouts_are_recognised_with_every_title_as_the_page_means_it() {
     for (dir, layout) in [("mobile2021", Layout::Mobile2021), ("next2024", Layout::Next2024)] {
         for i in 1..=12 {
             let code = format!("G{i:02}");
-            let html = std::fs::read_to_string(root().join(format!("tests/fixtures/pages/{dir}/{code}.html"))).unwrap();
+            let html = std::fs::read_to_string(root().join(format!("pages/{dir}/{code}.html"))).unwrap();
             let (found, items) = layout::parse(&html).unwrap();
             assert_eq!(found, layout);
             layout::check(&items, 100).unwrap_or_else(|e| panic!("{dir}/{code}: {e}"));
@@ -150,7 +149,7 @@ fn a_changed_layout_publishes_nothing_and_says_which_page() {
     let site = Site::start();
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path(), "mobile2021");
-    let html = std::fs::read_to_string(root().join("tests/fixtures/pages/mobile2021/G11.html"))
+    let html = std::fs::read_to_string(root().join("pages/mobile2021/G11.html"))
         .unwrap()
         .replace("id=\"selected", "id=\"item");
     site.fault("/Best/Category?code=G11", Fault::Body(html));
@@ -164,7 +163,7 @@ fn duplicate_ranks_publish_nothing() {
     let site = Site::start();
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path(), "next2024");
-    let html = std::fs::read_to_string(root().join("tests/fixtures/pages/next2024/G03.html"))
+    let html = std::fs::read_to_string(root().join("pages/next2024/G03.html"))
         .unwrap()
         .replace("<span class=\"box__label-rank\">2</span>", "<span class=\"box__label-rank\">1</span>");
     site.fault("/n/best?groupCode=100000003", Fault::Body(html));

@@ -90,9 +90,11 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     let cold = started.elapsed();
     assert!(changed(&json(&out)) > 0, "the second up had the rest of the bootstrap to do");
 
+    assert!(err.contains("verified: every check passed"), "up did not end with a verification:\n{err}");
+
     // A second `up` changes nothing.
     let noop_started = Instant::now();
-    let (code, out, err) = provision(&inv, &["up", "--json"]);
+    let (code, out, err) = provision(&inv, &["up", "--json", "--no-verify"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(changed(&json(&out)), 0, "a second up changed something: {out}");
     let noop = noop_started.elapsed();
@@ -117,9 +119,52 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
 
     let (code, out, err) = provision(&inv, &["verify", "--failover", "--json"]);
     assert_eq!(code, 0, "verify --failover failed:\n{out}\n{err}");
-    let drill = json(&out)["failover"].clone();
+    let report = json(&out);
+    let names: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["health", "hdfs", "pipeline", "failover", "zookeeper"]);
+    assert_eq!(report["ok"], true);
+    let checks = |name: &str| report["checks"].as_array().unwrap().iter().find(|k| k["name"] == name).unwrap().clone();
+    assert_eq!(checks("hdfs")["data"]["replicas"], 3);
+    for cycle in [checks("pipeline")["data"].clone(), checks("failover")["data"]["cycle"].clone()] {
+        for stage in ["crawled", "landed", "queryable", "in_mart"] {
+            assert_eq!(cycle[stage], 1200, "{stage}: {cycle}");
+        }
+        assert_eq!(cycle["sampled"], 36);
+    }
+    let drill = checks("failover")["data"]["drill"].clone();
     assert!(drill["failover_seconds"].as_f64().unwrap() > 0.0);
     assert!(drill["writes"].as_u64().unwrap() > 0);
+    let quorum = checks("zookeeper")["data"].clone();
+    assert_eq!(quorum["remaining"], 2);
+    let markdown = std::fs::read_to_string(report["file"].as_str().unwrap()).unwrap();
+    assert!(markdown.contains("PASSED") && markdown.contains("| failover | ok |"), "{markdown}");
+    // The sample cycles' reserved hours leave nothing behind.
+    let (_, out, _) = provision(
+        &inv,
+        &[
+            "mart",
+            "export",
+            "dm_gmarket",
+            "--from",
+            "2000-01-01T00",
+            "--to",
+            "2000-01-01T01",
+            "--csv",
+            &dir.path().join("reserved.csv").display().to_string(),
+            "--json",
+        ],
+    );
+    assert_eq!(json(&out)["rows"], 0, "{out}");
+
+    // A verification that fails says which check, what it expected and found, where to look.
+    kill_daemon(&state, "dn01", "nodemanager", "-9");
+    let (code, out, _) = provision(&inv, &["verify"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  health"), "{out}");
+    assert!(out.contains("nodemanager on dn01 is down") && out.contains("hint: look at"), "{out}");
+    assert!(out.contains("skip  hdfs"), "{out}");
+    let (code, _, err) = provision(&inv, &["up", "--only", "nodemanagers"]);
+    assert_eq!(code, 0, "{err}");
     let (code, out, _) = provision(&inv, &["status"]);
     assert_eq!(code, 0, "not healthy after the drill:\n{out}");
 
@@ -137,7 +182,7 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
 
     // Up again from stopped daemons: nothing is formatted again.
     let warm_started = Instant::now();
-    let (code, out, err) = provision(&inv, &["up"]);
+    let (code, out, err) = provision(&inv, &["up", "--no-verify"]);
     assert_eq!(code, 0, "{out}\n{err}");
     let warm = warm_started.elapsed();
     assert_eq!(std::fs::read_to_string(&version).unwrap(), cluster_id, "the NameNode was formatted again");
@@ -184,10 +229,8 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
         assert_eq!(code, 0, "{out}\n{err}");
     }
     assert_eq!(count(h1), 1200, "loading an hour twice must leave one copy");
-    let expected: std::collections::BTreeMap<String, String> = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/fixtures/pages/expected-titles.json")).unwrap(),
-    )
-    .unwrap();
+    let expected: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&std::fs::read_to_string(root().join("pages/expected-titles.json")).unwrap()).unwrap();
     let titles = rt.block_on(async {
         let db = mart::connect(&cluster, &secrets).await.unwrap();
         db.query("SELECT c.ca_code, d.rank, d.title FROM dm_gmarket d JOIN category_kind c ON c.ca_name = d.category WHERE d.collected_at = $1", &[&h1.0])

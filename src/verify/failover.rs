@@ -1,6 +1,6 @@
-//! Proofs that the platform works, with figures: the NameNode failover drill (kill -9 the
-//! active NameNode while a client keeps writing through the nameservice, time the standby's
-//! promotion, check every write, restart the killed one and see it rejoin as standby).
+//! The NameNode failover drill: kill -9 the active NameNode while a client keeps writing
+//! through the nameservice and other work (a pipeline cycle) is in flight, time the standby's
+//! promotion, check every write, restart the killed one and see it rejoin as standby.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,9 +10,10 @@ use bytes::Bytes;
 use hdfs_native::Client;
 use serde::Serialize;
 
-use crate::apply::{self, Mode, Observer, Options, Phase};
+use super::{VerifyError, fail, hdfs_client, log_of, require_healthy, set_running};
+use crate::apply::Observer;
 use crate::hdfs::{read_all, write_all};
-use crate::health::{self, Health};
+use crate::health;
 use crate::model::{Cluster, Service};
 use crate::phases;
 use crate::transport;
@@ -34,37 +35,6 @@ pub struct Failover {
     pub slowest_write_seconds: f64,
     /// From the restart of the killed NameNode to it reporting standby.
     pub rejoin_seconds: f64,
-}
-
-/// Why a proof failed: what was expected, what was found, where to look.
-#[derive(Debug, thiserror::Error)]
-#[error("{check}: expected {expected}, found {found}\nhint: look at {look}")]
-pub struct VerifyError {
-    /// The check.
-    pub check: String,
-    /// What it expected.
-    pub expected: String,
-    /// What it found.
-    pub found: String,
-    /// Where to look (a host's log).
-    pub look: String,
-}
-
-fn fail(check: &str, expected: impl Into<String>, found: impl Into<String>, look: impl Into<String>) -> VerifyError {
-    VerifyError { check: check.into(), expected: expected.into(), found: found.into(), look: look.into() }
-}
-
-/// Requires a healthy platform.
-pub fn require_healthy(c: &Cluster, h: &Health) -> Result<(), VerifyError> {
-    if h.healthy() {
-        return Ok(());
-    }
-    Err(fail(
-        "every service healthy",
-        "all up, one active and one standby NameNode, every DataNode live",
-        h.problems.join("; "),
-        format!("`provision status`, and the logs under {}", c.state_dir.join("runs").display()),
-    ))
 }
 
 fn payload(i: usize) -> Bytes {
@@ -118,20 +88,31 @@ async fn wait_state(c: &Cluster, host: &str, state: &str, limit: Duration) -> Re
     }
 }
 
-fn log_of(c: &Cluster, host: &str, daemon: &str) -> String {
-    let h = c.host(host).expect("host");
-    format!(
-        "{} on {host}",
-        c.on_host(h, &format!("{}/hadoop-{}-{daemon}-{host}.log", c.paths.hadoop_logs, c.users.hadoop))
-    )
+impl Failover {
+    /// The drill in a line.
+    pub fn figure(&self) -> String {
+        format!(
+            "killed {} (kill -9); {} active after {:.2}s; {} writes during the drill all read back ({} retried, slowest {:.2}s); {} rejoined as standby after {:.2}s",
+            self.killed,
+            self.promoted,
+            self.failover_seconds,
+            self.writes,
+            self.retried_writes,
+            self.slowest_write_seconds,
+            self.killed,
+            self.rejoin_seconds
+        )
+    }
 }
 
-/// Runs the NameNode failover drill on a healthy HA platform.
-pub async fn failover(
+/// Runs the NameNode failover drill on a healthy HA platform, with `during` started right
+/// after the kill and awaited with the promotion.
+pub async fn drill<T>(
     c: &Cluster,
     observer: &(dyn Observer + Sync),
     log_dir: &std::path::Path,
-) -> Result<Failover, VerifyError> {
+    during: impl std::future::Future<Output = Result<T, VerifyError>>,
+) -> Result<(Failover, T), VerifyError> {
     let before = health::check_all(c).await;
     require_healthy(c, &before)?;
     let (Some(active), Some(standby)) =
@@ -144,7 +125,7 @@ pub async fn failover(
             "inventory: [cluster] nameservice",
         ));
     };
-    let client = Arc::new(health_client(c)?);
+    let client = Arc::new(hdfs_client(c)?);
     let dir = format!("/tmp/provision-verify-{}", chrono::Local::now().format("%Y%m%d%H%M%S%3f"));
     write_all(&client, &format!("{dir}/before"), payload(0)).await.map_err(|e| {
         fail("write through the nameservice", "the file written", e.to_string(), log_of(c, &active, "namenode"))
@@ -167,56 +148,53 @@ pub async fn failover(
     .expect("kill task")
     .map_err(|e| fail(&format!("kill -9 the active NameNode {active}"), "it killed", e, "the run logs"))?;
 
-    wait_state(c, &standby, "active", Duration::from_secs(60)).await?;
-    let failover = killed_at.elapsed();
+    let (promoted, during) = tokio::join!(
+        async {
+            let r = wait_state(c, &standby, "active", Duration::from_secs(60)).await;
+            (r, killed_at.elapsed())
+        },
+        during
+    );
+    let failover = promoted.1;
+    let outcome = promoted.0.and(during);
     tokio::time::sleep(Duration::from_secs(2)).await;
     stop.store(true, Ordering::SeqCst);
-    let (writes, retried, slowest) = writer.await.expect("writer task").map_err(|e| {
-        fail(
-            "writes through the nameservice during failover",
-            "every write to land",
-            e,
-            log_of(c, &standby, "namenode"),
-        )
-    })?;
-    for i in 0..writes {
-        let path = format!("{dir}/w-{i:05}");
-        let read = read_all(&client, &path).await.map_err(|e| {
-            fail("read back", format!("{path} readable"), e.to_string(), log_of(c, &standby, "namenode"))
+    let writes = async {
+        let (writes, retried, slowest) = writer.await.expect("writer task").map_err(|e| {
+            fail(
+                "writes through the nameservice during failover",
+                "every write to land",
+                e,
+                log_of(c, &standby, "namenode"),
+            )
         })?;
-        if read != payload(i) {
-            return Err(fail(
-                "read back",
-                format!("{path} as written"),
-                format!("{} other bytes", read.len()),
-                log_of(c, &standby, "datanode"),
-            ));
+        for i in 0..writes {
+            let path = format!("{dir}/w-{i:05}");
+            let read = read_all(&client, &path).await.map_err(|e| {
+                fail("read back", format!("{path} readable"), e.to_string(), log_of(c, &standby, "namenode"))
+            })?;
+            if read != payload(i) {
+                return Err(fail(
+                    "read back",
+                    format!("{path} as written"),
+                    format!("{} other bytes", read.len()),
+                    log_of(c, &standby, "datanode"),
+                ));
+            }
         }
+        Ok((writes, retried, slowest))
     }
+    .await;
 
-    let restart = Phase {
-        name: "restart-namenode".into(),
-        hosts: [(active.clone(), vec![phases::start(c, c.host(&active).expect("host"), Service::NameNode)])].into(),
-    };
-    let cluster = c.clone();
-    let opts = Options { parallel: 1, log_dir: log_dir.to_path_buf(), mode: Mode::Apply };
+    // The killed NameNode comes back whatever happened in between.
     let restarted_at = Instant::now();
-    let report = tokio::task::block_in_place(|| {
-        let connect = |h: &str| transport::open(&cluster, h, false);
-        apply::run(std::slice::from_ref(&restart), &connect, &opts, observer)
-    });
-    if !report.ok() {
-        return Err(fail(
-            &format!("restart NameNode {active}"),
-            "it starts",
-            "the start failed",
-            log_dir.join(format!("{active}.log")).display().to_string(),
-        ));
-    }
+    set_running(c, &active, Service::NameNode, true, observer, log_dir)?;
     wait_state(c, &active, "standby", Duration::from_secs(120)).await?;
     let rejoin = restarted_at.elapsed();
     let _ = client.delete(&dir, true).await;
-    Ok(Failover {
+    let during = outcome?;
+    let (writes, retried, slowest) = writes?;
+    let drill = Failover {
         killed: active,
         promoted: standby,
         failover_seconds: failover.as_secs_f64(),
@@ -224,38 +202,6 @@ pub async fn failover(
         retried_writes: retried,
         slowest_write_seconds: slowest.as_secs_f64(),
         rejoin_seconds: rejoin.as_secs_f64(),
-    })
-}
-
-fn health_client(c: &Cluster) -> Result<Client, VerifyError> {
-    crate::hdfs::client(c)
-        .map_err(|e| fail("HDFS client", "a client for the nameservice", e.to_string(), "the inventory's NameNodes"))
-}
-
-/// Writes a file through the nameservice, reads it back and deletes it; the seconds it took.
-pub async fn write_read(c: &Cluster) -> Result<f64, VerifyError> {
-    let client = health_client(c)?;
-    let path = format!("/tmp/provision-verify-{}/probe", chrono::Local::now().format("%Y%m%d%H%M%S%3f"));
-    let started = Instant::now();
-    let nn = c.hosts.iter().find(|h| h.has(crate::model::Role::NameNode)).map_or("?".into(), |h| h.name.clone());
-    write_all(&client, &path, payload(1)).await.map_err(|e| {
-        fail("write through the nameservice", "the file written", e.to_string(), log_of(c, &nn, "namenode"))
-    })?;
-    let read = read_all(&client, &path).await.map_err(|e| {
-        fail("read through the nameservice", "the file read", e.to_string(), log_of(c, &nn, "namenode"))
-    })?;
-    if read != payload(1) {
-        return Err(fail(
-            "read back",
-            "the bytes written",
-            format!("{} other bytes", read.len()),
-            log_of(c, &nn, "datanode"),
-        ));
-    }
-    let parent = path.rsplit_once('/').map_or(path.clone(), |(d, _)| d.to_string());
-    client
-        .delete(&parent, true)
-        .await
-        .map_err(|e| fail("delete", "the file deleted", e.to_string(), log_of(c, &nn, "namenode")))?;
-    Ok(started.elapsed().as_secs_f64())
+    };
+    Ok((drill, during))
 }

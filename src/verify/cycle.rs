@@ -1,0 +1,257 @@
+//! One pipeline cycle as a proof: crawl, land, make queryable, load dm_gmarket, then the rows
+//! counted at every stage (crawled = landed = queryable = in the mart) and a sample of rows
+//! compared field by field between the landed file and the mart.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use super::{VerifyError, fail, hiveserver2_log, log_of, postgres_log};
+use crate::hive::warehouse;
+use crate::marts;
+use crate::model::{Cluster, Role};
+use crate::pipeline::hour::Hour;
+use crate::pipeline::record::{self, Row};
+use crate::pipeline::source::FetchOptions;
+use crate::pipeline::{self, landing, mart};
+use crate::secrets::Secrets;
+
+/// The ranks sampled in every category.
+const SAMPLED_RANKS: [i32; 3] = [1, 50, 100];
+
+/// What a cycle counted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cycle {
+    /// The hour.
+    pub hour: String,
+    /// Rows crawled.
+    pub crawled: usize,
+    /// Rows in the landed file, read back from HDFS.
+    pub landed: usize,
+    /// Rows Hive returns for the hour.
+    pub queryable: usize,
+    /// Rows of the hour in dm_gmarket.
+    pub in_mart: usize,
+    /// Rows compared field by field between the landed file and the mart.
+    pub sampled: usize,
+    /// Seconds per stage.
+    pub stages: BTreeMap<String, f64>,
+}
+
+impl Cycle {
+    /// The cycle in a line.
+    pub fn figure(&self) -> String {
+        let stages: Vec<String> = self.stages.iter().map(|(k, v)| format!("{k} {v:.2}s")).collect();
+        format!(
+            "{}: {} crawled = {} landed = {} queryable = {} in dm_gmarket; {} sampled rows equal field by field ({})",
+            self.hour,
+            self.crawled,
+            self.landed,
+            self.queryable,
+            self.in_mart,
+            self.sampled,
+            stages.join(", ")
+        )
+    }
+}
+
+fn landed_nn(c: &Cluster) -> String {
+    c.one(Role::NameNode).map_or("?".into(), |h| h.name.clone())
+}
+
+/// The mart's rows of `hour` at the sampled ranks, by category and rank, each as the landed
+/// file's fields.
+async fn mart_sample(
+    c: &Cluster,
+    secrets: &Secrets,
+    hour: Hour,
+) -> Result<BTreeMap<(String, i32), Vec<String>>, String> {
+    let db = mart::connect(c, secrets).await?;
+    let rows = db
+        .query(
+            "SELECT category, rank, title, price, url, img, title_xpath, img_xpath, price_xpath, price_won, \
+             to_char(collected_at, 'YYYY-MM-DD\"T\"HH24') FROM dm_gmarket WHERE collected_at = $1 AND rank = ANY($2)",
+            &[&hour.0, &SAMPLED_RANKS.to_vec()],
+        )
+        .await
+        .map_err(|e| mart::describe(&e))?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let category: String = r.get(0);
+            let rank: i32 = r.get(1);
+            let won: Option<i64> = r.get(9);
+            let fields = vec![
+                rank.to_string(),
+                r.get(2),
+                r.get(3),
+                r.get(4),
+                r.get(5),
+                category.clone(),
+                r.get(6),
+                r.get(7),
+                r.get(8),
+                won.map(|w| w.to_string()).unwrap_or_default(),
+                r.get(10),
+            ];
+            ((category, rank), fields)
+        })
+        .collect())
+}
+
+/// A landed row's fields in the order of [`mart_sample`].
+fn fields(r: &Row) -> Vec<String> {
+    vec![
+        r.rank.to_string(),
+        r.title.clone(),
+        r.price.clone(),
+        r.url.clone(),
+        r.img.clone(),
+        r.category.clone(),
+        r.title_xpath.clone(),
+        r.img_xpath.clone(),
+        r.price_xpath.clone(),
+        r.price_won.map(|w| w.to_string()).unwrap_or_default(),
+        r.collected_at.clone(),
+    ]
+}
+
+const FIELD_NAMES: [&str; 11] = [
+    "rank",
+    "title",
+    "price",
+    "url",
+    "img",
+    "category",
+    "title_xpath",
+    "img_xpath",
+    "price_xpath",
+    "price_won",
+    "collected_at",
+];
+
+/// Crawls, lands, makes queryable and loads `hour`, and checks the counts and the sample.
+pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOptions) -> Result<Cycle, VerifyError> {
+    let mut stages = BTreeMap::new();
+    let expected = fetch.expected * c.categories.len();
+    let nn = landed_nn(c);
+
+    let t = Instant::now();
+    let collected = pipeline::collect(&c.categories, hour, fetch)
+        .await
+        .map_err(|e| fail("crawl", format!("{expected} rows"), e, "the category pages named above"))?;
+    stages.insert("crawl".to_string(), t.elapsed().as_secs_f64());
+
+    let t = Instant::now();
+    let client = crate::hdfs::client(c)
+        .map_err(|e| fail("land", "an HDFS client", e.to_string(), log_of(c, &nn, "namenode")))?;
+    landing::land_hdfs(&client, hour, Bytes::from(record::to_csv(&collected.rows)), Duration::from_secs(90))
+        .await
+        .map_err(|e| fail("land", format!("{} landed", hour.file()), e, log_of(c, &nn, "namenode")))?;
+    let landed = landing::read_hdfs(&client, hour)
+        .await
+        .and_then(|b| record::from_csv(&b))
+        .map_err(|e| fail("land", format!("{} readable", hour.file()), e, log_of(c, &nn, "datanode")))?;
+    stages.insert("land".to_string(), t.elapsed().as_secs_f64());
+
+    let t = Instant::now();
+    warehouse::register(c, hour, hour)
+        .await
+        .map_err(|e| fail("queryable", "the hour's partition added", e, hiveserver2_log(c)))?;
+    let h = hour;
+    let cluster = c.clone();
+    let queryable = tokio::task::spawn_blocking(move || -> Result<usize, String> {
+        let mut s = warehouse::session(&cluster)?;
+        let sql = format!("SELECT count(*) FROM {} WHERE collected_hour = '{h}'", warehouse::VIEW);
+        let rows = s.rows(&sql, warehouse::STATEMENT_TIMEOUT).map_err(|e| e.to_string())?;
+        rows.first().and_then(|r| r.first().cloned().flatten()).and_then(|n| n.parse().ok()).ok_or("no count".into())
+    })
+    .await
+    .map_err(|e| fail("queryable", "a count from Hive", e.to_string(), hiveserver2_log(c)))?
+    .map_err(|e| fail("queryable", "a count from Hive", e, hiveserver2_log(c)))?;
+    stages.insert("queryable".to_string(), t.elapsed().as_secs_f64());
+
+    let t = Instant::now();
+    let dm = marts::find(marts::DEFAULT, None).map_err(|e| fail("mart", "the dm_gmarket mart", e, "marts/"))?;
+    marts::load::load(c, secrets, &dm, hour, hour)
+        .await
+        .map_err(|e| fail("mart", "dm_gmarket loaded", e, postgres_log(c)))?;
+    let db =
+        mart::connect(c, secrets).await.map_err(|e| fail("mart", "a connection to the mart", e, postgres_log(c)))?;
+    let in_mart = mart::count_hour(&db, hour).await.map_err(|e| fail("mart", "a count", e, postgres_log(c)))? as usize;
+    stages.insert("mart".to_string(), t.elapsed().as_secs_f64());
+
+    let counts = [
+        ("crawled", collected.rows.len()),
+        ("landed", landed.len()),
+        ("queryable", queryable),
+        ("in dm_gmarket", in_mart),
+    ];
+    if let Some((stage, n)) = counts.iter().find(|(_, n)| *n != expected) {
+        let look = match *stage {
+            "crawled" => "the sample site's pages".to_string(),
+            "landed" => log_of(c, &nn, "namenode"),
+            "queryable" => hiveserver2_log(c),
+            _ => postgres_log(c),
+        };
+        let all: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        return Err(fail(
+            &format!("rows {stage}"),
+            format!("{expected} at every stage"),
+            format!("{n} ({})", all.join(", ")),
+            look,
+        ));
+    }
+
+    let sample =
+        mart_sample(c, secrets, hour).await.map_err(|e| fail("sample", "the mart's rows", e, postgres_log(c)))?;
+    let mut sampled = 0;
+    for r in landed.iter().filter(|r| SAMPLED_RANKS.contains(&(r.rank as i32))) {
+        let key = (r.category.clone(), r.rank as i32);
+        let Some(in_mart) = sample.get(&key) else {
+            return Err(fail(
+                "sample",
+                format!("{} rank {} in dm_gmarket", key.0, key.1),
+                "no such row",
+                postgres_log(c),
+            ));
+        };
+        let landed = fields(r);
+        if let Some(i) = (0..landed.len()).find(|&i| landed[i] != in_mart[i]) {
+            return Err(fail(
+                &format!("sample {} rank {}", key.0, key.1),
+                format!("{} {:?} as landed", FIELD_NAMES[i], landed[i]),
+                format!("{:?} in dm_gmarket", in_mart[i]),
+                hiveserver2_log(c),
+            ));
+        }
+        sampled += 1;
+    }
+    Ok(Cycle {
+        hour: hour.to_string(),
+        crawled: collected.rows.len(),
+        landed: landed.len(),
+        queryable,
+        in_mart,
+        sampled,
+        stages,
+    })
+}
+
+/// Removes a verification hour: its landed folder, its partition and its mart rows.
+pub async fn remove(c: &Cluster, secrets: &Secrets, hour: Hour) {
+    if let Ok(client) = crate::hdfs::client(c) {
+        let _ = client.delete(&hour.folder(), true).await;
+    }
+    let cluster = c.clone();
+    let _ = tokio::task::spawn_blocking(move || -> Result<(), String> {
+        let mut s = warehouse::session(&cluster)?;
+        s.execute(&warehouse::drop_partition_statement(hour), warehouse::STATEMENT_TIMEOUT).map_err(|e| e.to_string())
+    })
+    .await;
+    if let Ok(db) = mart::connect(c, secrets).await {
+        let _ = db.execute("DELETE FROM dm_gmarket WHERE collected_at = $1", &[&hour.0]).await;
+    }
+}
