@@ -57,6 +57,7 @@ fn main() {
         known_hosts: work.path().join("known_hosts"),
         accept_new_host_keys: true,
         connect_timeout: Duration::from_secs(5),
+        sudo: false,
     };
     let addresses: BTreeMap<String, String> =
         servers.iter().enumerate().map(|(i, s)| (format!("h{i}"), s.address.clone())).collect();

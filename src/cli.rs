@@ -23,7 +23,8 @@ pub enum Command {
     /// Bring the hosts to the rendered state and start the platform (every step acts only
     /// where the host differs), then verify it.
     Up(UpArgs),
-    /// Stop every daemon, in the reverse of the start order.
+    /// Stop every daemon, in the reverse of the start order (and halt Vagrant VMs, or destroy
+    /// them with --destroy).
     Down(DownArgs),
     /// Show each daemon up or down with what matters about it; exit 0 only when all is healthy.
     Status(StatusArgs),
@@ -214,6 +215,10 @@ pub struct DownArgs {
     /// Also remove all state: every host's folder (the local topology only).
     #[arg(long)]
     pub purge: bool,
+    /// Destroy the Vagrant VMs (`vagrant destroy`) instead of stopping the daemons and halting
+    /// them.
+    #[arg(long)]
+    pub destroy: bool,
 }
 
 /// Arguments of the verbs that connect to hosts.

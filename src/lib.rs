@@ -30,4 +30,5 @@ pub mod secrets;
 pub mod steps;
 pub mod transport;
 pub mod ui;
+pub mod vagrant;
 pub mod verify;

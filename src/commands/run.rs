@@ -4,16 +4,19 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
+
 use crate::apply::{self, Mode, Options, Phase, Report};
 use crate::artifacts::{self, Artifact};
 use crate::cli::{DownArgs, RunArgs, UpArgs};
 use crate::desired;
 use crate::inventory;
-use crate::model::{self, Cluster, Transport};
+use crate::model::{Cluster, Transport};
 use crate::phases;
 use crate::secrets::Secrets;
 use crate::transport;
 use crate::ui;
+use crate::vagrant;
 
 /// The folder of one run's logs: `<state_dir>/runs/<time>-<verb>`.
 fn log_dir(c: &Cluster, verb: &str) -> PathBuf {
@@ -21,16 +24,27 @@ fn log_dir(c: &Cluster, verb: &str) -> PathBuf {
     c.state_dir.join("runs").join(format!("{stamp}-{verb}"))
 }
 
-/// Loads the inventory, refusing transports that cannot run commands yet.
+/// Loads the inventory.
 fn load(args: &RunArgs) -> anyhow::Result<Cluster> {
-    let cluster = inventory::load(&args.inventory)?;
-    if let model::Transport::Vagrant { .. } = cluster.transport {
-        anyhow::bail!(
-            "{}: reaching Vagrant VMs is not built yet\nhint: use an inventory whose [transport] kind is \"ssh\" or \"local\", e.g. inventory/local.toml",
-            args.inventory.display()
-        );
+    Ok(inventory::load(&args.inventory)?)
+}
+
+/// Creates or starts the VMs of a Vagrant inventory from the rendered Vagrantfile, showing
+/// Vagrant's progress; nothing for other transports.
+fn vagrant_up(c: &Cluster, tree: &desired::Tree) -> anyhow::Result<()> {
+    if !matches!(c.transport, Transport::Vagrant { .. }) {
+        return Ok(());
     }
-    Ok(cluster)
+    let file = tree.files.values().find(|f| f.host.is_none() && f.path == desired::vagrant::VAGRANTFILE);
+    let text = &file.context("no Vagrantfile was rendered")?.content;
+    vagrant::write_vagrantfile(c, text)?;
+    ui::note(&format!(
+        "vagrant up in {} (the first run downloads the box and creates the VMs)",
+        vagrant::dir(c).display()
+    ));
+    let endpoints = vagrant::up(c, &mut |line| ui::note(&format!("[vagrant] {line}")))?;
+    ui::note(&format!("{} VMs up; their SSH endpoints are recorded", endpoints.len()));
+    Ok(())
 }
 
 /// The software the local topology links to, fetched into the cache unless `fetch` is false.
@@ -116,7 +130,9 @@ pub fn up(up: &UpArgs) -> anyhow::Result<ExitCode> {
     }
     let tree = desired::render(&cluster, &secrets);
     let artifacts = artifacts(&cluster, true)?;
-    let report = run(&cluster, args, &select(phases::up(&cluster, &tree, &artifacts), &args.only)?, Mode::Apply, "up");
+    let phases = select(phases::up(&cluster, &tree, &artifacts), &args.only)?;
+    vagrant_up(&cluster, &tree)?;
+    let report = run(&cluster, args, &phases, Mode::Apply, "up");
     ui::up_report(&report, args.json);
     if !report.ok() || up.no_verify || !args.only.is_empty() {
         return Ok(exit(&report));
@@ -128,12 +144,27 @@ pub fn up(up: &UpArgs) -> anyhow::Result<ExitCode> {
     Ok(if verified.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// Runs `provision down`.
+/// Runs `provision down`: the daemons stopped; on Vagrant VMs then `vagrant halt`, or with
+/// `--destroy` the VMs destroyed outright.
 pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
     let cluster = load(&args.run)?;
+    let on_vagrant = matches!(cluster.transport, Transport::Vagrant { .. });
+    anyhow::ensure!(
+        !args.destroy || on_vagrant,
+        "{}: --destroy destroys Vagrant VMs, and this inventory's transport is not vagrant",
+        args.run.inventory.display()
+    );
+    if args.destroy {
+        vagrant::destroy(&cluster, &mut |line| ui::note(&format!("[vagrant] {line}")))?;
+        ui::note("the VMs are destroyed");
+        return Ok(ExitCode::SUCCESS);
+    }
     let report =
         run(&cluster, &args.run, &select(phases::down(&cluster, args.purge), &args.run.only)?, Mode::Apply, "down");
     ui::up_report(&report, args.run.json);
+    if report.ok() && on_vagrant && args.run.only.is_empty() {
+        vagrant::halt(&cluster, &mut |line| ui::note(&format!("[vagrant] {line}")))?;
+    }
     if args.purge && report.ok() && cluster.transport == Transport::Local {
         // The run's own log lives in the state folder; it goes last.
         std::fs::remove_dir_all(&cluster.state_dir)

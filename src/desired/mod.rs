@@ -12,7 +12,7 @@ mod schedule;
 mod templates;
 pub mod tree;
 mod units;
-mod vagrant;
+pub mod vagrant;
 pub mod xml;
 mod zookeeper;
 

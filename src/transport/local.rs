@@ -37,7 +37,7 @@ impl Transport for Local {
         };
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg(bounded(command, timeout))
+            .arg(bounded(command, timeout, false))
             .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -94,6 +94,18 @@ pub enum TransportError {
         /// The keys and agent tried.
         tried: String,
     },
+    /// The login user may not run commands as root without a password.
+    #[error(
+        "{host}: {user} cannot run commands as root through sudo: {message}\nhint: give {user} passwordless sudo (a line `{user} ALL=(ALL) NOPASSWD: ALL` in /etc/sudoers.d/), or log in as root"
+    )]
+    Sudo {
+        /// The host.
+        host: String,
+        /// The login user.
+        user: String,
+        /// What sudo said.
+        message: String,
+    },
     /// The command ran longer than allowed and was stopped.
     #[error("{host}: `{command}` did not finish within {seconds}s and was stopped")]
     Timeout {
@@ -164,23 +176,35 @@ pub fn open(cluster: &Cluster, name: &str, accept_new_host_keys: bool) -> Result
                 known_hosts: known_hosts.clone(),
                 accept_new_host_keys,
                 connect_timeout: Duration::from_secs(10),
+                sudo: user != "root",
             };
             Ok(Box::new(Ssh::connect(name, &host.address.to_string(), &opts)?))
         }
-        model::Transport::Vagrant { .. } => Err(TransportError::Unsupported {
-            host: name.to_string(),
-            message:
-                "reaching Vagrant VMs is not built yet; use an inventory with [transport] kind = \"ssh\" or \"local\""
-                    .into(),
-        }),
+        model::Transport::Vagrant { .. } => {
+            let ep = crate::vagrant::endpoint(cluster, name)
+                .map_err(|e| TransportError::Unsupported { host: name.to_string(), message: e.to_string() })?;
+            let opts = SshOptions {
+                sudo: ep.user != "root",
+                user: ep.user,
+                port: ep.port,
+                identities: vec![ep.identity],
+                known_hosts: crate::vagrant::known_hosts(cluster),
+                // Vagrant made these VMs; their keys are trusted on first contact and forgotten
+                // when they are destroyed. A key that changes under a live VM is still refused.
+                accept_new_host_keys: true,
+                connect_timeout: Duration::from_secs(10),
+            };
+            Ok(Box::new(Ssh::connect(name, &ep.address, &opts)?))
+        }
     }
 }
 
 /// Wraps `command` so the host itself kills it after `timeout` (exit 124), whatever becomes of
-/// the connection.
-fn bounded(command: &str, timeout: Duration) -> String {
+/// the connection; as root through `sudo -n` (never asking for a password) when `sudo`.
+fn bounded(command: &str, timeout: Duration, sudo: bool) -> String {
     let quoted = crate::desired::sh_quote(command);
-    format!("exec timeout -k 5 {} sh -c {quoted}", timeout.as_secs().max(1))
+    let sudo = if sudo { "sudo -n " } else { "" };
+    format!("exec {sudo}timeout -k 5 {} sh -c {quoted}", timeout.as_secs().max(1))
 }
 
 /// The exit code `timeout` gives a command it stopped.

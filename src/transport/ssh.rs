@@ -30,12 +30,16 @@ pub struct SshOptions {
     pub accept_new_host_keys: bool,
     /// How long to wait for the TCP connection and the SSH handshake.
     pub connect_timeout: Duration,
+    /// Run every command as root through `sudo -n` (the login user is not root, e.g. Vagrant's
+    /// `vagrant`).
+    pub sudo: bool,
 }
 
 /// An authenticated SSH session to one host.
 pub struct Ssh {
     host: String,
     session: Session,
+    sudo: bool,
 }
 
 fn ms(d: Duration) -> u32 {
@@ -65,7 +69,19 @@ impl Ssh {
         check_host_key(host, address, &session, opts)?;
         authenticate(host, &target, &session, opts)?;
         session.set_timeout(0);
-        Ok(Ssh { host: host.to_string(), session })
+        let mut ssh = Ssh { host: host.to_string(), session, sudo: opts.sudo };
+        if opts.sudo {
+            // Once per connection: a user without passwordless sudo is told so before any step.
+            let out = ssh.exec("true", None, Duration::from_secs(30))?;
+            if out.code != 0 {
+                return Err(TransportError::Sudo {
+                    host: host.into(),
+                    user: opts.user.clone(),
+                    message: out.stderr_tail(3),
+                });
+            }
+        }
+        Ok(ssh)
     }
 }
 
@@ -187,7 +203,7 @@ impl Transport for Ssh {
         self.session.set_blocking(true);
         self.session.set_timeout(ms(slack));
         let mut ch = self.session.channel_session().map_err(ssh_err("opening a channel"))?;
-        ch.exec(&bounded(command, timeout)).map_err(ssh_err("starting the command"))?;
+        ch.exec(&bounded(command, timeout, self.sudo)).map_err(ssh_err("starting the command"))?;
         if let Some(input) = stdin {
             let mut buf = vec![0u8; 256 * 1024];
             loop {

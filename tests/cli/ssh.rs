@@ -20,6 +20,7 @@ fn options(key: &ClientKey, known_hosts: &Path, accept: bool) -> SshOptions {
         known_hosts: known_hosts.to_path_buf(),
         accept_new_host_keys: accept,
         connect_timeout: Duration::from_secs(5),
+        sudo: false,
     }
 }
 
@@ -404,4 +405,64 @@ fn facts_of_many_steps_come_back_in_one_command_and_judge_like_single_probes() {
     }
     assert_eq!(facts[2].0, 3);
     assert_eq!(steps[0].judge(facts[0].0, &facts[0].1, &state), provision::steps::Drift::InSync);
+}
+
+/// A login user of this machine that the test sshd accepts (every user's authorized keys are the
+/// server's file; the password field `*` is not a locked account).
+fn login_user(name: &str) {
+    let exists = std::process::Command::new("id").arg(name).output().unwrap().status.success();
+    if !exists {
+        let ok =
+            std::process::Command::new("useradd").args(["--create-home", "--shell", "/bin/sh", name]).status().unwrap();
+        assert!(ok.success(), "useradd {name}");
+    }
+    let ok = std::process::Command::new("usermod").args(["-p", "*", name]).status().unwrap();
+    assert!(ok.success(), "usermod {name}");
+}
+
+/// Removes the sudoers file however the test ends.
+struct Sudoers(PathBuf);
+
+impl Drop for Sudoers {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn a_login_user_that_is_not_root_works_through_sudo_and_is_told_when_it_cannot() {
+    let (key, sshd, state, _) = trusted();
+    login_user("provision-sudo");
+    login_user("provision-nosudo");
+    let sudoers = Sudoers(PathBuf::from("/etc/sudoers.d/provision-test"));
+    std::fs::write(&sudoers.0, "provision-sudo ALL=(ALL) NOPASSWD: ALL\n").unwrap();
+    let as_user = |user: &str| SshOptions {
+        user: user.into(),
+        sudo: true,
+        ..options(&key, &state.path().join("known_hosts"), false)
+    };
+
+    let mut t =
+        Ssh::connect("h1", &sshd.address, &as_user("provision-sudo")).unwrap_or_else(|e| panic!("{e}\n{}", sshd.log()));
+    let out = t.exec("id -u; echo \"$SUDO_USER\"", None, Duration::from_secs(10)).unwrap();
+    assert_eq!(out.stdout_text(), "0\nprovision-sudo\n");
+    // Input reaches the command through sudo: a root-owned file written from stdin.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("owned-by-root");
+    let step = Step::File {
+        path: path.display().to_string(),
+        content: Content::Text("written through sudo\n".into()),
+        mode: 0o600,
+        owner: Some("root".into()),
+        affects: vec![],
+    };
+    step.apply(&mut t).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "written through sudo\n");
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&path).unwrap().uid(), 0);
+
+    let err = Ssh::connect("h2", &sshd.address, &as_user("provision-nosudo")).err().expect("no sudo rights");
+    let text = err.to_string();
+    assert!(text.starts_with("h2: provision-nosudo cannot run commands as root through sudo"), "{text}");
+    assert!(text.contains("NOPASSWD"), "{text}");
 }

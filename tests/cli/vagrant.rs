@@ -37,3 +37,44 @@ fn the_rendered_vagrantfiles_validate() {
     }
     validate(&root().join("vagrant")).unwrap();
 }
+
+/// A copy of inventory/cluster.toml whose state lives in `dir`.
+fn cluster_inventory(dir: &Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(root().join("inventory/cluster.toml")).unwrap();
+    let text = text.replace("state_dir = \"../.provision/cluster\"", "state_dir = \"state\"");
+    assert!(text.contains("state_dir = \"state\""));
+    let path = dir.join("cluster.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `up` on the VM inventory drives the real Vagrant: on a machine without VirtualBox (this one)
+/// it stops before any phase with Vagrant's own reason, the Vagrantfile in place for a retry.
+#[test]
+fn up_without_virtualbox_stops_with_vagrants_reason_before_any_phase() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = cluster_inventory(dir.path());
+    let out = crate::support::bin()
+        .args(["up", "-i"])
+        .arg(&inv)
+        .env("VAGRANT_HOME", dir.path().join(".vagrant.d"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("`vagrant up --provider virtualbox` in "), "{err}");
+    assert!(err.contains("VirtualBox"), "Vagrant's reason is missing: {err}");
+    let state = dir.path().join("state");
+    assert_eq!(
+        std::fs::read_to_string(state.join("vagrant/Vagrantfile")).unwrap(),
+        std::fs::read_to_string(root().join("vagrant/Vagrantfile")).unwrap()
+    );
+    assert!(!state.join("runs").exists(), "a phase ran although the VMs are not up");
+
+    // Without recorded endpoints, plan names every host and says what to do.
+    let out = crate::support::bin().args(["plan", "-i"]).arg(&inv).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("nn01: the VMs' SSH endpoints are not recorded"), "{err}");
+    assert!(err.contains("hint: run `provision up` to create the VMs"), "{err}");
+}
