@@ -15,6 +15,9 @@ use crate::phases::supervised;
 
 /// How long one check may take.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long HiveServer2's check may take: the first statement of a fresh server compiles and
+/// opens its metastore connection, which takes seconds on a busy machine.
+const HIVESERVER2_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One daemon's state.
 #[derive(Debug, Clone, Serialize)]
@@ -216,8 +219,8 @@ async fn check(host: &Host, service: Service) -> Check {
             let ep = format!("{ip}:{}", p.hiveserver2);
             let addr = ep.clone();
             let r = tokio::task::spawn_blocking(move || {
-                let mut s = Session::open(&addr, "provision", CHECK_TIMEOUT).map_err(|e| e.to_string())?;
-                let n = s.rows("SHOW DATABASES", CHECK_TIMEOUT).map_err(|e| e.to_string())?.len();
+                let mut s = Session::open(&addr, "provision", HIVESERVER2_TIMEOUT).map_err(|e| e.to_string())?;
+                let n = s.rows("SHOW DATABASES", HIVESERVER2_TIMEOUT).map_err(|e| e.to_string())?.len();
                 Ok(format!("answering SHOW DATABASES ({n})"))
             })
             .await
