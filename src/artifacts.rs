@@ -31,8 +31,22 @@ pub struct Artifact {
     pub dir: PathBuf,
     /// A file whose presence shows the layout is complete.
     pub probe: String,
+    /// The layout packed for hosts other than this machine, once packed.
+    pub archive: Option<Archive>,
     pom: &'static str,
     version_property: &'static str,
+}
+
+/// A cached layout packed as one `.tar.gz`, sent to remote hosts (once per host, then only
+/// when its checksum changes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Archive {
+    /// The file on the controlling machine.
+    pub path: PathBuf,
+    /// Its SHA-256, hex.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 /// Why an artifact could not be made ready.
@@ -80,8 +94,8 @@ fn entry(cache: &Path, name: &str, version: &str, pom: &str) -> PathBuf {
     cache.join(format!("{name}-{version}-{}", &digest[..10]))
 }
 
-/// The artifacts the local topology launches from the cache: Hadoop, ZooKeeper, and Hive when
-/// a host runs it.
+/// The artifacts the hosts run: Hadoop, ZooKeeper, and Hive when a host runs it. The local
+/// topology launches them from the cache; other hosts get them packed.
 pub fn needed(c: &Cluster, cache: &Path) -> Vec<Artifact> {
     let hadoop = c.versions.hadoop.version.to_string();
     let zookeeper = c.versions.zookeeper.version.to_string();
@@ -94,6 +108,7 @@ pub fn needed(c: &Cluster, cache: &Path) -> Vec<Artifact> {
             version: hadoop,
             pom: HADOOP_POM,
             version_property: "hadoop.version",
+            archive: None,
         },
         Artifact {
             name: "zookeeper",
@@ -102,6 +117,7 @@ pub fn needed(c: &Cluster, cache: &Path) -> Vec<Artifact> {
             version: zookeeper,
             pom: ZOOKEEPER_POM,
             version_property: "zookeeper.version",
+            archive: None,
         },
     ];
     if c.hosts.iter().any(|h| h.has(Role::HiveMetastore) || h.has(Role::HiveServer2)) {
@@ -112,6 +128,7 @@ pub fn needed(c: &Cluster, cache: &Path) -> Vec<Artifact> {
             version: hive,
             pom: HIVE_POM,
             version_property: "hive.version",
+            archive: None,
         });
     }
     out
@@ -177,11 +194,56 @@ impl Artifact {
         manifest.iter().all(|(rel, (size, _))| std::fs::metadata(self.dir.join(rel)).is_ok_and(|m| m.len() == *size))
     }
 
+    /// A file beside the cache entry: `<entry>.<suffix>` (the entry's name has dots of its own).
+    fn beside(&self, suffix: &str) -> PathBuf {
+        PathBuf::from(format!("{}.{suffix}", self.dir.display()))
+    }
+
+    /// Packs the cached layout as `<entry>.tar.gz` beside it (once) and records it with its
+    /// checksum in `archive`.
+    pub fn pack(&mut self) -> Result<(), ArtifactError> {
+        let path = self.beside("tar.gz");
+        if !path.exists() {
+            let tmp = self.beside("tar.gz.tmp");
+            let out = Command::new("tar")
+                .arg("-czf")
+                .arg(&tmp)
+                .arg("-C")
+                .arg(&self.dir)
+                .arg(".")
+                .output()
+                .map_err(io(&tmp))?;
+            if !out.status.success() {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(ArtifactError::Io {
+                    path: tmp,
+                    source: std::io::Error::other(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+                });
+            }
+            std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        }
+        let mut file = std::fs::File::open(&path).map_err(io(&path))?;
+        let mut hasher = Sha256::new();
+        let size = std::io::copy(&mut file, &mut hasher).map_err(io(&path))?;
+        self.archive = Some(Archive { path, sha256: hex::encode(hasher.finalize()), size });
+        Ok(())
+    }
+
     /// Fetches the layout with Maven into a folder beside the cache entry, writes its manifest
-    /// and moves it into place; a failure leaves no partial entry behind.
+    /// and moves it into place; a failure leaves no partial entry behind. Another `provision`
+    /// fetching the same entry is waited for (a lock file), and its result reused.
     pub fn fetch(&self) -> Result<(), ArtifactError> {
         let parent = self.dir.parent().expect("cache entry has a parent");
         std::fs::create_dir_all(parent).map_err(io(parent))?;
+        let lock_path = self.beside("lock");
+        let lock = std::fs::File::create(&lock_path).map_err(io(&lock_path))?;
+        // SAFETY: flock on a file descriptor this function owns; released when `lock` closes.
+        if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) } != 0 {
+            return Err(ArtifactError::Io { path: lock_path, source: std::io::Error::last_os_error() });
+        }
+        if self.is_cached() {
+            return Ok(());
+        }
         let work = tempfile::Builder::new().prefix(".fetch-").tempdir_in(parent).map_err(io(parent))?;
         let pom = work.path().join("pom.xml");
         std::fs::write(&pom, self.pom).map_err(io(&pom))?;

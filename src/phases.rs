@@ -540,6 +540,38 @@ fn os(c: &Cluster) -> Phase {
     phase
 }
 
+/// Where packed software is kept on a remote host.
+const ARCHIVES: &str = "/opt/provision";
+
+/// A remote host's copy of artifact `a` at `home`: the packed layout sent (only when its
+/// checksum differs), unpacked beside `home` as `<home>-<version>` (again only when the
+/// archive changed: the unpacked folder records the archive's checksum), and `home` linked to it.
+fn unpacked(c: &Cluster, h: &Host, a: &Artifact, home: &str) -> Vec<Step> {
+    let at = |p: &str| c.on_host(h, p);
+    let file = at(&format!("{ARCHIVES}/{}-{}.tar.gz", a.name, a.version));
+    let dir = format!("{}-{}", at(home), a.version);
+    // Without an archive (a dry run, a plan before the first fetch) the steps are named but
+    // their checksum is unknown.
+    let (content, sha) = match &a.archive {
+        Some(x) => (Content::Local { path: x.path.clone(), sha256: x.sha256.clone(), size: x.size }, x.sha256.clone()),
+        None => (Content::Local { path: a.dir.clone(), sha256: String::new(), size: 0 }, String::new()),
+    };
+    let (q_file, q_dir, q_tmp) = (sh_quote(&file), sh_quote(&dir), sh_quote(&format!("{dir}.tmp")));
+    let marker = sh_quote(&format!("{dir}/.provision-archive"));
+    vec![
+        Step::File { path: file.clone(), content, mode: 0o644, owner: Some("root".into()), affects: vec![] },
+        Step::Run {
+            name: format!("unpack {} {} into {dir}", a.name, a.version),
+            command: format!(
+                "rm -rf {q_tmp} && mkdir -p {q_tmp} && tar -xzf {q_file} -C {q_tmp} && echo {sha} > {q_tmp}/.provision-archive && rm -rf {q_dir} && mv {q_tmp} {q_dir}"
+            ),
+            unless: Some(format!("[ \"$(cat {marker} 2>/dev/null)\" = {} ]", sh_quote(&sha))),
+            timeout: Duration::from_secs(900),
+        },
+        Step::Link { path: at(home), target: dir },
+    ]
+}
+
 /// Folders, links to the cached software, and packages every host needs before its files.
 fn prepare(c: &Cluster, artifacts: &[Artifact]) -> Phase {
     let mut phase = Phase { name: "prepare".into(), ..Phase::default() };
@@ -589,15 +621,20 @@ fn prepare(c: &Cluster, artifacts: &[Artifact]) -> Phase {
             dir(&c.paths.hadoop_logs, 0o755, hadoop);
             dir(&c.paths.hadoop_tmp, 0o755, hadoop);
         }
-        if local {
-            for a in artifacts {
-                let home = match a.name {
-                    "hadoop" if c.needs_hadoop(h) => &c.paths.hadoop_home,
-                    "zookeeper" if h.has(Role::Zookeeper) => &c.paths.zookeeper_home,
-                    "hive" if h.has(Role::HiveMetastore) || h.has(Role::HiveServer2) => &c.paths.hive_home,
-                    _ => continue,
-                };
+        for a in artifacts {
+            let home = match a.name {
+                "hadoop" if c.needs_hadoop(h) => &c.paths.hadoop_home,
+                "zookeeper" if h.has(Role::Zookeeper) => &c.paths.zookeeper_home,
+                "hive" if h.has(Role::HiveMetastore) || h.has(Role::HiveServer2) => &c.paths.hive_home,
+                _ => continue,
+            };
+            if local {
                 steps.push(Step::Link { path: at(home), target: a.dir.display().to_string() });
+            } else {
+                if !steps.iter().any(|s| matches!(s, Step::Dir { path, .. } if *path == at(ARCHIVES))) {
+                    steps.push(Step::Dir { path: at(ARCHIVES), mode: 0o755, owner: Some("root".into()) });
+                }
+                steps.extend(unpacked(c, h, a, home));
             }
         }
         for name in packages(c, h) {

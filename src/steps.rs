@@ -539,8 +539,12 @@ impl Step {
                 }
             }
             Step::Link { path, target } => {
+                // A real folder where the link belongs is kept aside, never deleted.
                 let p = sh_quote(path);
-                format!("mkdir -p \"$(dirname {p})\" && ln -sfn {} {p}", sh_quote(target))
+                format!(
+                    "mkdir -p \"$(dirname {p})\" && if [ -d {p} ] && [ ! -L {p} ]; then mv {p} {p}.replaced-\"$(date +%Y%m%d%H%M%S)\"; fi && ln -sfn {} {p}",
+                    sh_quote(target)
+                )
             }
             Step::Run { command, .. } => command.clone(),
         }

@@ -47,19 +47,25 @@ fn vagrant_up(c: &Cluster, tree: &desired::Tree) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The software the local topology links to, fetched into the cache unless `fetch` is false.
-fn artifacts(c: &Cluster, fetch: bool) -> anyhow::Result<Vec<Artifact>> {
-    if c.transport != Transport::Local {
-        return Ok(Vec::new());
-    }
-    let needed = artifacts::needed(c, &artifacts::cache_dir());
-    for a in &needed {
+/// The software the hosts run: fetched into the cache when `fetch` (else only what is cached
+/// is used), and when `pack` packed for hosts other than this machine.
+fn artifacts(c: &Cluster, fetch: bool, pack: bool) -> anyhow::Result<Vec<Artifact>> {
+    let mut needed = artifacts::needed(c, &artifacts::cache_dir());
+    for a in &mut needed {
         if fetch && !a.is_cached() {
             ui::note(&format!("fetching {} {} from Maven Central into {} (once)", a.name, a.version, a.dir.display()));
             a.fetch()?;
         }
+        if pack && c.transport != Transport::Local && a.is_cached() {
+            a.pack()?;
+        }
     }
     Ok(needed)
+}
+
+/// Whether the selected phases include `prepare`, the one that needs the software.
+fn prepares(only: &[String]) -> bool {
+    only.is_empty() || only.iter().any(|p| p == "prepare")
 }
 
 /// The phases `--only` names, in their order; every phase when it names none.
@@ -92,7 +98,7 @@ pub fn plan(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let cluster = load(args)?;
     let (secrets, _) = Secrets::load_or_generate(&Secrets::path(&cluster.state_dir))?;
     let tree = desired::render(&cluster, &secrets);
-    let artifacts = artifacts(&cluster, false)?;
+    let artifacts = artifacts(&cluster, false, prepares(&args.only))?;
     for a in artifacts.iter().filter(|a| !a.is_cached()) {
         ui::note(&format!("up would fetch {} {} into {}", a.name, a.version, a.dir.display()));
     }
@@ -107,11 +113,7 @@ fn dry_run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let cluster = inventory::load(&args.inventory)?;
     let (secrets, _) = Secrets::load_or_generate(&Secrets::path(&cluster.state_dir))?;
     let tree = desired::render(&cluster, &secrets);
-    let artifacts = if cluster.transport == Transport::Local {
-        artifacts::needed(&cluster, &artifacts::cache_dir())
-    } else {
-        Vec::new()
-    };
+    let artifacts = artifacts::needed(&cluster, &artifacts::cache_dir());
     ui::dry_run(&select(phases::up(&cluster, &tree, &artifacts), &args.only)?, args.json);
     Ok(ExitCode::SUCCESS)
 }
@@ -129,9 +131,9 @@ pub fn up(up: &UpArgs) -> anyhow::Result<ExitCode> {
         secrets.save(&secrets_path)?;
     }
     let tree = desired::render(&cluster, &secrets);
-    let artifacts = artifacts(&cluster, true)?;
-    let phases = select(phases::up(&cluster, &tree, &artifacts), &args.only)?;
     vagrant_up(&cluster, &tree)?;
+    let artifacts = artifacts(&cluster, prepares(&args.only), prepares(&args.only))?;
+    let phases = select(phases::up(&cluster, &tree, &artifacts), &args.only)?;
     let report = run(&cluster, args, &phases, Mode::Apply, "up");
     ui::up_report(&report, args.json);
     if !report.ok() || up.no_verify || !args.only.is_empty() {

@@ -466,3 +466,44 @@ fn a_login_user_that_is_not_root_works_through_sudo_and_is_told_when_it_cannot()
     assert!(text.starts_with("h2: provision-nosudo cannot run commands as root through sudo"), "{text}");
     assert!(text.contains("NOPASSWD"), "{text}");
 }
+
+/// Hosts other than this machine get the software packed once on the controller, sent over
+/// SSH, unpacked beside its home and linked; a second run sends and unpacks nothing.
+#[test]
+fn the_software_is_packed_sent_unpacked_and_linked_once() {
+    let key = ClientKey::new();
+    let servers: Vec<Sshd> = (0..3).map(|_| Sshd::start(NET, &key)).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = ssh_inventory(dir.path(), &key, &servers);
+    // The service users come with the os phase on real hosts; here the folders are root's.
+    let text =
+        std::fs::read_to_string(&inv).unwrap().replacen("\n[[hosts]]", "\n[users]\nhadoop = \"root\"\n\n[[hosts]]", 1);
+    std::fs::write(&inv, text).unwrap();
+    let provision = |args: &[&str]| {
+        let out = crate::support::bin().args(args).arg("-i").arg(&inv).current_dir(dir.path()).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = provision(&["up", "--only", "prepare", "--accept-new-host-keys", "--json"]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    let h0 = dir.path().join("hosts/h0");
+    let home = h0.join("opt/hadoop");
+    assert_eq!(std::fs::read_link(&home).unwrap(), h0.join("opt/hadoop-3.5.0"));
+    assert!(home.join("share/hadoop/common/lib/hadoop-hdfs-3.5.0.jar").exists());
+    let archive = h0.join("opt/provision/hadoop-3.5.0.tar.gz");
+    let sha = std::fs::read_to_string(home.join(".provision-archive")).unwrap();
+    let sent = std::process::Command::new("sha256sum").arg(&archive).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&sent.stdout).split_whitespace().next(), Some(sha.trim()));
+    assert!(!dir.path().join("hosts/h1/opt/provision").exists(), "h1 runs no Hadoop daemon");
+
+    let (code, out, err) = provision(&["up", "--only", "prepare", "--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for h in ["h0", "h1"] {
+        assert_eq!(doc["hosts"][h]["changed"], 0, "the second run changed something on {h}: {out}");
+    }
+    assert!(doc["hosts"]["h0"]["unchanged"].as_u64().unwrap() >= 4, "{out}");
+}
