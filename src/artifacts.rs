@@ -199,14 +199,31 @@ impl Artifact {
         PathBuf::from(format!("{}.{suffix}", self.dir.display()))
     }
 
+    /// Holds the cache entry's lock file until the returned file is dropped: one `provision`
+    /// at a time fetches or packs an entry.
+    fn lock(&self) -> Result<std::fs::File, ArtifactError> {
+        let parent = self.dir.parent().expect("cache entry has a parent");
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+        let lock_path = self.beside("lock");
+        let lock = std::fs::File::create(&lock_path).map_err(io(&lock_path))?;
+        // SAFETY: flock on a file descriptor owned by `lock`; released when it closes.
+        if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) } != 0 {
+            return Err(ArtifactError::Io { path: lock_path, source: std::io::Error::last_os_error() });
+        }
+        Ok(lock)
+    }
+
     /// Packs the cached layout as `<entry>.tar.gz` beside it (once) and records it with its
     /// checksum in `archive`.
     pub fn pack(&mut self) -> Result<(), ArtifactError> {
         let path = self.beside("tar.gz");
+        let _lock = self.lock()?;
         if !path.exists() {
-            let tmp = self.beside("tar.gz.tmp");
+            let parent = self.dir.parent().expect("cache entry has a parent");
+            let tmp =
+                tempfile::Builder::new().prefix(".pack-").tempfile_in(parent).map_err(io(parent))?.into_temp_path();
             let out = Command::new("tar")
-                .arg("-czf")
+                .args(["--owner=0", "--group=0", "--numeric-owner", "-czf"])
                 .arg(&tmp)
                 .arg("-C")
                 .arg(&self.dir)
@@ -214,13 +231,12 @@ impl Artifact {
                 .output()
                 .map_err(io(&tmp))?;
             if !out.status.success() {
-                let _ = std::fs::remove_file(&tmp);
                 return Err(ArtifactError::Io {
-                    path: tmp,
+                    path: path.clone(),
                     source: std::io::Error::other(String::from_utf8_lossy(&out.stderr).trim().to_string()),
                 });
             }
-            std::fs::rename(&tmp, &path).map_err(io(&path))?;
+            tmp.persist(&path).map_err(|e| ArtifactError::Io { path: path.clone(), source: e.error })?;
         }
         let mut file = std::fs::File::open(&path).map_err(io(&path))?;
         let mut hasher = Sha256::new();
@@ -235,12 +251,7 @@ impl Artifact {
     pub fn fetch(&self) -> Result<(), ArtifactError> {
         let parent = self.dir.parent().expect("cache entry has a parent");
         std::fs::create_dir_all(parent).map_err(io(parent))?;
-        let lock_path = self.beside("lock");
-        let lock = std::fs::File::create(&lock_path).map_err(io(&lock_path))?;
-        // SAFETY: flock on a file descriptor this function owns; released when `lock` closes.
-        if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) } != 0 {
-            return Err(ArtifactError::Io { path: lock_path, source: std::io::Error::last_os_error() });
-        }
+        let _lock = self.lock()?;
         if self.is_cached() {
             return Ok(());
         }

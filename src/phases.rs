@@ -563,7 +563,7 @@ fn unpacked(c: &Cluster, h: &Host, a: &Artifact, home: &str) -> Vec<Step> {
         Step::Run {
             name: format!("unpack {} {} into {dir}", a.name, a.version),
             command: format!(
-                "rm -rf {q_tmp} && mkdir -p {q_tmp} && tar -xzf {q_file} -C {q_tmp} && echo {sha} > {q_tmp}/.provision-archive && rm -rf {q_dir} && mv {q_tmp} {q_dir}"
+                "rm -rf {q_tmp} && mkdir -p {q_tmp} && tar --no-same-owner -xzf {q_file} -C {q_tmp} && echo {sha} > {q_tmp}/.provision-archive && rm -rf {q_dir} && mv {q_tmp} {q_dir}"
             ),
             unless: Some(format!("[ \"$(cat {marker} 2>/dev/null)\" = {} ]", sh_quote(&sha))),
             timeout: Duration::from_secs(900),

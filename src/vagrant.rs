@@ -64,9 +64,18 @@ fn ssh_config_file(c: &Cluster) -> PathBuf {
     dir(c).join("ssh-config")
 }
 
-/// The known_hosts file of the VMs (reset when they are destroyed).
-pub fn known_hosts(c: &Cluster) -> PathBuf {
+/// The folder of the VMs' known_hosts files (removed when they are destroyed).
+fn known_hosts_dir(c: &Cluster) -> PathBuf {
     dir(c).join("known_hosts")
+}
+
+/// The known_hosts file of VM `host` as it is now: one per VM and per VirtualBox machine id,
+/// so a VM recreated outside `provision`, or forwarded to another port, starts a file of its
+/// own instead of looking like a changed key.
+pub fn known_hosts(c: &Cluster, host: &str) -> PathBuf {
+    let id_file = dir(c).join(".vagrant/machines").join(host).join("virtualbox/id");
+    let id = std::fs::read_to_string(id_file).map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into());
+    known_hosts_dir(c).join(format!("{host}-{id}"))
 }
 
 /// Parses `vagrant ssh-config`: one `Host` block per VM.
@@ -171,9 +180,8 @@ pub fn halt(c: &Cluster, line: &mut dyn FnMut(&str)) -> Result<(), VagrantError>
 /// Destroys the VMs and forgets their endpoints and host keys.
 pub fn destroy(c: &Cluster, line: &mut dyn FnMut(&str)) -> Result<(), VagrantError> {
     run(c, &["destroy", "--force"], line)?;
-    for f in [ssh_config_file(c), known_hosts(c)] {
-        let _ = std::fs::remove_file(f);
-    }
+    let _ = std::fs::remove_file(ssh_config_file(c));
+    let _ = std::fs::remove_dir_all(known_hosts_dir(c));
     Ok(())
 }
 

@@ -18,10 +18,11 @@ pub const VIEW: &str = "gmarket_best";
 /// How long a warehouse statement may take.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// The HiveServer2 endpoint of the cluster (`host:port`).
+/// The HiveServer2 endpoint of the cluster as the controlling machine reaches it: by address
+/// (host names resolve only on the hosts, through their rendered /etc/hosts).
 pub fn hiveserver2(c: &Cluster) -> Result<String, String> {
     let h = c.one(Role::HiveServer2).ok_or("the inventory has no hiveserver2 host")?;
-    Ok(c.endpoint_port(h, h.ports.hiveserver2))
+    Ok(format!("{}:{}", h.address, h.ports.hiveserver2))
 }
 
 /// Opens a HiveServer2 session as the crawler's user.

@@ -112,12 +112,18 @@ pub async fn load(c: &Cluster, secrets: &Secrets, mart: &Mart, from: Hour, to: H
             .await
             .map_err(|e| format!("mart {name}: creating table {}: {}", mart.table, describe(&e)))?;
     }
-    tx.execute(
-        &format!("DELETE FROM {} WHERE {col} >= $1 AND {col} < $2", mart.table, col = mart.range_column),
-        &[&from.0, &to.next().0],
-    )
-    .await
-    .map_err(|e| format!("mart {name}: removing the range's rows from {}: {}", mart.table, describe(&e)))?;
+    // Loads of one table wait for each other (readers do not): two loads of one range at once
+    // would otherwise each delete before the other's rows exist, and both commit.
+    tx.batch_execute(&format!("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", mart.table))
+        .await
+        .map_err(|e| format!("mart {name}: locking {}: {}", mart.table, describe(&e)))?;
+    let (delete, upper) = match &mart.replaces {
+        Some(condition) => (condition.replace("{from}", "$1").replace("{to}", "$2"), to.0),
+        None => (format!("{col} >= $1 AND {col} < $2", col = mart.range_column), to.next().0),
+    };
+    tx.execute(&format!("DELETE FROM {} WHERE {delete}", mart.table), &[&from.0, &upper])
+        .await
+        .map_err(|e| format!("mart {name}: removing the range's rows from {}: {}", mart.table, describe(&e)))?;
     let copy = format!("COPY {} ({}) FROM STDIN WITH (FORMAT csv)", mart.table, mart.columns.join(", "));
     let sink = tx.copy_in(&copy).await.map_err(|e| format!("mart {name}: starting COPY: {}", describe(&e)))?;
     futures::pin_mut!(sink);
@@ -173,6 +179,10 @@ pub async fn export(c: &Cluster, mart: &Mart, from: Hour, to: Hour, path: &Path)
         std::io::Write::write_all(&mut file, &chunk).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     let rows = job.await.map_err(|e| e.to_string())?.map_err(|e| format!("mart {name}: {e}"))?;
+    // A temporary file is private; the export is an ordinary file.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(file.path(), std::fs::Permissions::from_mode(0o644))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     file.persist(path).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Outcome::new(mart, from, to, &hours, rows))
 }

@@ -36,8 +36,13 @@ pub struct Mart {
     /// The table's columns, in the order the query returns them.
     pub columns: Vec<String>,
     /// The timestamp column that places a row in the range: a load replaces the rows whose
-    /// value lies in the range's hours.
+    /// value lies in the range's hours (unless `replaces` says otherwise).
     pub range_column: String,
+    /// The rows a load replaces, as a PostgreSQL condition where `{from}` and `{to}` stand for
+    /// the range's first and last hour as timestamps; by default `range_column` within the
+    /// range's hours.
+    #[serde(default)]
+    pub replaces: Option<String>,
     /// PostgreSQL statements that create the table when it is missing.
     #[serde(default)]
     pub create: Option<String>,

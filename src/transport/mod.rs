@@ -188,9 +188,9 @@ pub fn open(cluster: &Cluster, name: &str, accept_new_host_keys: bool) -> Result
                 user: ep.user,
                 port: ep.port,
                 identities: vec![ep.identity],
-                known_hosts: crate::vagrant::known_hosts(cluster),
-                // Vagrant made these VMs; their keys are trusted on first contact and forgotten
-                // when they are destroyed. A key that changes under a live VM is still refused.
+                known_hosts: crate::vagrant::known_hosts(cluster, name),
+                // Vagrant made these VMs; their keys are trusted on first contact, per VM and
+                // machine id. A key that changes under a live VM is still refused.
                 accept_new_host_keys: true,
                 connect_timeout: Duration::from_secs(10),
             };

@@ -146,7 +146,10 @@ pub async fn drill<T>(
     })
     .await
     .expect("kill task")
-    .map_err(|e| fail(&format!("kill -9 the active NameNode {active}"), "it killed", e, "the run logs"))?;
+    .map_err(|e| {
+        stop.store(true, Ordering::SeqCst);
+        fail(&format!("kill -9 the active NameNode {active}"), "it killed", e, "the run logs")
+    })?;
 
     let (promoted, during) = tokio::join!(
         async {
@@ -188,12 +191,19 @@ pub async fn drill<T>(
 
     // The killed NameNode comes back whatever happened in between.
     let restarted_at = Instant::now();
-    set_running(c, &active, Service::NameNode, true, observer, log_dir)?;
-    wait_state(c, &active, "standby", Duration::from_secs(120)).await?;
+    let restarted = match set_running(c, &active, Service::NameNode, true, observer, log_dir) {
+        Ok(()) => wait_state(c, &active, "standby", Duration::from_secs(120)).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
     let rejoin = restarted_at.elapsed();
     let _ = client.delete(&dir, true).await;
-    let during = outcome?;
-    let (writes, retried, slowest) = writes?;
+    // The first failure is the one reported; a failed restart after it is added to it.
+    let (during, writes) = match (outcome, writes, restarted) {
+        (Ok(d), Ok(w), Ok(())) => (d, w),
+        (Err(e), _, r) | (Ok(_), Err(e), r) => return Err(super::and_then(e, r)),
+        (Ok(_), Ok(_), Err(e)) => return Err(e),
+    };
+    let (writes, retried, slowest) = writes;
     let drill = Failover {
         killed: active,
         promoted: standby,

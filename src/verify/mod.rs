@@ -50,6 +50,14 @@ pub fn fail(
     VerifyError { check: check.into(), expected: expected.into(), found: found.into(), look: look.into() }
 }
 
+/// `first`, with what went wrong after it (`then`) appended to what it found.
+pub fn and_then(mut first: VerifyError, then: Result<(), VerifyError>) -> VerifyError {
+    if let Err(e) = then {
+        first.found = format!("{} (afterwards, {} also failed: found {})", first.found, e.check, e.found);
+    }
+    first
+}
+
 /// The log of a Hadoop `daemon` on `host`, as a place to look.
 pub fn log_of(c: &Cluster, host: &str, daemon: &str) -> String {
     let h = c.host(host).expect("host");
@@ -320,7 +328,7 @@ pub async fn run(
                 })
             }
             "pipeline" => {
-                let (hour, fetch) = cycle_source(request, sample.as_ref().ok(), 0);
+                let (hour, fetch) = cycle_source(request, &sample, 0);
                 match fetch {
                     Err(e) => Err(e),
                     Ok(fetch) => {
@@ -333,7 +341,7 @@ pub async fn run(
                 }
             }
             "failover" => {
-                let (hour, fetch) = cycle_source(request, sample.as_ref().ok(), 1);
+                let (hour, fetch) = cycle_source(request, &sample, 1);
                 match fetch {
                     Err(e) => Err(e),
                     Ok(fetch) => {
@@ -378,21 +386,34 @@ pub async fn run(
 /// `live`, else reserved hour `offset` from the sample site.
 fn cycle_source(
     request: &Request,
-    sample: Option<&crate::pipeline::sample::SampleSite>,
+    sample: &std::io::Result<crate::pipeline::sample::SampleSite>,
     offset: u32,
 ) -> (Hour, Result<FetchOptions, VerifyError>) {
     if request.live {
         let fetch = FetchOptions { source: request.source.clone(), ..FetchOptions::default() };
         return (Hour::now(), Ok(fetch));
     }
-    let fetch = sample
-        .map(|s| FetchOptions {
+    let fetch = match sample {
+        Ok(s) => Ok(FetchOptions {
             source: Some(s.base.clone()),
             timeout: Duration::from_secs(15),
             ..FetchOptions::default()
-        })
-        .ok_or_else(|| {
-            fail("the sample site", "listening on loopback", "it could not start", "this machine's loopback")
-        });
+        }),
+        Err(e) => Err(fail("the sample site", "listening on 127.0.0.1", e.to_string(), "this machine's loopback")),
+    };
     (reserved_hour(offset), fetch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_after_the_first_is_added_to_it() {
+        let first = fail("promotion", "active within 60s", "standby", "nn log");
+        let then = Err(fail("restart nn01", "it starts", "it failed", "run log"));
+        let e = and_then(first.clone(), then);
+        assert_eq!(e.found, "standby (afterwards, restart nn01 also failed: found it failed)");
+        assert_eq!(and_then(first, Ok(())).found, "standby");
+    }
 }

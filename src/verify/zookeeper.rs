@@ -93,8 +93,9 @@ pub async fn drill(
     let Some(stopped) = before.iter().find(|(_, m)| m.as_deref() == Ok("follower")).map(|(h, _)| h.clone()) else {
         return Err(fail(check, "a follower to stop", show(&before), "`provision status`"));
     };
-    set_running(c, &stopped, Service::Zookeeper, false, observer, log_dir)?;
+    let stop = set_running(c, &stopped, Service::Zookeeper, false, observer, log_dir);
     let during = async {
+        stop?;
         let remaining = before.len() - 1;
         let quorum = |m: &[(String, Result<String, String>)]| {
             let live: Vec<&str> =
@@ -126,14 +127,21 @@ pub async fn drill(
     .await;
     // The stopped server comes back whatever happened in between.
     let restarted = Instant::now();
-    set_running(c, &stopped, Service::Zookeeper, true, observer, log_dir)?;
     let rejoined = |m: &[(String, Result<String, String>)]| {
         m.iter().any(|(h, r)| *h == stopped && matches!(r.as_deref(), Ok("follower") | Ok("leader")))
     };
-    wait_modes(c, Duration::from_secs(60), rejoined).await.map_err(|m| {
-        fail(&format!("{stopped} rejoins the quorum"), "it answers as follower", show(&m), zk_log(c, &stopped))
-    })?;
+    let back = match set_running(c, &stopped, Service::Zookeeper, true, observer, log_dir) {
+        Ok(()) => wait_modes(c, Duration::from_secs(60), rejoined).await.map(|_| ()).map_err(|m| {
+            fail(&format!("{stopped} rejoins the quorum"), "it answers as follower", show(&m), zk_log(c, &stopped))
+        }),
+        Err(e) => Err(e),
+    };
     let rejoin = restarted.elapsed();
-    let (leader, remaining, write_read_seconds) = during?;
+    // The first failure is the one reported; a failed restart after it is added to it.
+    let (leader, remaining, write_read_seconds) = match (during, back) {
+        (Ok(d), Ok(())) => d,
+        (Err(e), r) => return Err(super::and_then(e, r)),
+        (Ok(_), Err(e)) => return Err(e),
+    };
     Ok(Quorum { stopped, leader, remaining, write_read_seconds, rejoin_seconds: rejoin.as_secs_f64() })
 }

@@ -416,6 +416,11 @@ fn marts_through_hive(inv: &Path, state: &Path, dir: &Path) {
     assert_eq!(count("SELECT count(*) FROM mart_rank_movers"), 120);
     assert_eq!(count("SELECT count(DISTINCT category) FROM mart_rank_movers WHERE abs(moved_up) = 99"), 12);
     assert_eq!(count("SELECT count(*) FROM mart_rank_movers WHERE rank_from + rank_to <> 101"), 0);
+    // Another pair of hours whose range overlaps leaves the first pair's movers alone.
+    let (code, _, err) =
+        provision(inv, &["mart", "load", "rank_movers", "--from", "2021-03-24T19", "--to", "2021-03-24T21"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(count("SELECT count(*) FROM mart_rank_movers WHERE to_hour = '2021-03-24 23:00'"), 120);
 
     // Price history over 19:00 and the reversed hour (same prices): no change anywhere.
     let (code, _, err) =
