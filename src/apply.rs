@@ -335,7 +335,7 @@ fn run_step(
             reason: format!("{reason}; now {still}"),
         });
     }
-    if let Step::File { affects, .. } = step {
+    if let Step::File { affects, .. } | Step::Link { affects, .. } = step {
         state.changed.extend(affects.iter().cloned());
     }
     Ok(Status::Changed)

@@ -544,12 +544,16 @@ fn os(c: &Cluster) -> Phase {
 const ARCHIVES: &str = "/opt/provision";
 
 /// A remote host's copy of artifact `a` at `home`: the packed layout sent (only when its
-/// checksum differs), unpacked beside `home` as `<home>-<version>` (again only when the
-/// archive changed: the unpacked folder records the archive's checksum), and `home` linked to it.
-fn unpacked(c: &Cluster, h: &Host, a: &Artifact, home: &str) -> Vec<Step> {
+/// checksum differs), unpacked beside `home` in a folder named like its cache entry (the
+/// version and the digest of its Maven project, so other software gets another folder and a
+/// running installation is never replaced in place), and `home` linked to it; a new link
+/// restarts `affects`.
+fn unpacked(c: &Cluster, h: &Host, a: &Artifact, home: &str, affects: Vec<String>) -> Vec<Step> {
     let at = |p: &str| c.on_host(h, p);
     let file = at(&format!("{ARCHIVES}/{}-{}.tar.gz", a.name, a.version));
-    let dir = format!("{}-{}", at(home), a.version);
+    let entry = a.dir.file_name().map_or_else(|| format!("{}-{}", a.name, a.version), |n| n.to_string_lossy().into());
+    let home_dir = std::path::Path::new(home).parent().map_or("/".to_string(), |p| p.display().to_string());
+    let dir = at(&format!("{}/{entry}", home_dir.trim_end_matches('/')));
     // Without an archive (a dry run, a plan before the first fetch) the steps are named but
     // their checksum is unknown.
     let (content, sha) = match &a.archive {
@@ -568,8 +572,23 @@ fn unpacked(c: &Cluster, h: &Host, a: &Artifact, home: &str) -> Vec<Step> {
             unless: Some(format!("[ \"$(cat {marker} 2>/dev/null)\" = {} ]", sh_quote(&sha))),
             timeout: Duration::from_secs(900),
         },
-        Step::Link { path: at(home), target: dir },
+        Step::Link { path: at(home), target: dir, affects },
     ]
+}
+
+/// The services on `h` that run from artifact `name`'s home, as `host/service` (Hive runs on
+/// Hadoop's jars too).
+fn users_of(c: &Cluster, h: &Host, name: &str) -> Vec<String> {
+    c.services(h)
+        .into_iter()
+        .filter(|s| match name {
+            "hadoop" => s.is_hadoop() || matches!(s, Service::HiveMetastore | Service::HiveServer2),
+            "zookeeper" => *s == Service::Zookeeper,
+            "hive" => matches!(s, Service::HiveMetastore | Service::HiveServer2),
+            _ => false,
+        })
+        .map(|s| format!("{}/{}", h.name, s.name()))
+        .collect()
 }
 
 /// Folders, links to the cached software, and packages every host needs before its files.
@@ -628,13 +647,14 @@ fn prepare(c: &Cluster, artifacts: &[Artifact]) -> Phase {
                 "hive" if h.has(Role::HiveMetastore) || h.has(Role::HiveServer2) => &c.paths.hive_home,
                 _ => continue,
             };
+            let affects = users_of(c, h, a.name);
             if local {
-                steps.push(Step::Link { path: at(home), target: a.dir.display().to_string() });
+                steps.push(Step::Link { path: at(home), target: a.dir.display().to_string(), affects });
             } else {
                 if !steps.iter().any(|s| matches!(s, Step::Dir { path, .. } if *path == at(ARCHIVES))) {
                     steps.push(Step::Dir { path: at(ARCHIVES), mode: 0o755, owner: Some("root".into()) });
                 }
-                steps.extend(unpacked(c, h, a, home));
+                steps.extend(unpacked(c, h, a, home, affects));
             }
         }
         for name in packages(c, h) {

@@ -165,6 +165,8 @@ pub enum Step {
         path: String,
         /// What it points at.
         target: String,
+        /// Services (`host/service`) a change restarts (the software they run from it).
+        affects: Vec<String>,
     },
     /// A command that runs unless its guard says the work is done.
     Run {
@@ -343,7 +345,7 @@ impl Step {
             Step::Package { name, .. } => format!("package {name}"),
             Step::Service { unit, running: true, .. } => format!("service {unit}"),
             Step::Service { unit, running: false, .. } => format!("stopped {unit}"),
-            Step::Link { path, target } => format!("link {path} -> {target}"),
+            Step::Link { path, target, .. } => format!("link {path} -> {target}"),
             Step::Run { name, .. } => name.clone(),
         }
     }
@@ -538,7 +540,7 @@ impl Step {
                     stop
                 }
             }
-            Step::Link { path, target } => {
+            Step::Link { path, target, .. } => {
                 // A real folder where the link belongs is kept aside, never deleted.
                 let p = sh_quote(path);
                 format!(
