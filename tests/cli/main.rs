@@ -6,6 +6,7 @@ mod golden;
 mod invalid;
 mod pages;
 mod pipeline;
+mod portable;
 mod shell;
 mod ssh;
 mod sshd;

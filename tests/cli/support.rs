@@ -7,6 +7,13 @@ use provision::desired::{self, Tree};
 use provision::model::Cluster;
 use provision::secrets::Secrets;
 
+/// Held by the tests that load the whole machine (the local topology, the portable build), so
+/// they run one after the other rather than starving each other's timeouts.
+pub fn heavy() -> std::sync::MutexGuard<'static, ()> {
+    static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    HEAVY.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The repository's root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

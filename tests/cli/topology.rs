@@ -56,6 +56,7 @@ fn changed(report: &serde_json::Value) -> u64 {
 
 #[test]
 fn the_local_topology_comes_up_survives_failover_and_goes_down() {
+    let _heavy = crate::support::heavy();
     assert!(
         std::net::TcpStream::connect_timeout(&"127.0.10.1:2181".parse().unwrap(), Duration::from_millis(300)).is_err(),
         "something already listens on 127.0.10.1:2181: stop the other local topology first (provision down -i inventory/local.toml)"
