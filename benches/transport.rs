@@ -97,7 +97,7 @@ fn main() {
         nifi_sensitive_key: "k".repeat(16),
     };
     let tree = provision::desired::render(&cluster, &secrets);
-    let mut phase = provision::phases::up(&cluster, &tree, &[])
+    let mut phase = provision::phases::up(&cluster, &tree, &[], None)
         .into_iter()
         .find(|p| p.name == "configure")
         .expect("a configure phase");

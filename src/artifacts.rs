@@ -37,8 +37,8 @@ pub struct Artifact {
     version_property: &'static str,
 }
 
-/// A cached layout packed as one `.tar.gz`, sent to remote hosts (once per host, then only
-/// when its checksum changes).
+/// A file sent to remote hosts (once per host, then only when its checksum changes): a cached
+/// layout packed as one `.tar.gz`, or the `provision` binary itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Archive {
     /// The file on the controlling machine.
@@ -47,6 +47,16 @@ pub struct Archive {
     pub sha256: String,
     /// Its size in bytes.
     pub size: u64,
+}
+
+impl Archive {
+    /// The file at `path` with its checksum and size.
+    pub fn of(path: &Path) -> Result<Archive, ArtifactError> {
+        let mut file = std::fs::File::open(path).map_err(io(path))?;
+        let mut hasher = Sha256::new();
+        let size = std::io::copy(&mut file, &mut hasher).map_err(io(path))?;
+        Ok(Archive { path: path.to_path_buf(), sha256: hex::encode(hasher.finalize()), size })
+    }
 }
 
 /// Why an artifact could not be made ready.
@@ -238,10 +248,7 @@ impl Artifact {
             }
             tmp.persist(&path).map_err(|e| ArtifactError::Io { path: path.clone(), source: e.error })?;
         }
-        let mut file = std::fs::File::open(&path).map_err(io(&path))?;
-        let mut hasher = Sha256::new();
-        let size = std::io::copy(&mut file, &mut hasher).map_err(io(&path))?;
-        self.archive = Some(Archive { path, sha256: hex::encode(hasher.finalize()), size });
+        self.archive = Some(Archive::of(&path)?);
         Ok(())
     }
 

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use crate::apply::Phase;
-use crate::artifacts::Artifact;
+use crate::artifacts::{Archive, Artifact};
 use crate::catalog::MetastoreDbKind;
 use crate::desired::launch::{self, as_user, hadoop_tool};
 use crate::desired::{Tree, sh_quote};
@@ -25,13 +25,14 @@ pub fn supervised(c: &Cluster, host: &Host) -> Vec<Service> {
     c.services(host).into_iter().filter(|s| !matches!(s, Service::Nifi)).collect()
 }
 
-/// The phases of `up`, in order. `artifacts` are the cached layouts the local topology links to.
-pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact]) -> Vec<Phase> {
+/// The phases of `up`, in order. `artifacts` are the cached layouts the hosts run; `binary`
+/// is the `provision` executable the crawler host of remote hosts gets (None on one machine).
+pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Archive>) -> Vec<Phase> {
     let mut phases = Vec::new();
     if c.transport != Transport::Local {
         phases.push(os(c));
     }
-    phases.push(prepare(c, artifacts));
+    phases.push(prepare(c, artifacts, binary));
     phases.push(configure(c, tree));
     let nns: Vec<&Host> = c.with_role(Role::NameNode).collect();
     phases.push(start_and_wait(c, "zookeeper", Role::Zookeeper, Service::Zookeeper, |c, h| {
@@ -592,7 +593,7 @@ fn users_of(c: &Cluster, h: &Host, name: &str) -> Vec<String> {
 }
 
 /// Folders, links to the cached software, and packages every host needs before its files.
-fn prepare(c: &Cluster, artifacts: &[Artifact]) -> Phase {
+fn prepare(c: &Cluster, artifacts: &[Artifact], binary: Option<&Archive>) -> Phase {
     let mut phase = Phase { name: "prepare".into(), ..Phase::default() };
     let local = c.transport == Transport::Local;
     for h in &c.hosts {
@@ -640,6 +641,10 @@ fn prepare(c: &Cluster, artifacts: &[Artifact]) -> Phase {
             dir(&c.paths.hadoop_logs, 0o755, hadoop);
             dir(&c.paths.hadoop_tmp, 0o755, hadoop);
         }
+        if binary.is_some() && h.has(Role::Crawler) && !local {
+            // The folder the hourly run logs into, as the crawler's user.
+            dir(&c.paths.provision_logs, 0o755, &c.users.crawler);
+        }
         for a in artifacts {
             let home = match a.name {
                 "hadoop" if c.needs_hadoop(h) => &c.paths.hadoop_home,
@@ -656,6 +661,17 @@ fn prepare(c: &Cluster, artifacts: &[Artifact]) -> Phase {
                 }
                 steps.extend(unpacked(c, h, a, home, affects));
             }
+        }
+        if let (Some(b), true, false) = (binary, h.has(Role::Crawler), local) {
+            // The pipeline's own binary, for the hourly cron run.
+            let content = Content::Local { path: b.path.clone(), sha256: b.sha256.clone(), size: b.size };
+            steps.push(Step::File {
+                path: at(&c.paths.provision_bin),
+                content,
+                mode: 0o755,
+                owner: Some("root".into()),
+                affects: vec![],
+            });
         }
         for name in packages(c, h) {
             steps.push(Step::Package { name, manager: package_manager(c) });
@@ -702,7 +718,7 @@ fn configure(c: &Cluster, tree: &Tree) -> Phase {
             path: c.on_host(host, &f.path),
             content: Content::Text(f.content.clone()),
             mode: f.mode,
-            owner: None,
+            owner: f.owner.clone(),
             affects: f.affects.clone(),
         });
     }
@@ -728,7 +744,7 @@ mod tests {
     #[test]
     fn every_host_file_is_one_file_step_under_the_host_root() {
         let (c, tree) = local();
-        let phases = up(&c, &tree, &[]);
+        let phases = up(&c, &tree, &[], None);
         let configure = phases.iter().find(|p| p.name == "configure").unwrap();
         let steps: usize = configure.hosts.values().map(Vec::len).sum();
         assert_eq!(steps, tree.files.values().filter(|f| f.host.is_some()).count());
@@ -744,7 +760,7 @@ mod tests {
     #[test]
     fn phases_follow_the_ha_bootstrap_order() {
         let (c, tree) = local();
-        let names: Vec<String> = up(&c, &tree, &[]).into_iter().map(|p| p.name).collect();
+        let names: Vec<String> = up(&c, &tree, &[], None).into_iter().map(|p| p.name).collect();
         assert_eq!(
             names,
             [
@@ -771,7 +787,7 @@ mod tests {
     #[test]
     fn every_action_on_a_daemon_or_its_data_is_guarded() {
         let (c, tree) = local();
-        for p in up(&c, &tree, &[]) {
+        for p in up(&c, &tree, &[], None) {
             for steps in p.hosts.values() {
                 for s in steps {
                     if let Step::Run { name, unless, .. } = s {
@@ -785,7 +801,7 @@ mod tests {
     #[test]
     fn down_stops_every_started_daemon_and_nothing_else() {
         let (c, tree) = local();
-        let started: usize = up(&c, &tree, &[])
+        let started: usize = up(&c, &tree, &[], None)
             .iter()
             .flat_map(|p| p.hosts.values())
             .flatten()

@@ -112,11 +112,16 @@ impl Secrets {
             fs::create_dir_all(dir).map_err(io)?;
         }
         let tmp = path.with_extension("toml.tmp");
-        let text = toml::to_string(self).expect("secrets serialize");
+        let text = self.to_toml();
         let mut f =
             fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(io)?;
         f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(io)?;
         fs::rename(&tmp, path).map_err(io)
+    }
+
+    /// The secrets file's text.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("secrets serialize")
     }
 
     /// Every secret value, so output can be redacted.

@@ -33,8 +33,11 @@ fn fetch(s: &SourceArgs) -> source::FetchOptions {
     o
 }
 
+/// The cluster's secrets: from `$PROVISION_STATE_DIR` when set (the crawler host's cron line
+/// sets it), else from the inventory's state folder.
 pub(super) fn secrets(c: &Cluster) -> anyhow::Result<Secrets> {
-    let path = Secrets::path(&c.state_dir);
+    let state = std::env::var_os("PROVISION_STATE_DIR").map_or_else(|| c.state_dir.clone(), std::path::PathBuf::from);
+    let path = Secrets::path(&state);
     Secrets::load(&path)?.with_context(|| format!("no secrets in {}\nhint: run `provision up` first", path.display()))
 }
 

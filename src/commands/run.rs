@@ -63,6 +63,15 @@ fn artifacts(c: &Cluster, fetch: bool, pack: bool) -> anyhow::Result<Vec<Artifac
     Ok(needed)
 }
 
+/// This `provision` executable, for the crawler host when the hosts are not this machine.
+fn binary(c: &Cluster) -> anyhow::Result<Option<artifacts::Archive>> {
+    if c.transport == Transport::Local {
+        return Ok(None);
+    }
+    let exe = std::env::current_exe().context("finding the provision executable")?;
+    Ok(Some(artifacts::Archive::of(&exe)?))
+}
+
 /// Whether the selected phases include `prepare`, the one that needs the software.
 fn prepares(only: &[String]) -> bool {
     only.is_empty() || only.iter().any(|p| p == "prepare")
@@ -102,8 +111,13 @@ pub fn plan(args: &RunArgs) -> anyhow::Result<ExitCode> {
     for a in artifacts.iter().filter(|a| !a.is_cached()) {
         ui::note(&format!("up would fetch {} {} into {}", a.name, a.version, a.dir.display()));
     }
-    let report =
-        run(&cluster, args, &select(phases::up(&cluster, &tree, &artifacts), &args.only)?, Mode::Probe, "plan");
+    let report = run(
+        &cluster,
+        args,
+        &select(phases::up(&cluster, &tree, &artifacts, binary(&cluster)?.as_ref()), &args.only)?,
+        Mode::Probe,
+        "plan",
+    );
     ui::plan_report(&report, &secrets, args.json);
     Ok(exit(&report))
 }
@@ -114,7 +128,7 @@ fn dry_run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let (secrets, _) = Secrets::load_or_generate(&Secrets::path(&cluster.state_dir))?;
     let tree = desired::render(&cluster, &secrets);
     let artifacts = artifacts::needed(&cluster, &artifacts::cache_dir());
-    ui::dry_run(&select(phases::up(&cluster, &tree, &artifacts), &args.only)?, args.json);
+    ui::dry_run(&select(phases::up(&cluster, &tree, &artifacts, binary(&cluster)?.as_ref()), &args.only)?, args.json);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -133,7 +147,7 @@ pub fn up(up: &UpArgs) -> anyhow::Result<ExitCode> {
     let tree = desired::render(&cluster, &secrets);
     vagrant_up(&cluster, &tree)?;
     let artifacts = artifacts(&cluster, prepares(&args.only), prepares(&args.only))?;
-    let phases = select(phases::up(&cluster, &tree, &artifacts), &args.only)?;
+    let phases = select(phases::up(&cluster, &tree, &artifacts, binary(&cluster)?.as_ref()), &args.only)?;
     let report = run(&cluster, args, &phases, Mode::Apply, "up");
     ui::up_report(&report, args.json);
     if !report.ok() || up.no_verify || !args.only.is_empty() {

@@ -34,6 +34,8 @@ pub struct File {
     pub content: String,
     /// Its permission bits; 0600 when it holds a secret.
     pub mode: u32,
+    /// The user that owns it on the host, when not root.
+    pub owner: Option<String>,
     /// The services a change of this file restarts, as `host/service`.
     pub affects: Vec<String>,
 }
@@ -67,12 +69,38 @@ impl Tree {
     /// Adds a file of `host` at `path`, affecting `services` of that host.
     pub fn add(&mut self, host: &Host, path: &str, content: String, mode: u32, services: &[Service]) {
         let affects = services.iter().map(|s| format!("{}/{}", host.name, s.name())).collect();
-        self.insert(File { host: Some(host.name.clone()), path: path.to_string(), content, mode, affects });
+        self.insert(File {
+            host: Some(host.name.clone()),
+            path: path.to_string(),
+            content,
+            mode,
+            owner: None,
+            affects,
+        });
+    }
+
+    /// Adds a file of `host` that `owner` owns (a secret only that user's program reads).
+    pub fn add_owned(&mut self, host: &Host, path: &str, content: String, mode: u32, owner: &str) {
+        self.insert(File {
+            host: Some(host.name.clone()),
+            path: path.to_string(),
+            content,
+            mode,
+            owner: Some(owner.to_string()),
+            affects: vec![],
+        });
     }
 
     /// Adds a file of the controlling machine.
     pub fn add_controller(&mut self, path: &str, content: String) {
-        self.insert(File { host: None, path: path.to_string(), content, mode: mode::PUBLIC, affects: vec![] });
+        self.insert(File {
+            host: None,
+            path: path.to_string(),
+            content,
+            mode: mode::PUBLIC,
+            owner: None,
+            affects: vec![],
+        });
     }
 
     fn insert(&mut self, f: File) {
@@ -93,7 +121,7 @@ pub fn render(c: &Cluster, secrets: &Secrets) -> Tree {
         hive::render(c, host, secrets, &mut t);
         nifi::render(c, host, secrets, &mut t);
         postgres::render(c, host, secrets, &mut t);
-        schedule::render(c, host, &mut t);
+        schedule::render(c, host, secrets, &mut t);
         units::render(c, host, &mut t);
     }
     vagrant::render(c, &mut t);

@@ -1,13 +1,23 @@
-//! The crawler's hourly schedule: a cron file on the crawler host.
+//! The crawler's hourly schedule: a cron file on the crawler host, and on a host other than
+//! this machine what `provision pipeline run` reads there: a copy of the inventory, and the
+//! secrets in the host's state folder (readable by the crawler's user only), which the cron
+//! line names with `PROVISION_STATE_DIR`.
 
 use super::{Tree, mode};
 use crate::context;
-use crate::model::{Cluster, Host, Role};
+use crate::model::{Cluster, Host, Role, Transport};
+use crate::secrets::Secrets;
 
-/// Renders the cron file for `host`, if it is the crawler.
-pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
+/// Renders the crawler's files for `host`, if it is the crawler.
+pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
     if !host.has(Role::Crawler) {
         return;
+    }
+    let inventory = format!("{}/inventory.toml", c.paths.provision_conf);
+    if c.transport != Transport::Local {
+        t.add(host, &inventory, c.source.clone(), mode::PUBLIC, &[]);
+        let path = Secrets::path(std::path::Path::new(&c.paths.provision_state)).display().to_string();
+        t.add_owned(host, &path, secrets.to_toml(), mode::SECRET, &c.users.crawler);
     }
     let text = super::templates::render(
         "crontab",
@@ -17,8 +27,9 @@ pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
             "schedule" => c.pipeline.schedule,
             "user" => c.users.crawler,
             "binary" => c.on_host(host, &c.paths.provision_bin),
-            "inventory" => c.on_host(host, &format!("{}/inventory.toml", c.paths.provision_conf)),
+            "inventory" => c.on_host(host, &inventory),
             "logs" => c.on_host(host, &c.paths.provision_logs),
+            "state" => c.on_host(host, &c.paths.provision_state),
         },
     );
     t.add(host, &format!("{}/provision-pipeline", c.paths.cron_d), text, mode::PUBLIC, &[]);

@@ -56,7 +56,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Cluster, Diagnostics> {
     let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let stem = path.file_stem().map_or("inventory".into(), |s| s.to_string_lossy().into_owned());
     match validate::validate(written, &dir, &stem, &mut sink) {
-        Some(cluster) if sink.items.is_empty() => Ok(cluster),
+        Some(cluster) if sink.items.is_empty() => Ok(Cluster { source: source.to_string(), ..cluster }),
         _ => Err(Diagnostics::new(path, source, sink.items)),
     }
 }

@@ -214,6 +214,7 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         return None;
     }
     Some(Cluster {
+        source: String::new(),
         name: name?,
         os: os?,
         endpoints: endpoints?,

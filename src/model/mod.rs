@@ -330,6 +330,8 @@ pub fn original_categories() -> Vec<Category> {
 /// A validated cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cluster {
+    /// The inventory's text as written (the crawler host gets a copy).
+    pub source: String,
     /// The cluster's name.
     pub name: String,
     /// The operating system of every host.

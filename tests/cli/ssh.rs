@@ -293,14 +293,15 @@ fn the_local_transport_runs_feeds_and_times_out() {
 }
 
 /// A small non-HA inventory whose hosts are the given sshd servers, with every host's files
-/// below `root/<host>`.
+/// below `root/<host>`. The crawler's files belong to `nobody` (no crawler user here).
 fn ssh_inventory(dir: &Path, key: &ClientKey, servers: &[Sshd]) -> PathBuf {
     let roles = [r#"["namenode", "datanode"]"#, r#"["mart-db"]"#, r#"["crawler"]"#];
     let mut text = format!(
         "[cluster]\nname = \"sshtest\"\nos = \"debian12\"\nendpoints = \"address\"\nroot = \"hosts/{{host}}\"\nstate_dir = \"state\"\n\n\
          [transport]\nkind = \"ssh\"\nuser = \"{}\"\nport = {PORT}\nidentity = \"{}\"\n\n\
          [versions]\njava = \"17\"\nhadoop = \"3.5.0\"\nzookeeper = \"3.8.4\"\nhive = \"4.1.0\"\n\
-         metastore_db = \"mariadb-10.11\"\nnifi = \"1.28.1\"\npostgresql = \"15\"\n\n[hdfs]\nreplication = 1\n",
+         metastore_db = \"mariadb-10.11\"\nnifi = \"1.28.1\"\npostgresql = \"15\"\n\n[hdfs]\nreplication = 1\n\n\
+         [users]\ncrawler = \"nobody\"\n",
         user(),
         key.private.display()
     );
@@ -476,8 +477,7 @@ fn the_software_is_packed_sent_unpacked_and_linked_once() {
     let dir = tempfile::tempdir().unwrap();
     let inv = ssh_inventory(dir.path(), &key, &servers);
     // The service users come with the os phase on real hosts; here the folders are root's.
-    let text =
-        std::fs::read_to_string(&inv).unwrap().replacen("\n[[hosts]]", "\n[users]\nhadoop = \"root\"\n\n[[hosts]]", 1);
+    let text = std::fs::read_to_string(&inv).unwrap().replacen("\n[users]\n", "\n[users]\nhadoop = \"root\"\n", 1);
     std::fs::write(&inv, text).unwrap();
     let provision = |args: &[&str]| {
         let out = crate::support::bin().args(args).arg("-i").arg(&inv).current_dir(dir.path()).output().unwrap();
@@ -502,6 +502,11 @@ fn the_software_is_packed_sent_unpacked_and_linked_once() {
     assert_eq!(String::from_utf8_lossy(&sent.stdout).split_whitespace().next(), Some(sha.trim()));
     assert!(!dir.path().join("hosts/h1/opt/provision").exists(), "h1 runs no Hadoop daemon");
 
+    // The crawler host gets this very binary, which runs there.
+    let binary = dir.path().join("hosts/h2/usr/local/bin/provision");
+    let ran = std::process::Command::new(&binary).arg("--version").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), format!("provision {}", env!("CARGO_PKG_VERSION")));
+
     let (code, out, err) = provision(&["up", "--only", "prepare", "--json"]);
     assert_eq!(code, Some(0), "{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -509,4 +514,25 @@ fn the_software_is_packed_sent_unpacked_and_linked_once() {
         assert_eq!(doc["hosts"][h]["changed"], 0, "the second run changed something on {h}: {out}");
     }
     assert!(doc["hosts"]["h0"]["unchanged"].as_u64().unwrap() >= 4, "{out}");
+
+    // Its inventory copy and the secrets, which only the crawler's user reads.
+    let (code, _, err) = provision(&["up", "--only", "configure"]);
+    assert_eq!(code, Some(0), "{err}");
+    let h2 = dir.path().join("hosts/h2");
+    assert_eq!(
+        std::fs::read_to_string(h2.join("etc/provision/inventory.toml")).unwrap(),
+        std::fs::read_to_string(&inv).unwrap()
+    );
+    let secrets = h2.join("var/lib/provision/secrets.toml");
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = std::fs::metadata(&secrets).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let nobody = std::process::Command::new("id").args(["-u", "nobody"]).output().unwrap();
+    assert_eq!(meta.uid().to_string(), String::from_utf8_lossy(&nobody.stdout).trim());
+    assert_eq!(
+        std::fs::read_to_string(&secrets).unwrap(),
+        std::fs::read_to_string(dir.path().join("state/secrets.toml")).unwrap()
+    );
+    let cron = std::fs::read_to_string(h2.join("etc/cron.d/provision-pipeline")).unwrap();
+    assert!(cron.contains(&format!("PROVISION_STATE_DIR={}\n", h2.join("var/lib/provision").display())), "{cron}");
 }
