@@ -118,19 +118,11 @@ fn fields(r: &Row) -> Vec<String> {
     ]
 }
 
-const FIELD_NAMES: [&str; 11] = [
-    "rank",
-    "title",
-    "price",
-    "url",
-    "img",
-    "category",
-    "title_xpath",
-    "img_xpath",
-    "price_xpath",
-    "price_won",
-    "collected_at",
-];
+/// The name of each of [`fields`]: the landed columns but the category code (the mart keeps the
+/// category's name).
+fn field_names() -> Vec<&'static str> {
+    record::COLUMNS.iter().copied().filter(|c| *c != "category_code").collect()
+}
 
 /// Crawls, lands, makes queryable and loads `hour`, and checks the counts and the sample.
 pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOptions) -> Result<Cycle, VerifyError> {
@@ -222,7 +214,7 @@ pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOption
         if let Some(i) = (0..landed.len()).find(|&i| landed[i] != in_mart[i]) {
             return Err(fail(
                 &format!("sample {} rank {}", key.0, key.1),
-                format!("{} {:?} as landed", FIELD_NAMES[i], landed[i]),
+                format!("{} {:?} as landed", field_names()[i], landed[i]),
                 format!("{:?} in dm_gmarket", in_mart[i]),
                 hiveserver2_log(c),
             ));
