@@ -103,8 +103,21 @@ async fn prepare(c: &Cluster, from: Hour, to: Hour) -> Result<Vec<Hour>, String>
 
 /// Loads `mart` for the hours `from` to `to` into PostgreSQL, replacing what the range held.
 pub async fn load(c: &Cluster, secrets: &Secrets, mart: &Mart, from: Hour, to: Hour) -> Result<Outcome, String> {
+    let hours = prepare(c, from, to).await.map_err(|e| format!("mart {}: {e}", mart.name))?;
+    load_queryable(c, secrets, mart, from, to, &hours).await
+}
+
+/// [`load`] for a range whose landed `hours` were just made queryable
+/// ([`warehouse::register`]), as the pipeline does right before.
+pub async fn load_queryable(
+    c: &Cluster,
+    secrets: &Secrets,
+    mart: &Mart,
+    from: Hour,
+    to: Hour,
+    hours: &[Hour],
+) -> Result<Outcome, String> {
     let name = &mart.name;
-    let hours = prepare(c, from, to).await.map_err(|e| format!("mart {name}: {e}"))?;
     let mut db = connect(c, secrets).await.map_err(|e| format!("mart {name}: {e}"))?;
     let tx = db.transaction().await.map_err(|e| format!("mart {name}: starting the load: {}", describe(&e)))?;
     if let Some(create) = &mart.create {
@@ -152,7 +165,7 @@ pub async fn load(c: &Cluster, secrets: &Secrets, mart: &Mart, from: Hour, to: H
         return Err(format!("mart {name}: Hive returned {rows} rows but COPY took {copied}; nothing was loaded"));
     }
     tx.commit().await.map_err(|e| format!("mart {name}: committing the load: {}", describe(&e)))?;
-    Ok(Outcome::new(mart, from, to, &hours, rows))
+    Ok(Outcome::new(mart, from, to, hours, rows))
 }
 
 /// Writes the result of `mart` for the hours `from` to `to` to `path` as CSV with a header

@@ -85,12 +85,13 @@ pub async fn run_once(
             .map_err(|e| format!("land: {e}"))?;
         timed("land", t);
         let t = Instant::now();
-        crate::hive::warehouse::register(c, hour, hour).await.map_err(|e| format!("queryable: {e}"))?;
+        let hours = crate::hive::warehouse::register(c, hour, hour).await.map_err(|e| format!("queryable: {e}"))?;
         timed("queryable", t);
         let t = Instant::now();
         let default = crate::marts::find(crate::marts::DEFAULT, None).map_err(|e| format!("load: {e}"))?;
-        let loaded =
-            crate::marts::load::load(c, secrets, &default, hour, hour).await.map_err(|e| format!("load: {e}"))?;
+        let loaded = crate::marts::load::load_queryable(c, secrets, &default, hour, hour, &hours)
+            .await
+            .map_err(|e| format!("load: {e}"))?;
         if loaded.rows != collected.rows.len() as u64 {
             return Err(format!(
                 "load: {} rows crawled but {} reached {} through Hive",

@@ -149,7 +149,7 @@ pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOption
     stages.insert("land".to_string(), t.elapsed().as_secs_f64());
 
     let t = Instant::now();
-    warehouse::register(c, hour, hour)
+    let hours = warehouse::register(c, hour, hour)
         .await
         .map_err(|e| fail("queryable", "the hour's partition added", e, hiveserver2_log(c)))?;
     let h = hour;
@@ -167,7 +167,7 @@ pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOption
 
     let t = Instant::now();
     let dm = marts::find(marts::DEFAULT, None).map_err(|e| fail("mart", "the dm_gmarket mart", e, "marts/"))?;
-    marts::load::load(c, secrets, &dm, hour, hour)
+    marts::load::load_queryable(c, secrets, &dm, hour, hour, &hours)
         .await
         .map_err(|e| fail("mart", "dm_gmarket loaded", e, postgres_log(c)))?;
     let db =
