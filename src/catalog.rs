@@ -45,6 +45,41 @@ impl Os {
         }
     }
 
+    /// The OS package of the PostgreSQL server of major version `pg`: PGDG's on Enterprise
+    /// Linux (from the repository [`Os::pgdg_repository`] names), the distribution's own on Debian.
+    pub fn postgres_package(self, pg: u8) -> String {
+        match self {
+            Os::Centos7 | Os::Rocky9 => format!("postgresql{pg}-server"),
+            Os::Debian12 => format!("postgresql-{pg}"),
+        }
+    }
+
+    /// The Enterprise Linux release (7, 9) of a yum-based OS; `None` on Debian.
+    pub fn el_release(self) -> Option<u8> {
+        match self {
+            Os::Centos7 => Some(7),
+            Os::Rocky9 => Some(9),
+            Os::Debian12 => None,
+        }
+    }
+
+    /// The PostgreSQL Global Development Group's yum repository of major version `pg` for
+    /// this OS, as (base URL, signing key URL); `None` on Debian. EL7's packages live in
+    /// PGDG's archive since the release's end of life.
+    pub fn pgdg_repository(self, pg: u8) -> Option<(String, String)> {
+        let keys = "https://download.postgresql.org/pub/repos/yum/keys";
+        match self.el_release()? {
+            7 => Some((
+                format!("https://yum-archive.postgresql.org/{pg}/redhat/rhel-7-x86_64"),
+                format!("{keys}/PGDG-RPM-GPG-KEY-RHEL7"),
+            )),
+            el => Some((
+                format!("https://download.postgresql.org/pub/repos/yum/{pg}/redhat/rhel-{el}-$basearch"),
+                format!("{keys}/PGDG-RPM-GPG-KEY-RHEL"),
+            )),
+        }
+    }
+
     /// The PostgreSQL server's binary folder for major version `pg` on this OS.
     pub fn postgres_bin(self, pg: u8) -> String {
         match self {
@@ -173,6 +208,41 @@ pub struct MetastoreDb {
     pub jdbc_scheme: &'static str,
     /// The server binary, as the OS package installs it.
     pub server_binary: &'static str,
+}
+
+impl MetastoreDb {
+    /// The OS package of the server on `os`: Oracle's MySQL Community packages, MariaDB's
+    /// own packages on Enterprise Linux, Debian's MariaDB on Debian.
+    pub fn package(&self, os: Os) -> &'static str {
+        match (self.kind, os) {
+            (MetastoreDbKind::Mysql, _) => "mysql-community-server",
+            (MetastoreDbKind::Mariadb, Os::Debian12) => "mariadb-server",
+            (MetastoreDbKind::Mariadb, _) => "MariaDB-server",
+        }
+    }
+
+    /// The vendor's yum repository of this release for Enterprise Linux `el`, as (repository
+    /// id, base URL, signing key URLs): the distributions carry neither MySQL 5.7/8.0 nor
+    /// MariaDB 10.11.
+    pub fn yum_repository(&self, el: u8) -> (String, String, Vec<&'static str>) {
+        let release = self.name.split_once('-').map_or(self.name, |(_, v)| v);
+        match self.kind {
+            MetastoreDbKind::Mysql => (
+                format!("mysql{}-community", release.replace('.', "")),
+                format!("https://repo.mysql.com/yum/mysql-{release}-community/el/{el}/$basearch/"),
+                vec![
+                    "https://repo.mysql.com/RPM-GPG-KEY-mysql-2023",
+                    "https://repo.mysql.com/RPM-GPG-KEY-mysql-2022",
+                    "https://repo.mysql.com/RPM-GPG-KEY-mysql",
+                ],
+            ),
+            MetastoreDbKind::Mariadb => (
+                format!("mariadb-{release}"),
+                format!("https://rpm.mariadb.org/{release}/rhel/{el}/$basearch"),
+                vec!["https://rpm.mariadb.org/RPM-GPG-KEY-MariaDB"],
+            ),
+        }
+    }
 }
 
 /// Metastore database servers `provision` can render for.

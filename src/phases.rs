@@ -30,7 +30,7 @@ pub fn supervised(c: &Cluster, host: &Host) -> Vec<Service> {
 pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Archive>) -> Vec<Phase> {
     let mut phases = Vec::new();
     if c.transport != Transport::Local {
-        phases.push(os(c));
+        phases.push(os(c, tree));
     }
     phases.push(prepare(c, artifacts, binary));
     phases.push(configure(c, tree));
@@ -476,9 +476,10 @@ fn listening_ports(c: &Cluster, host: &Host) -> Vec<u16> {
 }
 
 /// The operating system of a real host, made ready for the services: package sources (CentOS 7
-/// is end of life: its repositories now live on vault.centos.org), Java, the service users,
+/// is end of life: its repositories now live on vault.centos.org; the database servers come
+/// from their vendors' repositories), Java and the database servers, the service users,
 /// SELinux permissive, and the services' ports open in firewalld.
-fn os(c: &Cluster) -> Phase {
+fn os(c: &Cluster, tree: &Tree) -> Phase {
     let mut phase = Phase { name: "os".into(), ..Phase::default() };
     for h in &c.hosts {
         let mut steps = Vec::new();
@@ -491,9 +492,13 @@ fn os(c: &Cluster) -> Phase {
                 timeout: Duration::from_secs(120),
             });
         }
+        steps.extend(package_sources(c, h, tree));
         let services = c.services(h);
         if services.iter().any(|s| !matches!(s, Service::MetastoreDb | Service::Postgres)) {
             steps.push(Step::Package { name: c.os.java_package(c.versions.java), manager: package_manager(c) });
+        }
+        for name in packages(c, h) {
+            steps.push(Step::Package { name, manager: package_manager(c) });
         }
         // The databases' packages create their own users.
         let mut users: Vec<&str> = Vec::new();
@@ -539,6 +544,31 @@ fn os(c: &Cluster) -> Phase {
         }
     }
     phase
+}
+
+/// The rendered package-source files of `h` (the database servers' yum repositories), which
+/// its packages need before the rest of its files.
+fn package_sources(c: &Cluster, h: &Host, tree: &Tree) -> Vec<Step> {
+    tree.files
+        .values()
+        .filter(|f| f.host.as_deref() == Some(h.name.as_str()) && is_package_source(&f.path))
+        .map(|f| file_step(c, h, f))
+        .collect()
+}
+
+fn is_package_source(path: &str) -> bool {
+    path.starts_with(crate::desired::repos::REPOS_DIR)
+}
+
+/// The step that puts rendered file `f` on host `h`.
+fn file_step(c: &Cluster, h: &Host, f: &crate::desired::File) -> Step {
+    Step::File {
+        path: c.on_host(h, &f.path),
+        content: Content::Text(f.content.clone()),
+        mode: f.mode,
+        owner: f.owner.clone(),
+        affects: f.affects.clone(),
+    }
 }
 
 /// Where packed software is kept on a remote host.
@@ -673,8 +703,10 @@ fn prepare(c: &Cluster, artifacts: &[Artifact], binary: Option<&Archive>) -> Pha
                 affects: vec![],
             });
         }
-        for name in packages(c, h) {
-            steps.push(Step::Package { name, manager: package_manager(c) });
+        if local {
+            for name in packages(c, h) {
+                steps.push(Step::Package { name, manager: package_manager(c) });
+            }
         }
         if !steps.is_empty() {
             phase.hosts.insert(h.name.clone(), steps);
@@ -690,21 +722,19 @@ fn package_manager(c: &Cluster) -> PackageManager {
     }
 }
 
-/// The OS packages `host` needs (the local topology: Debian's servers and tools).
+/// The OS packages `host` needs besides Java: curl (the readiness checks use it) and the
+/// database servers it runs.
 fn packages(c: &Cluster, h: &Host) -> Vec<String> {
-    if c.transport != Transport::Local {
-        return Vec::new();
-    }
     let mut out = Vec::new();
     let services = supervised(c, h);
     if !services.is_empty() {
         out.push("curl".to_string());
     }
     if services.contains(&Service::MetastoreDb) {
-        out.push("mariadb-server".into());
+        out.push(c.versions.metastore_db.package(c.os).into());
     }
     if services.contains(&Service::Postgres) {
-        out.push(format!("postgresql-{}", c.versions.postgresql));
+        out.push(c.os.postgres_package(c.versions.postgresql));
     }
     out
 }
@@ -714,13 +744,10 @@ fn configure(c: &Cluster, tree: &Tree) -> Phase {
     let mut phase = Phase { name: "configure".into(), ..Phase::default() };
     for f in tree.files.values() {
         let Some(host) = f.host.as_deref().and_then(|h| c.host(h)) else { continue };
-        phase.hosts.entry(host.name.clone()).or_default().push(Step::File {
-            path: c.on_host(host, &f.path),
-            content: Content::Text(f.content.clone()),
-            mode: f.mode,
-            owner: f.owner.clone(),
-            affects: f.affects.clone(),
-        });
+        if c.transport != Transport::Local && is_package_source(&f.path) {
+            continue; // already in place: the os phase put it there before the packages
+        }
+        phase.hosts.entry(host.name.clone()).or_default().push(file_step(c, host, f));
     }
     phase
 }

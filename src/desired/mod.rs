@@ -8,6 +8,7 @@ pub mod launch;
 mod nifi;
 mod os;
 mod postgres;
+pub mod repos;
 mod schedule;
 mod templates;
 pub mod tree;
@@ -116,6 +117,7 @@ pub fn render(c: &Cluster, secrets: &Secrets) -> Tree {
     for host in &c.hosts {
         os::render(c, host, &mut t);
         os::render_limits(c, host, &mut t);
+        repos::render(c, host, &mut t);
         hadoop::render(c, host, &mut t);
         zookeeper::render(c, host, &mut t);
         hive::render(c, host, secrets, &mut t);

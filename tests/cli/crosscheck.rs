@@ -258,3 +258,46 @@ fn local_hosts_keep_every_path_in_their_own_folder() {
         }
     }
 }
+
+#[test]
+fn database_servers_come_from_their_vendors_repositories_before_they_are_installed() {
+    for inv in ["inventory/cluster.toml", "inventory/modern.toml"] {
+        let (c, t) = render(inv);
+        let el = c.os.el_release().expect("the VM inventories run Enterprise Linux");
+        let release = c.versions.metastore_db.name.split_once('-').unwrap().1;
+        let pg = c.versions.postgresql;
+        let expected = [
+            (Role::MetastoreDb, c.versions.metastore_db.package(c.os).to_string(), release.to_string()),
+            (Role::MartDb, c.os.postgres_package(pg), format!("/{pg}/redhat/rhel-{el}")),
+        ];
+        let phases = provision::phases::up(&c, &t, &[], None);
+        let os = phases.iter().find(|p| p.name == "os").unwrap();
+        for h in &c.hosts {
+            let repos: Vec<&str> = t
+                .files
+                .values()
+                .filter(|f| f.host.as_deref() == Some(&h.name) && f.path.starts_with("/etc/yum.repos.d/"))
+                .map(|f| f.content.as_str())
+                .collect();
+            let wanted: Vec<&(Role, String, String)> = expected.iter().filter(|(r, _, _)| h.has(*r)).collect();
+            assert_eq!(repos.len(), wanted.len(), "{inv}: {} has {} repository files", h.name, repos.len());
+            let steps: Vec<String> =
+                os.hosts.get(&h.name).map(|s| s.iter().map(|s| s.describe()).collect()).unwrap_or_default();
+            for (role, package, in_url) in wanted {
+                let repo = repos
+                    .iter()
+                    .find(|r| r.contains(in_url.as_str()))
+                    .unwrap_or_else(|| panic!("{inv}: no repository of {in_url} on {}", h.name));
+                let baseurl = repo.lines().find_map(|l| l.strip_prefix("baseurl=")).unwrap();
+                assert!(baseurl.starts_with("https://") && baseurl.contains(&format!("{el}")), "{inv}: {baseurl}");
+                assert!(repo.contains("gpgcheck=1"), "{inv}: {role:?} packages unchecked");
+                let file_at = steps.iter().position(|s| s.starts_with("file /etc/yum.repos.d/")).unwrap();
+                let package_at = steps
+                    .iter()
+                    .position(|s| *s == format!("package {package}"))
+                    .unwrap_or_else(|| panic!("{inv}: {} never installs {package}: {steps:?}", h.name));
+                assert!(file_at < package_at, "{inv}: {package} installed before its repository on {}", h.name);
+            }
+        }
+    }
+}
