@@ -124,6 +124,14 @@ pub struct ZooKeeper {
     pub logback: bool,
 }
 
+impl ZooKeeper {
+    /// Whether `artifacts/zookeeper` can lay it out from Maven Central (3.5 on: 3.4 has no
+    /// parent POM to take the dependencies' versions from).
+    pub fn maven_layout(&self) -> bool {
+        !self.version.starts_with("3.4.")
+    }
+}
+
 /// ZooKeeper releases `provision` can render for (3.8.0 is Debian 12's package).
 pub const ZOOKEEPER: &[ZooKeeper] = &[
     ZooKeeper { version: "3.4.10", java: &[8], four_letter_whitelist: true, admin_server: false, logback: false },
@@ -154,6 +162,15 @@ pub struct Hive {
     pub java: &'static [u8],
     /// The main class of its schema tool (`schematool`).
     pub schema_tool: &'static str,
+}
+
+impl Hive {
+    /// Whether `artifacts/hive` can lay it out from Maven Central (4.0: its metastore server
+    /// and schema scripts are there as hive-standalone-metastore-server; 3.x named them
+    /// otherwise, and 4.1's are not published).
+    pub fn maven_layout(&self) -> bool {
+        self.version.starts_with("4.0.")
+    }
 }
 
 const SCHEMA_TOOL_3: &str = "org.apache.hive.beeline.HiveSchemaTool";
@@ -277,6 +294,36 @@ pub const POSTGRESQL: &[u8] = &[11, 12, 13, 14, 15, 16, 17];
 pub fn postgres_auth_method(pg: u8) -> &'static str {
     if pg >= 14 { "scram-sha-256" } else { "md5" }
 }
+
+/// Where Apache's release archive of `product` `version` lies below a mirror's root (the
+/// layout of archive.apache.org/dist), and the folder it unpacks to. `None` for a product
+/// Apache does not release this way.
+pub fn apache_release(product: &str, version: &str) -> Option<(String, String)> {
+    let (path, top) = match product {
+        "hadoop" => (format!("hadoop/common/hadoop-{version}/hadoop-{version}.tar.gz"), format!("hadoop-{version}")),
+        // ZooKeeper's binary archives are called -bin from 3.5 on.
+        "zookeeper" if version.starts_with("3.4.") => {
+            (format!("zookeeper/zookeeper-{version}/zookeeper-{version}.tar.gz"), format!("zookeeper-{version}"))
+        }
+        "zookeeper" => (
+            format!("zookeeper/zookeeper-{version}/apache-zookeeper-{version}-bin.tar.gz"),
+            format!("apache-zookeeper-{version}-bin"),
+        ),
+        "hive" => {
+            (format!("hive/hive-{version}/apache-hive-{version}-bin.tar.gz"), format!("apache-hive-{version}-bin"))
+        }
+        // NiFi published tar.gz archives until 1.13; zip only after.
+        "nifi" if version.starts_with("1.9.") => {
+            (format!("nifi/{version}/nifi-{version}-bin.tar.gz"), format!("nifi-{version}"))
+        }
+        "nifi" => (format!("nifi/{version}/nifi-{version}-bin.zip"), format!("nifi-{version}")),
+        _ => return None,
+    };
+    Some((path, top))
+}
+
+/// Apache's own archive of every release, the default mirror and checksum site.
+pub const APACHE_ARCHIVE: &str = "https://archive.apache.org/dist";
 
 /// Looks up `version` in a catalog table by its version field.
 pub fn find<T: Copy>(table: &[T], version: &str, key: impl Fn(&T) -> &'static str) -> Option<T> {

@@ -227,7 +227,13 @@ async fn check(host: &Host, service: Service) -> Check {
             .unwrap_or_else(|e| Err(e.to_string()));
             (ep, r)
         }
-        Service::Nifi => (String::new(), Err("not started by provision yet".into())),
+        Service::Nifi => {
+            let ep = format!("{ip}:{}", p.nifi_http);
+            let r = http_json(&format!("http://{ep}/nifi-api/flow/about"))
+                .await
+                .map(|v| format!("answering (NiFi {})", v["about"]["version"].as_str().unwrap_or("?")));
+            (ep, r)
+        }
     };
     let (up, detail) = match result {
         Ok(d) => (true, d),

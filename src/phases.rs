@@ -20,9 +20,11 @@ use crate::steps::{Content, PackageManager, Step, Supervisor};
 /// Seconds a daemon gets to become ready.
 const READY_SECONDS: u32 = 120;
 
-/// The daemons `up` starts. NiFi is rendered but not started yet.
+/// The daemons `up` starts: every service of the host, but NiFi on one machine (there
+/// provision's own pipeline stands in for NiFi's flow, and no NiFi release can be fetched
+/// from Maven Central).
 pub fn supervised(c: &Cluster, host: &Host) -> Vec<Service> {
-    c.services(host).into_iter().filter(|s| !matches!(s, Service::Nifi)).collect()
+    c.services(host).into_iter().filter(|s| *s != Service::Nifi || c.transport != Transport::Local).collect()
 }
 
 /// The phases of `up`, in order. `artifacts` are the cached layouts the hosts run; `binary`
@@ -126,15 +128,27 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Arch
             ],
         ));
     }
+    if let Some(nifi) = c.with_role(Role::Nifi).find(|h| supervised(c, h).contains(&Service::Nifi)) {
+        let url = format!("http://{}:{}/nifi-api/flow/about", nifi.address, nifi.ports.nifi_http);
+        // NiFi unpacks its bundles on a first start, which takes minutes on a small VM.
+        phases.push(single(
+            "nifi",
+            nifi,
+            vec![start(c, nifi, Service::Nifi), wait_for("NiFi answering", &http_ok(&url), NIFI_READY_SECONDS)],
+        ));
+    }
     phases.retain(|p| !p.hosts.is_empty());
     phases
 }
+
+/// Seconds NiFi gets to answer after a start.
+const NIFI_READY_SECONDS: u32 = 600;
 
 /// The phases of `down`: every supervised daemon stopped, in the reverse of the start order;
 /// with `purge`, every host's state removed too (only where each host is a folder).
 pub fn down(c: &Cluster, purge: bool) -> Vec<Phase> {
     let order = [
-        vec![Service::HiveServer2],
+        vec![Service::Nifi, Service::HiveServer2],
         vec![
             Service::HiveMetastore,
             Service::NodeManager,
@@ -239,15 +253,20 @@ pub fn stop(c: &Cluster, host: &Host, service: Service) -> Step {
 /// A step that polls `check` until it succeeds (failing after [`READY_SECONDS`]); nothing to do
 /// when it already succeeds.
 fn wait(what: &str, check: &str) -> Step {
-    let ticks = READY_SECONDS * 2;
+    wait_for(what, check, READY_SECONDS)
+}
+
+/// [`wait`] with a limit of `seconds`.
+fn wait_for(what: &str, check: &str, seconds: u32) -> Step {
+    let ticks = seconds * 2;
     Step::Run {
         name: format!("wait: {what}"),
         command: format!(
             "i=0; until {{ {check}; }}; do i=$((i+1)); if [ $i -ge {ticks} ]; then echo {} >&2; exit 1; fi; sleep 0.5; done",
-            sh_quote(&format!("not ready after {READY_SECONDS}s: {what}"))
+            sh_quote(&format!("not ready after {seconds}s: {what}"))
         ),
         unless: Some(check.to_string()),
-        timeout: Duration::from_secs(u64::from(READY_SECONDS) + 30),
+        timeout: Duration::from_secs(u64::from(seconds) + 30),
     }
 }
 
@@ -616,6 +635,7 @@ fn users_of(c: &Cluster, h: &Host, name: &str) -> Vec<String> {
             "hadoop" => s.is_hadoop() || matches!(s, Service::HiveMetastore | Service::HiveServer2),
             "zookeeper" => *s == Service::Zookeeper,
             "hive" => matches!(s, Service::HiveMetastore | Service::HiveServer2),
+            "nifi" => *s == Service::Nifi,
             _ => false,
         })
         .map(|s| format!("{}/{}", h.name, s.name()))
@@ -664,6 +684,10 @@ fn prepare(c: &Cluster, artifacts: &[Artifact], binary: Option<&Archive>) -> Pha
                     dir(&c.paths.postgres_data, 0o700, &c.users.postgres);
                     dir(&c.paths.postgres_run, 0o755, &c.users.postgres);
                 }
+                Service::Nifi => {
+                    dir(&c.paths.nifi_data, 0o750, &c.users.nifi);
+                    dir(&c.paths.nifi_logs, 0o755, &c.users.nifi);
+                }
                 _ => {}
             }
         }
@@ -680,6 +704,7 @@ fn prepare(c: &Cluster, artifacts: &[Artifact], binary: Option<&Archive>) -> Pha
                 "hadoop" if c.needs_hadoop(h) => &c.paths.hadoop_home,
                 "zookeeper" if h.has(Role::Zookeeper) => &c.paths.zookeeper_home,
                 "hive" if h.has(Role::HiveMetastore) || h.has(Role::HiveServer2) => &c.paths.hive_home,
+                "nifi" if services.contains(&Service::Nifi) => &c.paths.nifi_home,
                 _ => continue,
             };
             let affects = users_of(c, h, a.name);
@@ -690,6 +715,18 @@ fn prepare(c: &Cluster, artifacts: &[Artifact], binary: Option<&Archive>) -> Pha
                     steps.push(Step::Dir { path: at(ARCHIVES), mode: 0o755, owner: Some("root".into()) });
                 }
                 steps.extend(unpacked(c, h, a, home, affects));
+            }
+        }
+        if services.contains(&Service::Nifi) {
+            // NiFi writes beside its release: its flow into conf/, its state and pid file
+            // below its home (the working folder its launcher needs).
+            let nifi = &c.users.nifi;
+            for path in [
+                c.paths.nifi_conf.clone(),
+                format!("{}/state", c.paths.nifi_home),
+                format!("{}/run", c.paths.nifi_home),
+            ] {
+                steps.push(Step::Dir { path: at(&path), mode: 0o755, owner: Some(nifi.clone()) });
             }
         }
         if let (Some(b), true, false) = (binary, h.has(Role::Crawler), local) {

@@ -491,3 +491,57 @@ pub fn mart_outcome(o: &crate::marts::load::Outcome, target: &str, json: bool) {
     }
     println!("{}: {} rows of {} to {} ({} landed hours) {target}", o.mart, o.rows, o.from, o.to, o.hours.len());
 }
+
+/// The progress of one download: a bar of bytes on a terminal, else a line every 10%.
+pub struct DownloadBar {
+    bar: Option<indicatif::ProgressBar>,
+    what: String,
+    last_tenth: std::cell::Cell<u64>,
+}
+
+/// A progress display for downloading `what`.
+pub fn download_bar(what: &str) -> DownloadBar {
+    use std::io::IsTerminal;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix:>18} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .expect("template")
+            .progress_chars("=> "),
+        )
+    });
+    if let Some(b) = &bar {
+        b.set_prefix(what.to_string());
+    }
+    DownloadBar { bar, what: what.to_string(), last_tenth: std::cell::Cell::new(0) }
+}
+
+impl DownloadBar {
+    /// Shows `got` bytes of `total` (when known).
+    pub fn show(&self, got: u64, total: Option<u64>) {
+        match (&self.bar, total) {
+            (Some(b), _) => {
+                if let Some(t) = total {
+                    b.set_length(t);
+                }
+                b.set_position(got);
+            }
+            (None, Some(t)) if t > 0 => {
+                let tenth = got * 10 / t;
+                if tenth > self.last_tenth.get() {
+                    self.last_tenth.set(tenth);
+                    eprintln!("  {}: {}% of {} MiB", self.what, tenth * 10, t >> 20);
+                }
+            }
+            (None, _) => {}
+        }
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -53,8 +53,11 @@ fn artifacts(c: &Cluster, fetch: bool, pack: bool) -> anyhow::Result<Vec<Artifac
     let mut needed = artifacts::needed(c, &artifacts::cache_dir());
     for a in &mut needed {
         if fetch && !a.is_cached() {
-            ui::note(&format!("fetching {} {} from Maven Central into {} (once)", a.name, a.version, a.dir.display()));
-            a.fetch()?;
+            ui::note(&format!("fetching {} {} from {} into {} (once)", a.name, a.version, a.origin(), a.dir.display()));
+            let bar = ui::download_bar(&format!("{} {}", a.name, a.version));
+            let done = a.fetch(&mut |got, total| bar.show(got, total));
+            bar.finish();
+            done?;
         }
         if pack && c.transport != Transport::Local && a.is_cached() {
             a.pack()?;

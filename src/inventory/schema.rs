@@ -66,6 +66,19 @@ pub struct VersionsSection {
     pub postgresql: Option<Str>,
 }
 
+/// `[software]`.
+#[derive(Debug, Default)]
+pub struct SoftwareSection {
+    /// `source`: `maven` or `apache`.
+    pub source: Option<Str>,
+    /// `mirror`: where release archives are downloaded from.
+    pub mirror: Option<Str>,
+    /// `checksums`: where their published checksums are read.
+    pub checksums: Option<Str>,
+    /// `[software.digests]`: pinned digests by archive file name.
+    pub digests: Vec<(Str, Str)>,
+}
+
 /// `[hdfs]`.
 #[derive(Debug, Default)]
 pub struct HdfsSection {
@@ -136,6 +149,8 @@ pub struct Document {
     pub transport: TransportSection,
     /// `[versions]`.
     pub versions: VersionsSection,
+    /// `[software]`.
+    pub software: SoftwareSection,
     /// `[hdfs]`.
     pub hdfs: HdfsSection,
     /// `[yarn]`.
@@ -197,6 +212,22 @@ pub fn read(root: &mut Table<'_, '_>, sink: &mut Sink) -> Document {
             metastore_db: t.req_str(sink, "metastore_db", "e.g. mysql-5.7"),
             nifi: t.req_str(sink, "nifi", "the NiFi release"),
             postgresql: t.req_str(sink, "postgresql", "the PostgreSQL major version"),
+        };
+        t.finish(sink);
+    }
+    if let Some(mut t) = root.table(sink, "software") {
+        doc.software = SoftwareSection {
+            source: t.str(sink, "source"),
+            mirror: t.str(sink, "mirror"),
+            checksums: t.str(sink, "checksums"),
+            digests: match t.table(sink, "digests") {
+                Some(mut d) => {
+                    let entries = d.str_entries(sink);
+                    d.finish(sink);
+                    entries
+                }
+                None => Vec::new(),
+            },
         };
         t.finish(sink);
     }

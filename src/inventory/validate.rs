@@ -10,9 +10,11 @@ use std::path::{Component, Path, PathBuf};
 use super::diagnostic::Diagnostic;
 use super::reader::{Located, Sink};
 use super::schema::{DatabaseSection, Document, HostEntry, Str};
+use crate::artifacts::release::Digest;
 use crate::catalog::{self, Os};
 use crate::model::{
-    Cluster, Database, Endpoints, Hdfs, Heaps, Host, Paths, Pipeline, Ports, Role, Transport, Users, Versions, Yarn,
+    Cluster, Database, Endpoints, Hdfs, Heaps, Host, Paths, Pipeline, Ports, Role, Software, SoftwareSource, Transport,
+    Users, Versions, Yarn,
 };
 
 /// Names of hosts that would collide with folders `render` writes beside the hosts' folders.
@@ -153,6 +155,9 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
     let roles = RoleIndex::new(&doc.hosts);
     check_roles(&roles, doc.cluster.nameservice.as_ref(), &cluster_span, sink);
 
+    let runs_hive = roles.count(Role::HiveMetastore) + roles.count(Role::HiveServer2) > 0;
+    let software = versions.as_ref().and_then(|v| software(&doc, v, runs_hive, sink));
+
     let datanodes = roles.count(Role::DataNode) as u64;
     let replication = match &doc.hdfs.replication {
         None => Some(3.min(datanodes.max(1)) as u32),
@@ -222,6 +227,7 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         state_dir,
         transport: transport?,
         versions: versions?,
+        software: software?,
         hdfs: Hdfs { nameservice, replication: replication?, fencing: fencing? },
         yarn: Yarn { nodemanager_memory_mb: nodemanager_memory_mb?, nodemanager_vcores: nodemanager_vcores? },
         paths,
@@ -233,6 +239,97 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         categories: categories?,
         hosts,
     })
+}
+
+/// Reads `[software]`: the source (a version without a Maven Central layout needs Apache's
+/// archives), the mirror and checksum URLs, and pinned digests of the inventory's archives.
+fn software(doc: &Document, v: &Versions, runs_hive: bool, sink: &mut Sink) -> Option<Software> {
+    let t = &doc.software;
+    let source = match t.source.as_ref() {
+        None => Some(SoftwareSource::Maven),
+        Some(s) if s.value == "maven" => Some(SoftwareSource::Maven),
+        Some(s) if s.value == "apache" => Some(SoftwareSource::Apache),
+        Some(s) => {
+            sink.push(
+                Diagnostic::new("software.source", s.span.clone(), format!("unknown software source \"{}\"", s.value))
+                    .hint("use \"maven\" (laid out from Maven Central) or \"apache\" (Apache's release archives)"),
+            );
+            None
+        }
+    };
+    if source == Some(SoftwareSource::Maven) {
+        let span = t.source.as_ref().map_or(doc.versions.span.clone(), |s| s.span.clone());
+        let mut lacking = Vec::new();
+        if !v.zookeeper.maven_layout() {
+            lacking.push(format!("ZooKeeper {}", v.zookeeper.version));
+        }
+        if runs_hive && !v.hive.maven_layout() {
+            lacking.push(format!("Hive {}", v.hive.version));
+        }
+        if !lacking.is_empty() {
+            sink.push(
+                Diagnostic::new(
+                    if t.source.is_some() { "software.source" } else { "versions" },
+                    span,
+                    format!("{} cannot be laid out from Maven Central", lacking.join(" and ")),
+                )
+                .hint("add [software] with source = \"apache\" to download Apache's release archives"),
+            );
+        }
+    }
+    let mut url = |key: &str, value: Option<&Str>| -> Option<String> {
+        match value {
+            None => Some(catalog::APACHE_ARCHIVE.to_string()),
+            Some(u) if (u.value.starts_with("https://") || u.value.starts_with("http://")) && u.value.len() > 8 => {
+                Some(u.value.trim_end_matches('/').to_string())
+            }
+            Some(u) => {
+                sink.push(
+                    Diagnostic::new(
+                        format!("software.{key}"),
+                        u.span.clone(),
+                        format!("\"{}\" is not an http(s) URL", u.value),
+                    )
+                    .hint(format!("e.g. \"{}\"", catalog::APACHE_ARCHIVE)),
+                );
+                None
+            }
+        }
+    };
+    let mirror = url("mirror", t.mirror.as_ref());
+    let checksums = url("checksums", t.checksums.as_ref());
+    let archives: Vec<String> = [
+        ("hadoop", v.hadoop.version),
+        ("zookeeper", v.zookeeper.version),
+        ("hive", v.hive.version),
+        ("nifi", v.nifi.version),
+    ]
+    .iter()
+    .filter_map(|(p, ver)| catalog::apache_release(p, ver))
+    .map(|(path, _)| path.rsplit('/').next().unwrap_or(&path).to_string())
+    .collect();
+    let mut digests = std::collections::BTreeMap::new();
+    let mut ok = true;
+    for (k, d) in &t.digests {
+        let key = format!("software.digests.\"{}\"", k.value);
+        if !archives.contains(&k.value) {
+            ok = false;
+            sink.push(
+                Diagnostic::new(key, k.span.clone(), format!("\"{}\" is not an archive of this inventory", k.value))
+                    .hint(format!("pin one of: {}", archives.join(", "))),
+            );
+        } else if let Some(pin) = Digest::parse_pin(&d.value) {
+            digests.insert(k.value.clone(), pin);
+        } else {
+            ok = false;
+            sink.push(
+                Diagnostic::new(key, d.span.clone(), format!("\"{}\" is not a digest", d.value))
+                    .hint("write the algorithm and the whole hex value, e.g. \"sha512:<128 hex digits>\""),
+            );
+        }
+    }
+    ok.then_some(())?;
+    Some(Software { source: source?, mirror: mirror?, checksums: checksums?, digests })
 }
 
 /// Joins a relative path to the inventory's folder and removes `.` and `..` without touching disk.

@@ -187,6 +187,30 @@ pub enum Endpoints {
     Address,
 }
 
+/// Where the hosts' Hadoop, ZooKeeper and Hive come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SoftwareSource {
+    /// Laid out from Maven Central by the Maven projects in `artifacts/` (NiFi, which has no
+    /// such layout, still comes from the mirror).
+    Maven,
+    /// Apache's release archives, from the mirror.
+    Apache,
+}
+
+/// Where the software comes from and how downloads are checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Software {
+    /// Maven Central layouts or Apache's release archives.
+    pub source: SoftwareSource,
+    /// The mirror's root URL (the layout of archive.apache.org/dist).
+    pub mirror: String,
+    /// Where published checksums are read (Apache's own archive unless told otherwise).
+    pub checksums: String,
+    /// Digests the inventory pins, by archive file name; a pinned archive's published
+    /// checksum is not read.
+    pub digests: std::collections::BTreeMap<String, crate::artifacts::release::Digest>,
+}
+
 /// How `provision` reaches the hosts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transport {
@@ -346,6 +370,8 @@ pub struct Cluster {
     pub transport: Transport,
     /// Product versions.
     pub versions: Versions,
+    /// Where the software comes from.
+    pub software: Software,
     /// HDFS settings.
     pub hdfs: Hdfs,
     /// YARN settings.

@@ -1,8 +1,10 @@
 //! Software the hosts run, fetched once on the controlling machine into a cache and reused:
-//! Hadoop, ZooKeeper and Hive from Maven Central, through the Maven projects in `artifacts/`, laid
-//! out like Apache's binary distributions. Maven checks every download against its published
-//! checksum (`-C`); a manifest of every file's size and SHA-256 then lets later runs verify the
-//! cached copy instead of fetching it again.
+//! Hadoop, ZooKeeper and Hive either from Maven Central, through the Maven projects in
+//! `artifacts/`, laid out like Apache's binary distributions (Maven checks every download
+//! against its published checksum, `-C`), or as Apache's release archives from a mirror,
+//! checked against the checksum Apache published (see [`release`]); NiFi only the latter way.
+//! A manifest of every file's size and SHA-256 then lets later runs verify the cached copy
+//! instead of fetching it again.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -11,11 +13,13 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use crate::model::{Cluster, Role};
+use crate::model::{Cluster, Role, SoftwareSource, Transport};
 
-const HADOOP_POM: &str = include_str!("../artifacts/hadoop/pom.xml");
-const ZOOKEEPER_POM: &str = include_str!("../artifacts/zookeeper/pom.xml");
-const HIVE_POM: &str = include_str!("../artifacts/hive/pom.xml");
+pub mod release;
+
+const HADOOP_POM: &str = include_str!("../../artifacts/hadoop/pom.xml");
+const ZOOKEEPER_POM: &str = include_str!("../../artifacts/zookeeper/pom.xml");
+const HIVE_POM: &str = include_str!("../../artifacts/hive/pom.xml");
 
 /// The manifest file in every cached layout.
 const MANIFEST: &str = ".provision-manifest";
@@ -33,8 +37,22 @@ pub struct Artifact {
     pub probe: String,
     /// The layout packed for hosts other than this machine, once packed.
     pub archive: Option<Archive>,
-    pom: &'static str,
-    version_property: &'static str,
+    /// Where it comes from.
+    pub source: Source,
+}
+
+/// Where an artifact comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Laid out from Maven Central by a Maven project.
+    Maven {
+        /// The project.
+        pom: &'static str,
+        /// The property that takes the version.
+        version_property: &'static str,
+    },
+    /// Apache's release archive, downloaded from a mirror.
+    Release(release::Release),
 }
 
 /// A file sent to remote hosts (once per host, then only when its checksum changes): a cached
@@ -62,6 +80,26 @@ impl Archive {
 /// Why an artifact could not be made ready.
 #[derive(Debug, thiserror::Error)]
 pub enum ArtifactError {
+    /// A download failed.
+    #[error("downloading {url} failed: {message}\nhint: check [software] mirror and checksums in the inventory")]
+    Download {
+        /// What was being downloaded.
+        url: String,
+        /// Why it failed.
+        message: String,
+    },
+    /// A downloaded archive is not the one Apache published.
+    #[error(
+        "{url} does not match its checksum: expected {expected}, found {found}; nothing was kept\nhint: a broken or tampered mirror; try another mirror"
+    )]
+    Checksum {
+        /// The archive.
+        url: String,
+        /// The digest it should have.
+        expected: String,
+        /// The digest it has.
+        found: String,
+    },
     /// Maven failed or could not be run.
     #[error(
         "fetching {name} {version} with Maven failed: {message}\nhint: Maven Central must be reachable, and `mvn` on the PATH"
@@ -104,47 +142,77 @@ fn entry(cache: &Path, name: &str, version: &str, pom: &str) -> PathBuf {
     cache.join(format!("{name}-{version}-{}", &digest[..10]))
 }
 
-/// The artifacts the hosts run: Hadoop, ZooKeeper, and Hive when a host runs it. The local
-/// topology launches them from the cache; other hosts get them packed.
+/// The artifacts the hosts run: Hadoop, ZooKeeper, Hive when a host runs it, and NiFi when
+/// a host other than this machine runs it (on one machine provision's own pipeline stands in
+/// for NiFi's flow). The local topology launches them from the cache; other hosts get them
+/// packed.
 pub fn needed(c: &Cluster, cache: &Path) -> Vec<Artifact> {
-    let hadoop = c.versions.hadoop.version.to_string();
-    let zookeeper = c.versions.zookeeper.version.to_string();
-    let hive = c.versions.hive.version.to_string();
+    let v = &c.versions;
+    let hive = c.hosts.iter().any(|h| h.has(Role::HiveMetastore) || h.has(Role::HiveServer2));
+    let nifi = c.transport != Transport::Local && c.hosts.iter().any(|h| h.has(Role::Nifi));
     let mut out = vec![
-        Artifact {
-            name: "hadoop",
-            dir: entry(cache, "hadoop", &hadoop, HADOOP_POM),
-            probe: format!("share/hadoop/common/lib/hadoop-hdfs-{hadoop}.jar"),
-            version: hadoop,
-            pom: HADOOP_POM,
-            version_property: "hadoop.version",
-            archive: None,
-        },
-        Artifact {
-            name: "zookeeper",
-            dir: entry(cache, "zookeeper", &zookeeper, ZOOKEEPER_POM),
-            probe: format!("lib/zookeeper-{zookeeper}.jar"),
-            version: zookeeper,
-            pom: ZOOKEEPER_POM,
-            version_property: "zookeeper.version",
-            archive: None,
-        },
+        artifact(c, cache, "hadoop", v.hadoop.version, HADOOP_POM, "hadoop.version"),
+        artifact(c, cache, "zookeeper", v.zookeeper.version, ZOOKEEPER_POM, "zookeeper.version"),
     ];
-    if c.hosts.iter().any(|h| h.has(Role::HiveMetastore) || h.has(Role::HiveServer2)) {
-        out.push(Artifact {
-            name: "hive",
-            dir: entry(cache, "hive", &hive, HIVE_POM),
-            probe: format!("lib/hive-exec-{hive}.jar"),
-            version: hive,
-            pom: HIVE_POM,
-            version_property: "hive.version",
-            archive: None,
-        });
+    if hive {
+        out.push(artifact(c, cache, "hive", v.hive.version, HIVE_POM, "hive.version"));
+    }
+    if nifi {
+        out.push(artifact(c, cache, "nifi", v.nifi.version, "", ""));
     }
     out
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArtifactError + '_ {
+/// Artifact `name` `version`: from Maven Central through `pom` when the inventory says so and
+/// `pom` is given, else Apache's release archive.
+fn artifact(
+    c: &Cluster,
+    cache: &Path,
+    name: &'static str,
+    version: &str,
+    pom: &'static str,
+    version_property: &'static str,
+) -> Artifact {
+    if c.software.source == SoftwareSource::Maven && !pom.is_empty() {
+        return Artifact {
+            name,
+            version: version.to_string(),
+            dir: entry(cache, name, version, pom),
+            probe: match name {
+                "hadoop" => format!("share/hadoop/common/lib/hadoop-hdfs-{version}.jar"),
+                "zookeeper" => format!("lib/zookeeper-{version}.jar"),
+                _ => format!("lib/hive-exec-{version}.jar"),
+            },
+            archive: None,
+            source: Source::Maven { pom, version_property },
+        };
+    }
+    let (path, top) = crate::catalog::apache_release(name, version).expect("every product has a release archive");
+    let file = path.rsplit('/').next().unwrap_or(&path).to_string();
+    Artifact {
+        name,
+        version: version.to_string(),
+        dir: cache.join(format!("{name}-{version}-apache")),
+        // Every release archive has its launcher scripts.
+        probe: match name {
+            "hadoop" => "bin/hdfs",
+            "zookeeper" => "bin/zkServer.sh",
+            "hive" => "bin/hive",
+            _ => "bin/nifi.sh",
+        }
+        .to_string(),
+        archive: None,
+        source: Source::Release(release::Release {
+            path,
+            top,
+            mirror: c.software.mirror.clone(),
+            checksums: c.software.checksums.clone(),
+            pinned: c.software.digests.get(&file).cloned(),
+        }),
+    }
+}
+
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArtifactError + '_ {
     move |source| ArtifactError::Io { path: path.to_path_buf(), source }
 }
 
@@ -252,10 +320,19 @@ impl Artifact {
         Ok(())
     }
 
-    /// Fetches the layout with Maven into a folder beside the cache entry, writes its manifest
-    /// and moves it into place; a failure leaves no partial entry behind. Another `provision`
-    /// fetching the same entry is waited for (a lock file), and its result reused.
-    pub fn fetch(&self) -> Result<(), ArtifactError> {
+    /// Where the artifact comes from, for messages: Maven Central, or the archive's URL.
+    pub fn origin(&self) -> String {
+        match &self.source {
+            Source::Maven { .. } => "Maven Central".into(),
+            Source::Release(r) => r.url(),
+        }
+    }
+
+    /// Fetches the layout into a folder beside the cache entry, writes its manifest and moves
+    /// it into place; a failure leaves no partial entry behind. Another `provision` fetching
+    /// the same entry is waited for (a lock file), and its result reused. `progress` hears
+    /// the bytes of a download (so far, total when known).
+    pub fn fetch(&self, progress: &mut dyn FnMut(u64, Option<u64>)) -> Result<(), ArtifactError> {
         let parent = self.dir.parent().expect("cache entry has a parent");
         std::fs::create_dir_all(parent).map_err(io(parent))?;
         let _lock = self.lock()?;
@@ -263,14 +340,43 @@ impl Artifact {
             return Ok(());
         }
         let work = tempfile::Builder::new().prefix(".fetch-").tempdir_in(parent).map_err(io(parent))?;
-        let pom = work.path().join("pom.xml");
-        std::fs::write(&pom, self.pom).map_err(io(&pom))?;
-        let layout = work.path().join("layout");
+        let layout = match &self.source {
+            Source::Maven { pom, version_property } => self.maven(work.path(), pom, version_property)?,
+            Source::Release(r) => {
+                let expected = release::expected(r)?;
+                let archive = work.path().join(r.file_name());
+                release::download(r, &expected, &archive, progress)?;
+                let unpacked = work.path().join("unpacked");
+                std::fs::create_dir(&unpacked).map_err(io(&unpacked))?;
+                let layout = release::unpack(&archive, &r.top, &unpacked)?;
+                if !layout.join(&self.probe).exists() {
+                    return Err(ArtifactError::Io {
+                        path: archive,
+                        source: std::io::Error::other(format!("no {} in the unpacked release", self.probe)),
+                    });
+                }
+                layout
+            }
+        };
+        let files = inventory(&layout)?;
+        let manifest: String = files.iter().map(|(rel, (size, sha))| format!("{sha} {size} {rel}\n")).collect();
+        std::fs::write(layout.join(MANIFEST), manifest).map_err(io(&layout))?;
+        if self.dir.exists() {
+            std::fs::remove_dir_all(&self.dir).map_err(io(&self.dir))?;
+        }
+        std::fs::rename(&layout, &self.dir).map_err(io(&self.dir))
+    }
+
+    /// Lays the artifact out in `work/layout` with Maven project `pom`.
+    fn maven(&self, work: &Path, pom: &str, version_property: &str) -> Result<PathBuf, ArtifactError> {
+        let pom_path = work.join("pom.xml");
+        std::fs::write(&pom_path, pom).map_err(io(&pom_path))?;
+        let layout = work.join("layout");
         let out = Command::new("mvn")
             .args(["-B", "-q", "-C", "-f"])
-            .arg(&pom)
+            .arg(&pom_path)
             .arg("package")
-            .arg(format!("-D{}={}", self.version_property, self.version))
+            .arg(format!("-D{version_property}={}", self.version))
             .arg(format!("-Dlayout.dir={}", layout.display()))
             .output()
             .map_err(|e| ArtifactError::Maven {
@@ -284,12 +390,6 @@ impl Artifact {
             let message = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
             return Err(ArtifactError::Maven { name: self.name.into(), version: self.version.clone(), message });
         }
-        let files = inventory(&layout)?;
-        let manifest: String = files.iter().map(|(rel, (size, sha))| format!("{sha} {size} {rel}\n")).collect();
-        std::fs::write(layout.join(MANIFEST), manifest).map_err(io(&layout))?;
-        if self.dir.exists() {
-            std::fs::remove_dir_all(&self.dir).map_err(io(&self.dir))?;
-        }
-        std::fs::rename(&layout, &self.dir).map_err(io(&self.dir))
+        Ok(layout)
     }
 }

@@ -1,0 +1,349 @@
+//! Apache release archives: downloaded once from a mirror with progress, checked against the
+//! checksum Apache published beside them (or one the inventory pins), and unpacked.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::Digest as _;
+
+use super::ArtifactError;
+
+/// A hash algorithm Apache publishes checksums in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// SHA-512 (`.sha512`, and the `SHA512 =` part of a `.mds` file).
+    Sha512,
+    /// SHA-256 (`.sha256`).
+    Sha256,
+    /// SHA-1 (`.sha1`), all some releases of 2017 and before published besides MD5.
+    Sha1,
+}
+
+impl Algorithm {
+    /// Its name in pins and `.mds` files, lower case (`sha512`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Sha512 => "sha512",
+            Algorithm::Sha256 => "sha256",
+            Algorithm::Sha1 => "sha1",
+        }
+    }
+
+    /// How many hex digits its digests have.
+    pub fn hex_len(self) -> usize {
+        match self {
+            Algorithm::Sha512 => 128,
+            Algorithm::Sha256 => 64,
+            Algorithm::Sha1 => 40,
+        }
+    }
+
+    /// The algorithm called `name` (any case).
+    pub fn parse(name: &str) -> Option<Algorithm> {
+        match name.to_ascii_lowercase().as_str() {
+            "sha512" => Some(Algorithm::Sha512),
+            "sha256" => Some(Algorithm::Sha256),
+            "sha1" => Some(Algorithm::Sha1),
+            _ => None,
+        }
+    }
+
+    fn hasher(self) -> Box<dyn sha2::digest::DynDigest> {
+        match self {
+            Algorithm::Sha512 => Box::new(sha2::Sha512::new()),
+            Algorithm::Sha256 => Box::new(sha2::Sha256::new()),
+            Algorithm::Sha1 => Box::new(sha1::Sha1::new()),
+        }
+    }
+}
+
+/// An expected digest: its algorithm and lower-case hex value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digest {
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// The value, lower-case hex.
+    pub hex: String,
+}
+
+impl Digest {
+    /// Reads a pin such as `sha512:0d9b…`; `None` unless the algorithm is known and the value
+    /// has exactly its number of hex digits.
+    pub fn parse_pin(pin: &str) -> Option<Digest> {
+        let (algo, hex) = pin.split_once(':')?;
+        let algorithm = Algorithm::parse(algo)?;
+        let hex = hex.trim().to_ascii_lowercase();
+        (hex.len() == algorithm.hex_len() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then_some(Digest { algorithm, hex })
+    }
+}
+
+impl std::fmt::Display for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.algorithm.name(), self.hex)
+    }
+}
+
+/// The checksum files Apache may publish beside a release, strongest first.
+pub const PUBLISHED: &[(&str, Algorithm)] = &[
+    (".sha512", Algorithm::Sha512),
+    (".sha256", Algorithm::Sha256),
+    (".mds", Algorithm::Sha512),
+    (".sha1", Algorithm::Sha1),
+];
+
+/// Reads the digest of `file` for `algorithm` out of a published checksum file, in any of the
+/// forms Apache's releases used: `<hex>  <file>` (sha512sum), `<hex>` alone, BSD's
+/// `SHA512 (<file>) = <hex>`, and gpg's `<file>: <HEX GROUPS>` or `.mds` files whose
+/// `SHA512 = ` value spans several lines.
+pub fn published_digest(text: &str, file: &str, algorithm: Algorithm) -> Option<String> {
+    let n = algorithm.hex_len();
+    let label = algorithm.name().to_ascii_uppercase();
+    // Labelled forms: the digits follow the first '=' after the label.
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&label) {
+        let at = from + i + label.len();
+        let rest = &text[at..];
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        if let Some(hex) = rest[..line_end].find('=').and_then(|eq| hex_run(&rest[eq + 1..], n)) {
+            return Some(hex);
+        }
+        from = at;
+    }
+    // Unlabelled forms, a line each: `<hex> [*]<file>`, `<file>: <hex groups>`, `<hex>`.
+    for line in text.lines() {
+        let line = line.trim();
+        let body = match line.strip_prefix(file) {
+            Some(rest) => rest.trim_start().strip_prefix(':').unwrap_or(rest),
+            None => line,
+        };
+        if let Some(hex) = hex_run(body, n) {
+            let after: String = body.chars().filter(|c| !c.is_whitespace()).skip(n).collect();
+            let named = after.trim_start_matches('*');
+            if named.is_empty() || named == file {
+                return Some(hex);
+            }
+        }
+    }
+    None
+}
+
+/// Exactly `n` hex digits at the start of `s` (spaces and line breaks between them allowed,
+/// as gpg prints them), followed by something other than a hex digit.
+fn hex_run(s: &str, n: usize) -> Option<String> {
+    let mut out = String::with_capacity(n);
+    let mut chars = s.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_ascii_hexdigit() {
+            if out.len() == n {
+                return None;
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if !c.is_whitespace() || out.len() == n {
+            break;
+        }
+        chars.next();
+    }
+    (out.len() == n).then_some(out)
+}
+
+/// One release archive to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    /// Its path below a mirror's root, e.g. `hadoop/common/hadoop-3.1.0/hadoop-3.1.0.tar.gz`.
+    pub path: String,
+    /// The folder the archive unpacks to, e.g. `hadoop-3.1.0`.
+    pub top: String,
+    /// Where the archive is downloaded from (a mirror's root URL).
+    pub mirror: String,
+    /// Where its published checksum is read from (Apache's own archive by default).
+    pub checksums: String,
+    /// A digest the inventory pins; when set, no published checksum is read.
+    pub pinned: Option<Digest>,
+}
+
+impl Release {
+    /// The archive's file name.
+    pub fn file_name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+
+    /// The archive's URL on the mirror.
+    pub fn url(&self) -> String {
+        format!("{}/{}", self.mirror.trim_end_matches('/'), self.path)
+    }
+}
+
+fn client() -> Result<reqwest::blocking::Client, ArtifactError> {
+    reqwest::blocking::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(20))
+        .timeout(None)
+        .user_agent(concat!("provision/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ArtifactError::Download { url: String::new(), message: e.to_string() })
+}
+
+/// The digest the archive must have: the pin, else the strongest checksum published beside
+/// it on the checksum site.
+pub fn expected(release: &Release) -> Result<Digest, ArtifactError> {
+    if let Some(pin) = &release.pinned {
+        return Ok(pin.clone());
+    }
+    let client = client()?;
+    let base = format!("{}/{}", release.checksums.trim_end_matches('/'), release.path);
+    let mut tried = Vec::new();
+    for (suffix, algorithm) in PUBLISHED {
+        let url = format!("{base}{suffix}");
+        let resp =
+            client.get(&url).send().map_err(|e| ArtifactError::Download { url: url.clone(), message: chain(&e) })?;
+        if resp.status() == reqwest::StatusCode::NOT_FOUND {
+            tried.push(url);
+            continue;
+        }
+        let resp =
+            resp.error_for_status().map_err(|e| ArtifactError::Download { url: url.clone(), message: chain(&e) })?;
+        let text = resp.text().map_err(|e| ArtifactError::Download { url: url.clone(), message: chain(&e) })?;
+        return published_digest(&text, release.file_name(), *algorithm)
+            .map(|hex| Digest { algorithm: *algorithm, hex })
+            .ok_or_else(|| ArtifactError::Download {
+                url,
+                message: format!("no {} digest of {} in it", algorithm.name(), release.file_name()),
+            });
+    }
+    Err(ArtifactError::Download { url: base, message: format!("no published checksum (tried {})", tried.join(", ")) })
+}
+
+/// The error and its causes on one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// Downloads the archive into `into` (a file), hashing it as it arrives, and checks it against
+/// `expected`; `progress` hears (bytes so far, total when known). A mismatch removes the file.
+pub fn download(
+    release: &Release,
+    expected: &Digest,
+    into: &Path,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<(), ArtifactError> {
+    let url = release.url();
+    let failed = |message: String| ArtifactError::Download { url: url.clone(), message };
+    let mut resp = client()?.get(&url).send().and_then(|r| r.error_for_status()).map_err(|e| failed(chain(&e)))?;
+    let total = resp.content_length();
+    let mut out = std::fs::File::create(into).map_err(super::io(into))?;
+    let mut hasher = expected.algorithm.hasher();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut got = 0u64;
+    loop {
+        let n = resp.read(&mut buf).map_err(|e| failed(format!("after {got} bytes: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n]).map_err(super::io(into))?;
+        got += n as u64;
+        progress(got, total);
+    }
+    out.sync_all().map_err(super::io(into))?;
+    if let Some(t) = total.filter(|t| *t != got) {
+        let _ = std::fs::remove_file(into);
+        return Err(failed(format!("the download ended after {got} of {t} bytes")));
+    }
+    let found = hex::encode(hasher.finalize());
+    if found != expected.hex {
+        let _ = std::fs::remove_file(into);
+        return Err(ArtifactError::Checksum {
+            url,
+            expected: expected.to_string(),
+            found: format!("{}:{found}", expected.algorithm.name()),
+        });
+    }
+    Ok(())
+}
+
+/// Unpacks `archive` (`.tar.gz`/`.tgz` or `.zip`) into `work` and returns the folder its
+/// release unpacked to (`top`).
+pub fn unpack(archive: &Path, top: &str, work: &Path) -> Result<PathBuf, ArtifactError> {
+    let name = archive.to_string_lossy();
+    if name.ends_with(".zip") {
+        let file = std::fs::File::open(archive).map_err(super::io(archive))?;
+        let mut zip = zip::ZipArchive::new(file).map_err(|e| bad_archive(archive, e.to_string()))?;
+        zip.extract(work).map_err(|e| bad_archive(archive, e.to_string()))?;
+    } else {
+        let out = Command::new("tar")
+            .args(["--no-same-owner", "-xzf"])
+            .arg(archive)
+            .arg("-C")
+            .arg(work)
+            .output()
+            .map_err(super::io(archive))?;
+        if !out.status.success() {
+            return Err(bad_archive(archive, String::from_utf8_lossy(&out.stderr).trim().to_string()));
+        }
+    }
+    let dir = work.join(top);
+    if !dir.is_dir() {
+        return Err(bad_archive(archive, format!("it has no folder {top}")));
+    }
+    Ok(dir)
+}
+
+fn bad_archive(archive: &Path, message: String) -> ArtifactError {
+    ArtifactError::Io { path: archive.to_path_buf(), source: std::io::Error::other(message) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA512: &str = "0d9b2c2f1a7e8b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4";
+
+    #[test]
+    fn every_form_apache_published_yields_the_digest() {
+        let upper = SHA512.to_ascii_uppercase();
+        let groups: Vec<String> = upper.as_bytes().chunks(8).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+        let file = "hadoop-3.1.0.tar.gz";
+        let forms = [
+            format!("{SHA512}  {file}\n"),
+            format!("{SHA512} *{file}\n"),
+            format!("{SHA512}\n"),
+            format!("SHA512 ({file}) = {SHA512}\n"),
+            format!("{file}: {}\n", groups.join(" ")),
+            format!(
+                "{file}:    MD5 = 01 23 45 67 89 AB CD EF  01 23 45 67 89 AB CD EF\n{file}:   SHA1 = 0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567\n{file}: SHA512 = {}\n                      {}\n",
+                groups[..8].join(" "),
+                groups[8..].join(" ")
+            ),
+        ];
+        for text in &forms {
+            assert_eq!(published_digest(text, file, Algorithm::Sha512).as_deref(), Some(SHA512), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_checksum_file_of_another_file_or_algorithm_yields_nothing() {
+        let file = "hadoop-3.1.0.tar.gz";
+        assert_eq!(published_digest(&format!("{SHA512}  hadoop-3.1.1.tar.gz\n"), file, Algorithm::Sha512), None);
+        assert_eq!(published_digest(&format!("{}  {file}\n", &SHA512[..64]), file, Algorithm::Sha512), None);
+        assert_eq!(published_digest(&format!("{SHA512}0  {file}\n"), file, Algorithm::Sha512), None);
+        assert_eq!(published_digest("<html>Not Found</html>", file, Algorithm::Sha256), None);
+    }
+
+    #[test]
+    fn pins_need_a_known_algorithm_and_a_whole_digest() {
+        let pin = Digest::parse_pin(&format!("sha512:{}", SHA512.to_ascii_uppercase())).unwrap();
+        assert_eq!((pin.algorithm, pin.hex.as_str()), (Algorithm::Sha512, SHA512));
+        assert_eq!(pin.to_string(), format!("sha512:{SHA512}"));
+        assert!(Digest::parse_pin(&format!("md5:{}", &SHA512[..32])).is_none());
+        assert!(Digest::parse_pin(&format!("sha256:{SHA512}")).is_none());
+        assert!(Digest::parse_pin("sha1:not-hex-at-all-not-hex-at-all-not-hex!").is_none());
+    }
+}
