@@ -18,6 +18,9 @@ pub struct Cli {
 pub enum Command {
     /// Render every configuration file of every host from the inventory.
     Render(RenderArgs),
+    /// Fetch the software the inventory's hosts run into the cache on this machine (once;
+    /// `up` does it too), checked, and packed for hosts other than this machine.
+    Fetch(FetchArgs),
     /// Connect to the hosts and show what `up` would change there, changing nothing.
     Plan(RunArgs),
     /// Bring the hosts to the rendered state and start the platform (every step acts only
@@ -242,6 +245,17 @@ pub struct RunArgs {
     /// Print every step of every phase and host, in order, and touch nothing (no host, no VM).
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// Arguments of `provision fetch`.
+#[derive(Debug, clap::Args)]
+pub struct FetchArgs {
+    /// The inventory file.
+    #[arg(long, short, default_value = "inventory/cluster.toml")]
+    pub inventory: PathBuf,
+    /// Print what is cached where as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `provision render`.

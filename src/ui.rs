@@ -492,6 +492,31 @@ pub fn mart_outcome(o: &crate::marts::load::Outcome, target: &str, json: bool) {
     println!("{}: {} rows of {} to {} ({} landed hours) {target}", o.mart, o.rows, o.from, o.to, o.hours.len());
 }
 
+/// The software `fetch` made ready: each product's version, origin and cache folder (and
+/// the packed archive sent to remote hosts).
+pub fn fetched(artifacts: &[crate::artifacts::Artifact], json: bool) {
+    if json {
+        let items: Vec<serde_json::Value> = artifacts
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "name": a.name,
+                    "version": a.version,
+                    "origin": a.origin(),
+                    "dir": a.dir,
+                    "cached": a.is_cached(),
+                    "packed": a.archive.as_ref().map(|x| serde_json::json!({"path": x.path, "sha256": x.sha256, "size": x.size})),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "artifacts": items })).expect("json"));
+        return;
+    }
+    for a in artifacts {
+        println!("{:<10} {:<8} {}  (from {})", a.name, a.version, a.dir.display(), a.origin());
+    }
+}
+
 /// The progress of one download: a bar of bytes on a terminal, else a line every 10%.
 pub struct DownloadBar {
     bar: Option<indicatif::ProgressBar>,

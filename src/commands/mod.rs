@@ -20,6 +20,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Render(args) => render::run(args),
+        Command::Fetch(args) => run::fetch(args),
         Command::Plan(args) => run::plan(args),
         Command::Up(args) => run::up(args),
         Command::Down(args) => run::down(args),

@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use crate::apply::{self, Mode, Options, Phase, Report};
 use crate::artifacts::{self, Artifact};
-use crate::cli::{DownArgs, RunArgs, UpArgs};
+use crate::cli::{DownArgs, FetchArgs, RunArgs, UpArgs};
 use crate::desired;
 use crate::inventory;
 use crate::model::{Cluster, Transport};
@@ -103,6 +103,14 @@ fn run(c: &Cluster, args: &RunArgs, phases: &[Phase], mode: Mode, verb: &str) ->
 
 fn exit(report: &Report) -> ExitCode {
     if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// Runs `provision fetch`: the software of the inventory made ready in the cache.
+pub fn fetch(args: &FetchArgs) -> anyhow::Result<ExitCode> {
+    let cluster = inventory::load(&args.inventory)?;
+    let ready = artifacts(&cluster, true, true)?;
+    ui::fetched(&ready, args.json);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `provision plan`: what `up` would change, changing nothing.
