@@ -238,6 +238,28 @@ impl MetastoreDb {
         }
     }
 
+    /// The OS package of the JDBC driver Hive needs on `os`, and the jar it installs, when
+    /// Hive's own release lacks it (Apache's Hive archives carry no MySQL driver).
+    pub fn jdbc_package(&self, os: Os) -> Option<(&'static str, &'static str)> {
+        match (self.kind, os.el_release()) {
+            (MetastoreDbKind::Mysql, Some(_)) => {
+                Some(("mysql-connector-java", "/usr/share/java/mysql-connector-java.jar"))
+            }
+            _ => None,
+        }
+    }
+
+    /// The vendor's yum repository of its JDBC drivers for Enterprise Linux `el`, as
+    /// (repository id, base URL); only MySQL's come from a repository of their own.
+    pub fn jdbc_repository(&self, el: u8) -> Option<(&'static str, String)> {
+        (self.kind == MetastoreDbKind::Mysql).then(|| {
+            (
+                "mysql-connectors-community",
+                format!("https://repo.mysql.com/yum/mysql-connectors-community/el/{el}/$basearch/"),
+            )
+        })
+    }
+
     /// The vendor's yum repository of this release for Enterprise Linux `el`, as (repository
     /// id, base URL, signing key URLs): the distributions carry neither MySQL 5.7/8.0 nor
     /// MariaDB 10.11.

@@ -303,11 +303,14 @@ pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
     }
 }
 
-/// Hive's classpath: its configuration, its jars, then the cluster's Hadoop.
+/// Hive's classpath: its configuration, its jars, the metastore database's JDBC driver when
+/// an OS package provides it, then the cluster's Hadoop.
 fn hive_classpath(c: &Cluster, host: &Host) -> String {
     let home = c.on_host(host, &c.paths.hive_home);
+    let driver = c.versions.metastore_db.jdbc_package(c.os).map(|(_, jar)| jar.to_string());
     std::iter::once(c.on_host(host, &c.paths.hive_conf))
         .chain(std::iter::once(format!("{home}/lib/*")))
+        .chain(driver)
         .chain(hadoop_classpath(c, host))
         .collect::<Vec<_>>()
         .join(":")

@@ -1,6 +1,7 @@
 //! Package sources of the database servers on Enterprise Linux hosts: the vendors' yum
-//! repositories of MySQL/MariaDB and PostgreSQL (PGDG), which CentOS 7 and Rocky 9 do not
-//! carry in the releases an inventory asks for. Debian's own packages need none.
+//! repositories of MySQL/MariaDB (and MySQL's JDBC driver for Hive) and PostgreSQL (PGDG),
+//! which CentOS 7 and Rocky 9 do not carry in the releases an inventory asks for. Debian's own
+//! packages need none.
 
 use super::{Tree, mode};
 use crate::model::{Cluster, Host, Service};
@@ -34,6 +35,14 @@ pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
         };
         let text = repo_file(c, host, &id, &format!("{} for EL{el}", db.name), &baseurl, &keys, extra);
         t.add(host, &format!("{REPOS_DIR}/provision-{id}.repo"), text, mode::PUBLIC, &[]);
+    }
+    let db = c.versions.metastore_db;
+    if services.iter().any(|s| matches!(s, Service::HiveMetastore | Service::HiveServer2)) {
+        if let Some((id, baseurl)) = db.jdbc_repository(el) {
+            let (_, _, keys) = db.yum_repository(el);
+            let text = repo_file(c, host, id, &format!("{id} for EL{el}"), &baseurl, &keys, "");
+            t.add(host, &format!("{REPOS_DIR}/provision-{id}.repo"), text, mode::PUBLIC, &[]);
+        }
     }
     if services.contains(&Service::Postgres) {
         let pg = c.versions.postgresql;
