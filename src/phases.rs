@@ -770,10 +770,10 @@ fn packages(c: &Cluster, h: &Host) -> Vec<String> {
     if services.contains(&Service::MetastoreDb) {
         out.push(c.versions.metastore_db.package(c.os).into());
     }
-    if services.iter().any(|s| matches!(s, Service::HiveMetastore | Service::HiveServer2)) {
-        if let Some((package, _)) = c.versions.metastore_db.jdbc_package(c.os) {
-            out.push(package.into());
-        }
+    if services.iter().any(|s| matches!(s, Service::HiveMetastore | Service::HiveServer2))
+        && let Some((package, _)) = c.versions.metastore_db.jdbc_package(c.os)
+    {
+        out.push(package.into());
     }
     if services.contains(&Service::Postgres) {
         out.push(c.os.postgres_package(c.versions.postgresql));

@@ -37,12 +37,12 @@ pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
         t.add(host, &format!("{REPOS_DIR}/provision-{id}.repo"), text, mode::PUBLIC, &[]);
     }
     let db = c.versions.metastore_db;
-    if services.iter().any(|s| matches!(s, Service::HiveMetastore | Service::HiveServer2)) {
-        if let Some((id, baseurl)) = db.jdbc_repository(el) {
-            let (_, _, keys) = db.yum_repository(el);
-            let text = repo_file(c, host, id, &format!("{id} for EL{el}"), &baseurl, &keys, "");
-            t.add(host, &format!("{REPOS_DIR}/provision-{id}.repo"), text, mode::PUBLIC, &[]);
-        }
+    if services.iter().any(|s| matches!(s, Service::HiveMetastore | Service::HiveServer2))
+        && let Some((id, baseurl)) = db.jdbc_repository(el)
+    {
+        let (_, _, keys) = db.yum_repository(el);
+        let text = repo_file(c, host, id, &format!("{id} for EL{el}"), &baseurl, &keys, "");
+        t.add(host, &format!("{REPOS_DIR}/provision-{id}.repo"), text, mode::PUBLIC, &[]);
     }
     if services.contains(&Service::Postgres) {
         let pg = c.versions.postgresql;
