@@ -80,6 +80,15 @@ impl Os {
         }
     }
 
+    /// The systemd unit the PostgreSQL package brings for major version `pg` (Debian's
+    /// starts a cluster of its own on install); provision runs the mart from a unit of its own.
+    pub fn postgres_packaged_unit(self, pg: u8) -> String {
+        match self {
+            Os::Centos7 | Os::Rocky9 => format!("postgresql-{pg}.service"),
+            Os::Debian12 => "postgresql.service".into(),
+        }
+    }
+
     /// The PostgreSQL server's binary folder for major version `pg` on this OS.
     pub fn postgres_bin(self, pg: u8) -> String {
         match self {
@@ -238,14 +247,37 @@ impl MetastoreDb {
         }
     }
 
+    /// Whether its vendor publishes server packages for `os` (MySQL none for Debian, 5.7 none
+    /// for EL9).
+    pub fn packaged_for(&self, os: Os) -> bool {
+        match (self.kind, os) {
+            (MetastoreDbKind::Mariadb, _) | (MetastoreDbKind::Mysql, Os::Centos7) => true,
+            (MetastoreDbKind::Mysql, Os::Rocky9) => self.name != "mysql-5.7",
+            (MetastoreDbKind::Mysql, Os::Debian12) => false,
+        }
+    }
+
+    /// The systemd unit the server's OS package brings (and may enable); provision runs the
+    /// server from a unit of its own, so this one is kept off.
+    pub fn packaged_unit(&self, os: Os) -> &'static str {
+        match (self.kind, os) {
+            (MetastoreDbKind::Mysql, _) => "mysqld.service",
+            (MetastoreDbKind::Mariadb, _) => "mariadb.service",
+        }
+    }
+
     /// The OS package of the JDBC driver Hive needs on `os`, and the jar it installs, when
-    /// Hive's own release lacks it (Apache's Hive archives carry no MySQL driver).
-    pub fn jdbc_package(&self, os: Os) -> Option<(&'static str, &'static str)> {
-        match (self.kind, os.el_release()) {
-            (MetastoreDbKind::Mysql, Some(_)) => {
-                Some(("mysql-connector-java", "/usr/share/java/mysql-connector-java.jar"))
+    /// Hive's own files lack it: MySQL's driver always (Apache's Hive archives carry none, nor
+    /// does provision's Maven layout), MariaDB's when Hive comes from `release_archive`.
+    pub fn jdbc_package(&self, os: Os, release_archive: bool) -> Option<(&'static str, &'static str)> {
+        match (self.kind, os) {
+            (MetastoreDbKind::Mysql, Os::Debian12) => None,
+            (MetastoreDbKind::Mysql, _) => Some(("mysql-connector-java", "/usr/share/java/mysql-connector-java.jar")),
+            (MetastoreDbKind::Mariadb, _) if !release_archive => None,
+            (MetastoreDbKind::Mariadb, Os::Debian12) => {
+                Some(("libmariadb-java", "/usr/share/java/mariadb-java-client.jar"))
             }
-            _ => None,
+            (MetastoreDbKind::Mariadb, _) => Some(("mariadb-java-client", "/usr/share/java/mariadb-java-client.jar")),
         }
     }
 

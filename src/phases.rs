@@ -519,6 +519,7 @@ fn os(c: &Cluster, tree: &Tree) -> Phase {
         for name in packages(c, h) {
             steps.push(Step::Package { name, manager: package_manager(c) });
         }
+        steps.extend(packaged_units_off(c, h));
         // The databases' packages create their own users.
         let mut users: Vec<&str> = Vec::new();
         for s in services.iter().filter(|s| !matches!(s, Service::MetastoreDb | Service::Postgres)) {
@@ -565,6 +566,34 @@ fn os(c: &Cluster, tree: &Tree) -> Phase {
     phase
 }
 
+/// The database packages' own units on `h` disabled and stopped: provision runs the servers
+/// from units of its own, on their own configuration, and a packaged unit starting at boot
+/// would take their port or data folder.
+fn packaged_units_off(c: &Cluster, h: &Host) -> Option<Step> {
+    let services = supervised(c, h);
+    let mut units = Vec::new();
+    if services.contains(&Service::MetastoreDb) {
+        units.push(c.versions.metastore_db.packaged_unit(c.os).to_string());
+    }
+    if services.contains(&Service::Postgres) {
+        units.push(c.os.postgres_packaged_unit(c.versions.postgresql));
+    }
+    if units.is_empty() {
+        return None;
+    }
+    let quoted: Vec<String> = units.iter().map(|u| sh_quote(u)).collect();
+    let off: Vec<String> = quoted
+        .iter()
+        .map(|u| format!("! systemctl is-enabled -q {u} 2>/dev/null && ! systemctl is-active -q {u}"))
+        .collect();
+    Some(Step::Run {
+        name: format!("packaged {} off", units.join(" ")),
+        command: format!("systemctl disable --now {} 2>/dev/null; {}", quoted.join(" "), off.join(" && ")),
+        unless: Some(off.join(" && ")),
+        timeout: Duration::from_secs(120),
+    })
+}
+
 /// The rendered package-source files of `h` (the database servers' yum repositories), which
 /// its packages need before the rest of its files.
 fn package_sources(c: &Cluster, h: &Host, tree: &Tree) -> Vec<Step> {
@@ -594,14 +623,18 @@ fn file_step(c: &Cluster, h: &Host, f: &crate::desired::File) -> Step {
 const ARCHIVES: &str = "/opt/provision";
 
 /// A remote host's copy of artifact `a` at `home`: the packed layout sent (only when its
-/// checksum differs), unpacked beside `home` in a folder named like its cache entry (the
-/// version and the digest of its Maven project, so other software gets another folder and a
-/// running installation is never replaced in place), and `home` linked to it; a new link
-/// restarts `affects`.
+/// checksum differs), unpacked beside `home` in a folder named like its cache entry and the
+/// archive's checksum (so other software, or the same software packed anew, gets another
+/// folder and a running installation is never replaced in place), readable by the daemons'
+/// users, and `home` linked to it; a new link restarts `affects`.
 fn unpacked(c: &Cluster, h: &Host, a: &Artifact, home: &str, affects: Vec<String>) -> Vec<Step> {
     let at = |p: &str| c.on_host(h, p);
     let file = at(&format!("{ARCHIVES}/{}-{}.tar.gz", a.name, a.version));
-    let entry = a.dir.file_name().map_or_else(|| format!("{}-{}", a.name, a.version), |n| n.to_string_lossy().into());
+    let mut entry: String =
+        a.dir.file_name().map_or_else(|| format!("{}-{}", a.name, a.version), |n| n.to_string_lossy().into());
+    if let Some(x) = &a.archive {
+        entry = format!("{entry}-{}", &x.sha256[..10.min(x.sha256.len())]);
+    }
     let home_dir = std::path::Path::new(home).parent().map_or("/".to_string(), |p| p.display().to_string());
     let dir = at(&format!("{}/{entry}", home_dir.trim_end_matches('/')));
     // Without an archive (a dry run, a plan before the first fetch) the steps are named but
@@ -617,7 +650,7 @@ fn unpacked(c: &Cluster, h: &Host, a: &Artifact, home: &str, affects: Vec<String
         Step::Run {
             name: format!("unpack {} {} into {dir}", a.name, a.version),
             command: format!(
-                "rm -rf {q_tmp} && mkdir -p {q_tmp} && tar --no-same-owner -xzf {q_file} -C {q_tmp} && echo {sha} > {q_tmp}/.provision-archive && rm -rf {q_dir} && mv {q_tmp} {q_dir}"
+                "rm -rf {q_tmp} && mkdir -p {q_tmp} && tar --no-same-owner -xzf {q_file} -C {q_tmp} && chmod -R a+rX,go-w {q_tmp} && echo {sha} > {q_tmp}/.provision-archive && rm -rf {q_dir} && mv {q_tmp} {q_dir}"
             ),
             unless: Some(format!("[ \"$(cat {marker} 2>/dev/null)\" = {} ]", sh_quote(&sha))),
             timeout: Duration::from_secs(900),
@@ -686,6 +719,7 @@ fn prepare(c: &Cluster, artifacts: &[Artifact], binary: Option<&Archive>) -> Pha
                 }
                 Service::Nifi => {
                     dir(&c.paths.nifi_data, 0o750, &c.users.nifi);
+                    dir(&format!("{}/run", c.paths.nifi_data), 0o755, &c.users.nifi);
                     dir(&c.paths.nifi_logs, 0o755, &c.users.nifi);
                 }
                 _ => {}
@@ -715,18 +749,6 @@ fn prepare(c: &Cluster, artifacts: &[Artifact], binary: Option<&Archive>) -> Pha
                     steps.push(Step::Dir { path: at(ARCHIVES), mode: 0o755, owner: Some("root".into()) });
                 }
                 steps.extend(unpacked(c, h, a, home, affects));
-            }
-        }
-        if services.contains(&Service::Nifi) {
-            // NiFi writes beside its release: its flow into conf/, its state and pid file
-            // below its home (the working folder its launcher needs).
-            let nifi = &c.users.nifi;
-            for path in [
-                c.paths.nifi_conf.clone(),
-                format!("{}/state", c.paths.nifi_home),
-                format!("{}/run", c.paths.nifi_home),
-            ] {
-                steps.push(Step::Dir { path: at(&path), mode: 0o755, owner: Some(nifi.clone()) });
             }
         }
         if let (Some(b), true, false) = (binary, h.has(Role::Crawler), local) {
@@ -759,8 +781,8 @@ fn package_manager(c: &Cluster) -> PackageManager {
     }
 }
 
-/// The OS packages `host` needs besides Java: curl (the readiness checks use it) and the
-/// database servers it runs.
+/// The OS packages `host` needs besides Java: curl (the readiness checks use it), the
+/// database servers it runs, and the JDBC driver its Hive needs when Hive's files lack one.
 fn packages(c: &Cluster, h: &Host) -> Vec<String> {
     let mut out = Vec::new();
     let services = supervised(c, h);
@@ -771,7 +793,7 @@ fn packages(c: &Cluster, h: &Host) -> Vec<String> {
         out.push(c.versions.metastore_db.package(c.os).into());
     }
     if services.iter().any(|s| matches!(s, Service::HiveMetastore | Service::HiveServer2))
-        && let Some((package, _)) = c.versions.metastore_db.jdbc_package(c.os)
+        && let Some((package, _)) = c.hive_jdbc_package()
     {
         out.push(package.into());
     }

@@ -24,6 +24,10 @@ const HIVE_POM: &str = include_str!("../../artifacts/hive/pom.xml");
 /// The manifest file in every cached layout.
 const MANIFEST: &str = ".provision-manifest";
 
+/// The record, in a layout unpacked from a release archive, of the archive's URL and the
+/// digest it was checked against.
+const RELEASE_RECORD: &str = ".provision-release";
+
 /// One product version laid out in the cache.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Artifact {
@@ -269,6 +273,13 @@ impl Artifact {
         if !self.dir.join(&self.probe).exists() {
             return false;
         }
+        // A digest pinned since the release was fetched must be the one it was checked against.
+        if let Source::Release(release::Release { pinned: Some(pin), .. }) = &self.source {
+            let recorded = std::fs::read_to_string(self.dir.join(RELEASE_RECORD)).unwrap_or_default();
+            if recorded.split_whitespace().next() != Some(pin.to_string().as_str()) {
+                return false;
+            }
+        }
         manifest.iter().all(|(rel, (size, _))| std::fs::metadata(self.dir.join(rel)).is_ok_and(|m| m.len() == *size))
     }
 
@@ -339,7 +350,15 @@ impl Artifact {
         if self.is_cached() {
             return Ok(());
         }
-        let work = tempfile::Builder::new().prefix(".fetch-").tempdir_in(parent).map_err(io(parent))?;
+        // Work folders of this entry left by an interrupted fetch (others' are not ours to touch).
+        let prefix =
+            format!(".fetch-{}-", self.dir.file_name().map_or_else(String::new, |n| n.to_string_lossy().into()));
+        for stale in std::fs::read_dir(parent).map_err(io(parent))?.flatten() {
+            if stale.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_dir_all(stale.path());
+            }
+        }
+        let work = tempfile::Builder::new().prefix(&prefix).tempdir_in(parent).map_err(io(parent))?;
         let layout = match &self.source {
             Source::Maven { pom, version_property } => self.maven(work.path(), pom, version_property)?,
             Source::Release(r) => {
@@ -355,6 +374,8 @@ impl Artifact {
                         source: std::io::Error::other(format!("no {} in the unpacked release", self.probe)),
                     });
                 }
+                let record = layout.join(RELEASE_RECORD);
+                std::fs::write(&record, format!("{expected} {}\n", r.url())).map_err(io(&record))?;
                 layout
             }
         };
@@ -363,6 +384,11 @@ impl Artifact {
         std::fs::write(layout.join(MANIFEST), manifest).map_err(io(&layout))?;
         if self.dir.exists() {
             std::fs::remove_dir_all(&self.dir).map_err(io(&self.dir))?;
+        }
+        // A pack of the layout this one replaces is not this layout's.
+        let packed = self.beside("tar.gz");
+        if packed.exists() {
+            std::fs::remove_file(&packed).map_err(io(&packed))?;
         }
         std::fs::rename(&layout, &self.dir).map_err(io(&self.dir))
     }

@@ -88,38 +88,57 @@ impl std::fmt::Display for Digest {
 /// The checksum files Apache may publish beside a release, strongest first.
 pub const PUBLISHED: &[(&str, Algorithm)] = &[
     (".sha512", Algorithm::Sha512),
-    (".sha256", Algorithm::Sha256),
     (".mds", Algorithm::Sha512),
+    (".sha256", Algorithm::Sha256),
     (".sha1", Algorithm::Sha1),
 ];
 
 /// Reads the digest of `file` for `algorithm` out of a published checksum file, in any of the
 /// forms Apache's releases used: `<hex>  <file>` (sha512sum), `<hex>` alone, BSD's
 /// `SHA512 (<file>) = <hex>`, and gpg's `<file>: <HEX GROUPS>` or `.mds` files whose
-/// `SHA512 = ` value spans several lines.
+/// `SHA512 = ` value spans several lines. A digest the file gives for another file is not taken.
 pub fn published_digest(text: &str, file: &str, algorithm: Algorithm) -> Option<String> {
     let n = algorithm.hex_len();
     let label = algorithm.name().to_ascii_uppercase();
-    // Labelled forms: the digits follow the first '=' after the label.
+    // Labelled forms: the digits follow the first '=' after the label; whatever names a file
+    // before that '=' (gpg's `<file>:` prefix, BSD's `(<file>)`) must name `file`.
     let mut from = 0;
     while let Some(i) = text[from..].find(&label) {
-        let at = from + i + label.len();
-        let rest = &text[at..];
+        let label_at = from + i;
+        let after = label_at + label.len();
+        from = after;
+        let line_start = text[..label_at].rfind('\n').map_or(0, |p| p + 1);
+        let rest = &text[after..];
         let line_end = rest.find('\n').unwrap_or(rest.len());
-        if let Some(hex) = rest[..line_end].find('=').and_then(|eq| hex_run(&rest[eq + 1..], n)) {
+        let Some(eq) = rest[..line_end].find('=') else { continue };
+        let named: String = format!("{}{}", &text[line_start..label_at], &rest[..eq])
+            .chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, ':' | '(' | ')'))
+            .collect();
+        if !(named.is_empty() || named == file) {
+            continue;
+        }
+        if let Some(hex) = hex_run(&rest[eq + 1..], n) {
             return Some(hex);
         }
-        from = at;
     }
-    // Unlabelled forms, a line each: `<hex> [*]<file>`, `<file>: <hex groups>`, `<hex>`.
+    // gpg's `<file>: <hex groups>`, wrapped over several lines.
+    for (at, _) in text.match_indices(file) {
+        let line_start = text[..at].rfind('\n').map_or(0, |p| p + 1);
+        if !text[line_start..at].trim().is_empty() {
+            continue;
+        }
+        if let Some(rest) = text[at + file.len()..].trim_start().strip_prefix(':')
+            && let Some(hex) = hex_run(rest, n)
+        {
+            return Some(hex);
+        }
+    }
+    // One line each: `<hex> [*]<file>` or `<hex>`.
     for line in text.lines() {
         let line = line.trim();
-        let body = match line.strip_prefix(file) {
-            Some(rest) => rest.trim_start().strip_prefix(':').unwrap_or(rest),
-            None => line,
-        };
-        if let Some(hex) = hex_run(body, n) {
-            let after: String = body.chars().filter(|c| !c.is_whitespace()).skip(n).collect();
+        if let Some(hex) = hex_run(line, n) {
+            let after: String = line.chars().filter(|c| !c.is_whitespace()).skip(n).collect();
             let named = after.trim_start_matches('*');
             if named.is_empty() || named == file {
                 return Some(hex);
@@ -178,7 +197,9 @@ impl Release {
 fn client() -> Result<reqwest::blocking::Client, ArtifactError> {
     reqwest::blocking::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(20))
-        .timeout(None)
+        // For the blocking client this bounds each read of the body, not the whole download:
+        // a stalled mirror fails instead of hanging.
+        .timeout(std::time::Duration::from_secs(60))
         .user_agent(concat!("provision/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| ArtifactError::Download { url: String::new(), message: e.to_string() })
@@ -317,6 +338,7 @@ mod tests {
             format!("{SHA512}\n"),
             format!("SHA512 ({file}) = {SHA512}\n"),
             format!("{file}: {}\n", groups.join(" ")),
+            format!("{file}: {}\n{}{}\n", groups[..6].join(" "), " ".repeat(file.len() + 2), groups[6..].join(" ")),
             format!(
                 "{file}:    MD5 = 01 23 45 67 89 AB CD EF  01 23 45 67 89 AB CD EF\n{file}:   SHA1 = 0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567\n{file}: SHA512 = {}\n                      {}\n",
                 groups[..8].join(" "),
@@ -335,6 +357,16 @@ mod tests {
         assert_eq!(published_digest(&format!("{}  {file}\n", &SHA512[..64]), file, Algorithm::Sha512), None);
         assert_eq!(published_digest(&format!("{SHA512}0  {file}\n"), file, Algorithm::Sha512), None);
         assert_eq!(published_digest("<html>Not Found</html>", file, Algorithm::Sha256), None);
+        assert_eq!(
+            published_digest(&format!("SHA512 (hadoop-3.1.1.tar.gz) = {SHA512}\n"), file, Algorithm::Sha512),
+            None
+        );
+        assert_eq!(
+            published_digest(&format!("hadoop-3.1.1.tar.gz: SHA512 = {SHA512}\n"), file, Algorithm::Sha512),
+            None
+        );
+        let two = format!("SHA512 (hadoop-3.1.1.tar.gz) = {}\nSHA512 ({file}) = {SHA512}\n", "ab".repeat(64));
+        assert_eq!(published_digest(&two, file, Algorithm::Sha512).as_deref(), Some(SHA512));
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
             .filter(|s| matches!(s, Service::HiveMetastore | Service::HiveServer2))
             .collect();
         let path = format!("{}/hive-site.xml", c.paths.hive_conf);
-        t.add(host, &path, site_xml(&hive_site(c, host, secrets)), mode::SECRET, &services);
+        t.add_secret(host, &path, site_xml(&hive_site(c, host, secrets)), &c.users.hive, &services);
     }
     if host.has(Role::MetastoreDb) {
         let conf = &c.paths.metastore_db_conf;

@@ -241,7 +241,7 @@ pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
                 "-Xms48m".into(),
                 "-Xmx48m".into(),
                 format!("-Dorg.apache.nifi.bootstrap.config.log.dir={logs}"),
-                format!("-Dorg.apache.nifi.bootstrap.config.pid.dir={home}/run"),
+                format!("-Dorg.apache.nifi.bootstrap.config.pid.dir={}/run", at(&c.paths.nifi_data)),
                 format!("-Dorg.apache.nifi.bootstrap.config.file={conf}/bootstrap.conf"),
                 "-cp".into(),
                 format!("{conf}:{home}/lib/bootstrap/*"),
@@ -258,7 +258,7 @@ pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
                     ("JAVA_HOME", c.java_home()),
                     ("NIFI_HOME", home.clone()),
                     ("NIFI_LOG_DIR", logs.clone()),
-                    ("NIFI_PID_DIR", format!("{home}/run")),
+                    ("NIFI_PID_DIR", format!("{}/run", at(&c.paths.nifi_data))),
                 ]),
                 workdir: home,
                 log_dir: logs,
@@ -307,7 +307,7 @@ pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
 /// an OS package provides it, then the cluster's Hadoop.
 fn hive_classpath(c: &Cluster, host: &Host) -> String {
     let home = c.on_host(host, &c.paths.hive_home);
-    let driver = c.versions.metastore_db.jdbc_package(c.os).map(|(_, jar)| jar.to_string());
+    let driver = c.hive_jdbc_package().map(|(_, jar)| jar.to_string());
     std::iter::once(c.on_host(host, &c.paths.hive_conf))
         .chain(std::iter::once(format!("{home}/lib/*")))
         .chain(driver)

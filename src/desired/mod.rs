@@ -80,6 +80,20 @@ impl Tree {
         });
     }
 
+    /// Adds a secret file (0600) of `host` that `owner` owns, the user of the `services` that
+    /// read it and that a change of it restarts.
+    pub fn add_secret(&mut self, host: &Host, path: &str, content: String, owner: &str, services: &[Service]) {
+        let affects = services.iter().map(|s| format!("{}/{}", host.name, s.name())).collect();
+        self.insert(File {
+            host: Some(host.name.clone()),
+            path: path.to_string(),
+            content,
+            mode: mode::SECRET,
+            owner: Some(owner.to_string()),
+            affects,
+        });
+    }
+
     /// Adds a file of `host` that `owner` owns (a secret only that user's program reads).
     pub fn add_owned(&mut self, host: &Host, path: &str, content: String, mode: u32, owner: &str) {
         self.insert(File {

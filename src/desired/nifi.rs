@@ -1,5 +1,7 @@
-//! NiFi: nifi.properties (plain HTTP on the host's address, the kept sensitive-properties key)
-//! and bootstrap.conf.
+//! NiFi: nifi.properties (plain HTTP on the host's address, the kept sensitive-properties key;
+//! the flow, its archive, templates, state and repositories under NiFi's data folder, so the
+//! release folder stays read-only and a new release keeps the flow), state-management.xml and
+//! bootstrap.conf.
 
 use super::{Tree, mode};
 use crate::context;
@@ -31,7 +33,13 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
             "zookeeper" => c.zookeeper_quorum(),
         },
     );
-    t.add(host, &format!("{}/nifi.properties", c.paths.nifi_conf), props, mode::SECRET, &[Service::Nifi]);
+    let nifi_conf = |name: &str| format!("{}/{name}", c.paths.nifi_conf);
+    t.add_secret(host, &nifi_conf("nifi.properties"), props, &c.users.nifi, &[Service::Nifi]);
+    let state = super::templates::render(
+        "state-management.xml",
+        &context! {"host" => host.name, "cluster" => c.name, "data" => c.on_host(host, &c.paths.nifi_data)},
+    );
+    t.add(host, &nifi_conf("state-management.xml"), state, mode::PUBLIC, &[Service::Nifi]);
     let bootstrap = super::templates::render(
         "bootstrap.conf",
         &context! {
@@ -44,5 +52,5 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
             "preserve_environment" => nifi.flow_json,
         },
     );
-    t.add(host, &format!("{}/bootstrap.conf", c.paths.nifi_conf), bootstrap, mode::PUBLIC, &[Service::Nifi]);
+    t.add(host, &nifi_conf("bootstrap.conf"), bootstrap, mode::PUBLIC, &[Service::Nifi]);
 }

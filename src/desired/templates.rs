@@ -14,6 +14,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("my.cnf", include_str!("../../templates/my.cnf.tera")),
     ("metastore.sql", include_str!("../../templates/metastore.sql.tera")),
     ("bootstrap.conf", include_str!("../../templates/bootstrap.conf.tera")),
+    ("state-management.xml", include_str!("../../templates/state-management.xml.tera")),
     ("nifi.properties", include_str!("../../templates/nifi.properties.tera")),
     ("postgresql.conf", include_str!("../../templates/postgresql.conf.tera")),
     ("pg_hba.conf", include_str!("../../templates/pg_hba.conf.tera")),

@@ -76,6 +76,19 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         );
     }
     let versions = versions(&doc, sink);
+    if let (Some(os), Some(v), Some(written)) = (os, &versions, doc.versions.metastore_db.as_ref())
+        && !v.metastore_db.packaged_for(os)
+    {
+        let os_name = doc.cluster.os.as_ref().map_or("", |o| o.value.as_str());
+        sink.push(
+            Diagnostic::new(
+                "versions.metastore_db",
+                written.span.clone(),
+                format!("{} has no server packages for {os_name}", v.metastore_db.name),
+            )
+            .hint("use mariadb-10.11, or mysql-8.0 on rocky9"),
+        );
+    }
 
     let mut ports = Ports::default();
     let mut explicit_ports: HashMap<String, Range<usize>> = HashMap::new();
@@ -273,7 +286,7 @@ fn software(doc: &Document, v: &Versions, runs_hive: bool, sink: &mut Sink) -> O
                     span,
                     format!("{} cannot be laid out from Maven Central", lacking.join(" and ")),
                 )
-                .hint("add [software] with source = \"apache\" to download Apache's release archives"),
+                .hint("set source = \"apache\" in [software] to download Apache's release archives"),
             );
         }
     }

@@ -395,6 +395,12 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// The OS package and jar of the metastore database's JDBC driver Hive needs beside its
+    /// own files, if any.
+    pub fn hive_jdbc_package(&self) -> Option<(&'static str, &'static str)> {
+        self.versions.metastore_db.jdbc_package(self.os, self.software.source == SoftwareSource::Apache)
+    }
+
     /// Hosts with `role`, in inventory order.
     pub fn with_role(&self, role: Role) -> impl Iterator<Item = &Host> {
         self.hosts.iter().filter(move |h| h.has(role))

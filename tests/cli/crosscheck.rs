@@ -302,7 +302,7 @@ fn database_servers_come_from_their_vendors_repositories_before_they_are_install
                 assert!(file_at < package_at, "{inv}: {package} installed before its repository on {}", h.name);
             }
             // Apache's Hive archives carry no MySQL driver: the OS package's jar is on Hive's classpath.
-            if let (true, Some((package, jar))) = (hive, c.versions.metastore_db.jdbc_package(c.os)) {
+            if let (true, Some((package, jar))) = (hive, c.hive_jdbc_package()) {
                 assert!(steps.contains(&format!("package {package}")), "{inv}: {} lacks {package}", h.name);
                 assert!(
                     repos.iter().any(|r| r.contains("mysql-connectors-community")),
@@ -313,4 +313,57 @@ fn database_servers_come_from_their_vendors_repositories_before_they_are_install
             }
         }
     }
+}
+
+#[test]
+fn a_daemon_can_read_every_secret_file_it_reads() {
+    // On the VMs every daemon runs as its own user: a 0600 file it reads must be that user's.
+    let (c, t) = render("inventory/cluster.toml");
+    let mut checked = 0;
+    for (rel, f) in t.files.iter().filter(|(_, f)| f.mode == 0o600) {
+        let host = c.host(f.host.as_deref().unwrap()).unwrap();
+        let readers: BTreeSet<&str> = c
+            .services(host)
+            .into_iter()
+            .filter(|s| f.affects.contains(&format!("{}/{}", host.name, s.name())))
+            .map(|s| c.user_of(s))
+            .collect();
+        if readers.is_empty() {
+            continue; // fed to a client by root (SQL files) or read by the crawler's own program
+        }
+        assert_eq!(readers.len(), 1, "{rel}: read by several users {readers:?}");
+        let reader = *readers.iter().next().unwrap();
+        assert_eq!(f.owner.as_deref(), Some(reader), "{rel}: 0600 but not owned by {reader}, who reads it");
+        checked += 1;
+    }
+    assert!(checked >= 2, "hive-site.xml and nifi.properties at least, got {checked}");
+}
+
+#[test]
+fn nifi_keeps_what_it_writes_outside_its_release_folder() {
+    let (c, t) = render("inventory/cluster.toml");
+    let h = c.one(Role::Nifi).unwrap();
+    let props = key_values(file(&t, &conf_path(h, &c.paths.nifi_conf, "nifi.properties")));
+    for key in [
+        "nifi.flow.configuration.file",
+        "nifi.flow.configuration.archive.dir",
+        "nifi.templates.directory",
+        "nifi.database.directory",
+        "nifi.flowfile.repository.directory",
+        "nifi.content.repository.directory.default",
+        "nifi.provenance.repository.directory.default",
+        "nifi.nar.working.directory",
+    ] {
+        assert!(props[key].starts_with(&format!("{}/", c.paths.nifi_data)), "{key} = {}", props[key]);
+    }
+    assert_eq!(
+        props["nifi.state.management.configuration.file"],
+        format!("{}/state-management.xml", c.paths.nifi_conf)
+    );
+    let state = file(&t, &conf_path(h, &c.paths.nifi_conf, "state-management.xml"));
+    let doc = roxmltree::Document::parse(state).unwrap();
+    let dir = doc.descendants().find(|n| n.attribute("name") == Some("Directory")).unwrap().text().unwrap();
+    assert_eq!(dir, format!("{}/state/local", c.paths.nifi_data));
+    let unit = file(&t, &format!("{}/etc/systemd/system/nifi.service", h.name));
+    assert!(unit.contains(&format!("pid.dir={}/run", c.paths.nifi_data)), "{unit}");
 }

@@ -142,6 +142,17 @@ fn releases_are_downloaded_once_checked_against_their_published_checksums_and_ca
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
     assert!(!String::from_utf8_lossy(&again.stderr).contains("fetching"));
     assert_eq!(mirror.archive_gets(), 3);
+
+    // A digest pinned afterwards is checked: the cached release was not checked against it,
+    // so it is fetched again, and refused; the cached copy stays as it was.
+    let wrong = format!("[software.digests]\n\"hadoop-3.5.0.tar.gz\" = \"sha512:{}\"\n", "0".repeat(128));
+    let pinned = inventory(dir.path(), &mirror.url, &wrong);
+    let out = fetch(&pinned, &cache);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("expected sha512:{}", "0".repeat(128))), "{stderr}");
+    assert_eq!(mirror.archive_gets(), 4);
+    assert_eq!(std::fs::read_to_string(cache.join("hadoop-3.5.0-apache/NOTICE.txt")).unwrap(), "hadoop\n");
 }
 
 #[test]
