@@ -27,6 +27,24 @@ impl Os {
         }
     }
 
+    /// Its name in an inventory.
+    pub fn name(self) -> &'static str {
+        match self {
+            Os::Centos7 => "centos7",
+            Os::Rocky9 => "rocky9",
+            Os::Debian12 => "debian12",
+        }
+    }
+
+    /// The glibc release this OS ships, as (major, minor).
+    pub fn glibc(self) -> (u32, u32) {
+        match self {
+            Os::Centos7 => (2, 17),
+            Os::Rocky9 => (2, 34),
+            Os::Debian12 => (2, 36),
+        }
+    }
+
     /// Where this OS's OpenJDK package puts the Java runtime of major version `java`.
     pub fn java_home(self, java: u8) -> String {
         match self {

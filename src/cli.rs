@@ -245,6 +245,10 @@ pub struct RunArgs {
     /// Print every step of every phase and host, in order, and touch nothing (no host, no VM).
     #[arg(long)]
     pub dry_run: bool,
+    /// The `provision` executable the crawler host of remote hosts gets [default: this one];
+    /// for CentOS 7 the portable build (see README).
+    #[arg(long, env = "PROVISION_CRAWLER_BINARY")]
+    pub crawler_binary: Option<PathBuf>,
 }
 
 /// Arguments of `provision fetch`.

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Cluster, Role, SoftwareSource, Transport};
 
+pub mod glibc;
 pub mod release;
 
 const HADOOP_POM: &str = include_str!("../../artifacts/hadoop/pom.xml");

@@ -66,12 +66,32 @@ fn artifacts(c: &Cluster, fetch: bool, pack: bool) -> anyhow::Result<Vec<Artifac
     Ok(needed)
 }
 
-/// This `provision` executable, for the crawler host when the hosts are not this machine.
-fn binary(c: &Cluster) -> anyhow::Result<Option<artifacts::Archive>> {
+/// The `provision` executable the crawler host gets when the hosts are not this machine:
+/// `--crawler-binary`, else this one. With `check`, one that needs a newer glibc than the
+/// crawler host's OS ships is refused before anything is done.
+fn binary(c: &Cluster, args: &RunArgs, check: bool) -> anyhow::Result<Option<artifacts::Archive>> {
     if c.transport == Transport::Local {
         return Ok(None);
     }
-    let exe = std::env::current_exe().context("finding the provision executable")?;
+    let exe = match &args.crawler_binary {
+        Some(p) => p.clone(),
+        None => std::env::current_exe().context("finding the provision executable")?,
+    };
+    if let (true, Some(crawler)) = (check, c.one(crate::model::Role::Crawler)) {
+        let have = c.os.glibc();
+        if let Some(need) = artifacts::glibc::newest_needed(&exe)?.filter(|need| *need > have) {
+            anyhow::bail!(
+                "{} needs glibc {}.{}, but the crawler host {} runs {} (glibc {}.{}), where its hourly run could not start\nhint: build the portable binary (cargo zigbuild --release --target x86_64-unknown-linux-gnu.2.17 --features portable) and pass it with --crawler-binary",
+                exe.display(),
+                need.0,
+                need.1,
+                crawler.name,
+                c.os.name(),
+                have.0,
+                have.1
+            );
+        }
+    }
     Ok(Some(artifacts::Archive::of(&exe)?))
 }
 
@@ -125,7 +145,7 @@ pub fn plan(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let report = run(
         &cluster,
         args,
-        &select(phases::up(&cluster, &tree, &artifacts, binary(&cluster)?.as_ref()), &args.only)?,
+        &select(phases::up(&cluster, &tree, &artifacts, binary(&cluster, args, true)?.as_ref()), &args.only)?,
         Mode::Probe,
         "plan",
     );
@@ -139,7 +159,8 @@ fn dry_run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let (secrets, _) = Secrets::load_or_generate(&Secrets::path(&cluster.state_dir))?;
     let tree = desired::render(&cluster, &secrets);
     let artifacts = artifacts::needed(&cluster, &artifacts::cache_dir());
-    ui::dry_run(&select(phases::up(&cluster, &tree, &artifacts, binary(&cluster)?.as_ref()), &args.only)?, args.json);
+    let binary = binary(&cluster, args, false)?;
+    ui::dry_run(&select(phases::up(&cluster, &tree, &artifacts, binary.as_ref()), &args.only)?, args.json);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -156,9 +177,11 @@ pub fn up(up: &UpArgs) -> anyhow::Result<ExitCode> {
         secrets.save(&secrets_path)?;
     }
     let tree = desired::render(&cluster, &secrets);
+    // Checked first: a crawler binary that cannot run there is refused before VMs or downloads.
+    let binary = binary(&cluster, args, true)?;
     vagrant_up(&cluster, &tree)?;
     let artifacts = artifacts(&cluster, prepares(&args.only), prepares(&args.only))?;
-    let phases = select(phases::up(&cluster, &tree, &artifacts, binary(&cluster)?.as_ref()), &args.only)?;
+    let phases = select(phases::up(&cluster, &tree, &artifacts, binary.as_ref()), &args.only)?;
     let report = run(&cluster, args, &phases, Mode::Apply, "up");
     ui::up_report(&report, args.json);
     if !report.ok() || up.no_verify || !args.only.is_empty() {

@@ -54,9 +54,32 @@ fn cluster_inventory(dir: &Path) -> std::path::PathBuf {
 fn up_without_virtualbox_stops_with_vagrants_reason_before_any_phase() {
     let dir = tempfile::tempdir().unwrap();
     let inv = cluster_inventory(dir.path());
+    // The crawler host runs CentOS 7: this build of provision needs a newer glibc, and is
+    // refused before Vagrant or any download.
     let out = crate::support::bin()
         .args(["up", "-i"])
         .arg(&inv)
+        .env_remove("PROVISION_CRAWLER_BINARY")
+        .env("VAGRANT_HOME", dir.path().join(".vagrant.d"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("but the crawler host getdataserver runs centos7 (glibc 2.17)"), "{err}");
+    assert!(err.contains("--crawler-binary"), "{err}");
+    assert!(!dir.path().join("state/vagrant").exists(), "Vagrant ran for a binary that cannot run there");
+
+    // A static executable needs no glibc at all: past that check, Vagrant is reached.
+    let source = dir.path().join("static.c");
+    std::fs::write(&source, "int main(void) { return 0; }\n").unwrap();
+    let crawler = dir.path().join("static-crawler");
+    let built = std::process::Command::new("gcc").arg("-static").arg("-o").arg(&crawler).arg(&source).status().unwrap();
+    assert!(built.success(), "gcc -static");
+    let out = crate::support::bin()
+        .args(["up", "-i"])
+        .arg(&inv)
+        .arg("--crawler-binary")
+        .arg(&crawler)
         .env("VAGRANT_HOME", dir.path().join(".vagrant.d"))
         .output()
         .unwrap();
@@ -72,7 +95,8 @@ fn up_without_virtualbox_stops_with_vagrants_reason_before_any_phase() {
     assert!(!state.join("runs").exists(), "a phase ran although the VMs are not up");
 
     // Without recorded endpoints, plan names every host and says what to do.
-    let out = crate::support::bin().args(["plan", "-i"]).arg(&inv).output().unwrap();
+    let out =
+        crate::support::bin().args(["plan", "-i"]).arg(&inv).arg("--crawler-binary").arg(&crawler).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("nn01: the VMs' SSH endpoints are not recorded"), "{err}");
