@@ -406,3 +406,43 @@ pub fn find<T: Copy>(table: &[T], version: &str, key: impl Fn(&T) -> &'static st
 pub fn known<T>(table: &[T], key: impl Fn(&T) -> &'static str) -> String {
     table.iter().map(key).collect::<Vec<_>>().join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every (product, version) of the catalog.
+    fn releases() -> Vec<(&'static str, &'static str)> {
+        let mut out: Vec<(&str, &str)> = HADOOP.iter().map(|h| ("hadoop", h.version)).collect();
+        out.extend(ZOOKEEPER.iter().map(|z| ("zookeeper", z.version)));
+        out.extend(HIVE.iter().map(|h| ("hive", h.version)));
+        out.extend(NIFI.iter().map(|n| ("nifi", n.version)));
+        out
+    }
+
+    #[test]
+    fn every_release_archive_is_pinned_under_its_products_folder_and_named_for_its_version() {
+        for (product, version) in releases() {
+            let (path, top) = apache_release(product, version).unwrap_or_else(|| panic!("{product} {version}"));
+            let url = format!("{APACHE_ARCHIVE}/{path}");
+            assert!(url.starts_with("https://archive.apache.org/dist/"), "{url}");
+            assert!(path.starts_with(&format!("{product}/")), "{path}");
+            let file = path.rsplit('/').next().unwrap();
+            assert!(file.ends_with(".tar.gz") || file.ends_with(".zip"), "{file}");
+            assert!(file.contains(&format!("-{version}")), "{file} is not {version}");
+            assert!(top.contains(version) && file.starts_with(top.trim_end_matches("-bin")), "{file} unpacks to {top}");
+            assert!(!path.contains("//") && !path.contains(' '), "{path}");
+        }
+        assert_eq!(apache_release("flink", "1.0"), None);
+    }
+
+    #[test]
+    fn the_original_versions_come_only_from_apaches_archives() {
+        let zk = find(ZOOKEEPER, "3.4.10", |z| z.version).unwrap();
+        let hive = find(HIVE, "3.1.2", |h| h.version).unwrap();
+        assert!(!zk.maven_layout() && !hive.maven_layout());
+        assert!(find(ZOOKEEPER, "3.8.4", |z| z.version).unwrap().maven_layout());
+        assert!(find(HIVE, "4.0.1", |h| h.version).unwrap().maven_layout());
+        assert!(!find(HIVE, "4.1.0", |h| h.version).unwrap().maven_layout());
+    }
+}

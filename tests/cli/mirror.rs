@@ -198,3 +198,73 @@ fn an_archive_that_differs_from_its_checksum_is_refused_and_nothing_of_it_is_kep
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains(&format!("downloading http://127.0.0.1:9/{HADOOP}.sha512 failed")), "{stderr}");
 }
+
+#[test]
+fn remote_hosts_get_every_release_packed_once_nifi_from_its_zip() {
+    let dir = tempdir();
+    let m = dir.path().join("mirror");
+    lay_out(&m);
+    // NiFi's newer releases are zip archives only; its launcher script must stay executable.
+    let nifi = "nifi/1.28.1/nifi-1.28.1-bin.zip";
+    let zip_path = m.join(nifi);
+    std::fs::create_dir_all(zip_path.parent().unwrap()).unwrap();
+    {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+        let exec = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
+        zip.start_file("nifi-1.28.1/bin/nifi.sh", exec).unwrap();
+        std::io::Write::write_all(&mut zip, b"#!/bin/sh\n").unwrap();
+        zip.start_file("nifi-1.28.1/lib/README", zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut zip, b"nifi\n").unwrap();
+        zip.finish().unwrap();
+    }
+    let sha512 = hex::encode(sha2::Sha512::digest(std::fs::read(&zip_path).unwrap()));
+    std::fs::write(m.join(format!("{nifi}.sha512")), format!("{sha512}  nifi-1.28.1-bin.zip\n")).unwrap();
+    let mirror = Mirror::serve(&m);
+    // The eight VMs of modern.toml (no VM is needed to fetch).
+    let text = std::fs::read_to_string(root().join("inventory/modern.toml")).unwrap();
+    let inv = dir.path().join("modern.toml");
+    std::fs::write(
+        &inv,
+        format!("{text}\n[software]\nsource = \"apache\"\nmirror = \"{0}\"\nchecksums = \"{0}\"\n", mirror.url),
+    )
+    .unwrap();
+    let cache = dir.path().join("cache");
+
+    let out = fetch(&inv, &cache);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = json["artifacts"].as_array().unwrap();
+    let names: Vec<&str> = items.iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["hadoop", "zookeeper", "hive", "nifi"]);
+    let script = cache.join("nifi-1.28.1-apache/bin/nifi.sh");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&script).unwrap().permissions().mode() & 0o111, 0o111, "nifi.sh lost its x bits");
+    let packed: Vec<(String, String)> = items
+        .iter()
+        .map(|a| {
+            (a["packed"]["path"].as_str().unwrap().to_string(), a["packed"]["sha256"].as_str().unwrap().to_string())
+        })
+        .collect();
+    for (path, sha) in &packed {
+        assert_eq!(&hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap())), sha, "{path}");
+    }
+    let listing = Command::new("tar").arg("-tzf").arg(&packed[3].0).output().unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        listing.lines().any(|l| l == "./bin/nifi.sh"),
+        "the pack holds the release's contents at its root: {listing}"
+    );
+
+    // A second fetch neither downloads nor packs again.
+    let again = fetch(&inv, &cache);
+    assert!(again.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    let again: Vec<String> = json["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["packed"]["sha256"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(again, packed.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>());
+    assert_eq!(mirror.archive_gets(), 4);
+}
