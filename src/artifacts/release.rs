@@ -235,10 +235,12 @@ pub fn expected(release: &Release) -> Result<Digest, ArtifactError> {
     Err(ArtifactError::Download { url: base, message: format!("no published checksum (tried {})", tried.join(", ")) })
 }
 
-/// The error and its causes on one line.
+/// The error's causes on one line (reqwest's own message only repeats the URL, which the
+/// error names already), or the error itself when it has none.
 fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
+    let Some(first) = e.source() else { return e.to_string() };
+    let mut out = first.to_string();
+    let mut source = first.source();
     while let Some(s) = source {
         out.push_str(": ");
         out.push_str(&s.to_string());
