@@ -191,6 +191,20 @@ impl<'t, 'i> Table<'t, 'i> {
         }
     }
 
+    /// The entries of an optional sub-table of open-ended keys (`[ports]`, `[software.digests]`)
+    /// as `read` takes them; none when it is absent.
+    pub fn entries<T>(
+        &mut self,
+        sink: &mut Sink,
+        key: &str,
+        read: impl FnOnce(&mut Table<'t, 'i>, &mut Sink) -> Vec<T>,
+    ) -> Vec<T> {
+        let Some(mut t) = self.table(sink, key) else { return Vec::new() };
+        let out = read(&mut t, sink);
+        t.finish(sink);
+        out
+    }
+
     /// An optional array of tables (`[[key]]`); each element is read as a table.
     pub fn tables(&mut self, sink: &mut Sink, key: &str) -> Vec<Table<'t, 'i>> {
         let Some(v) = self.raw(key) else { return Vec::new() };

@@ -220,14 +220,7 @@ pub fn read(root: &mut Table<'_, '_>, sink: &mut Sink) -> Document {
             source: t.str(sink, "source"),
             mirror: t.str(sink, "mirror"),
             checksums: t.str(sink, "checksums"),
-            digests: match t.table(sink, "digests") {
-                Some(mut d) => {
-                    let entries = d.str_entries(sink);
-                    d.finish(sink);
-                    entries
-                }
-                None => Vec::new(),
-            },
+            digests: t.entries(sink, "digests", Table::str_entries),
         };
         t.finish(sink);
     }
@@ -242,22 +235,10 @@ pub fn read(root: &mut Table<'_, '_>, sink: &mut Sink) -> Document {
         };
         t.finish(sink);
     }
-    if let Some(mut t) = root.table(sink, "ports") {
-        doc.ports = t.uint_entries(sink);
-        t.finish(sink);
-    }
-    if let Some(mut t) = root.table(sink, "paths") {
-        doc.paths = t.str_entries(sink);
-        t.finish(sink);
-    }
-    if let Some(mut t) = root.table(sink, "users") {
-        doc.users = t.str_entries(sink);
-        t.finish(sink);
-    }
-    if let Some(mut t) = root.table(sink, "heaps") {
-        doc.heaps = t.uint_entries(sink);
-        t.finish(sink);
-    }
+    doc.ports = root.entries(sink, "ports", Table::uint_entries);
+    doc.paths = root.entries(sink, "paths", Table::str_entries);
+    doc.users = root.entries(sink, "users", Table::str_entries);
+    doc.heaps = root.entries(sink, "heaps", Table::uint_entries);
     for (key, slot) in [("metastore", &mut doc.metastore), ("mart", &mut doc.mart)] {
         if let Some(mut t) = root.table(sink, key) {
             *slot = DatabaseSection { database: t.str(sink, "database"), user: t.str(sink, "user") };
@@ -286,14 +267,7 @@ pub fn read(root: &mut Table<'_, '_>, sink: &mut Sink) -> Document {
             roles: t.str_list(sink, "roles"),
             memory_mb: t.uint(sink, "memory_mb"),
             cpus: t.uint(sink, "cpus"),
-            ports: match t.table(sink, "ports") {
-                Some(mut p) => {
-                    let entries = p.uint_entries(sink);
-                    p.finish(sink);
-                    entries
-                }
-                None => Vec::new(),
-            },
+            ports: t.entries(sink, "ports", Table::uint_entries),
         });
         t.finish(sink);
     }
