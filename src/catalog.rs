@@ -98,12 +98,13 @@ impl Os {
         }
     }
 
-    /// The systemd unit the PostgreSQL package brings for major version `pg` (Debian's
-    /// starts a cluster of its own on install); provision runs the mart from a unit of its own.
-    pub fn postgres_packaged_unit(self, pg: u8) -> String {
+    /// The systemd units the PostgreSQL package of major version `pg` brings, as (the unit
+    /// it may enable, the unit of a cluster it starts on install, if any: Debian's
+    /// `<pg>-main`); provision runs the mart from a unit of its own.
+    pub fn postgres_packaged_units(self, pg: u8) -> (String, Option<String>) {
         match self {
-            Os::Centos7 | Os::Rocky9 => format!("postgresql-{pg}.service"),
-            Os::Debian12 => "postgresql.service".into(),
+            Os::Centos7 | Os::Rocky9 => (format!("postgresql-{pg}.service"), None),
+            Os::Debian12 => ("postgresql.service".into(), Some(format!("postgresql@{pg}-main.service"))),
         }
     }
 

@@ -568,27 +568,41 @@ fn os(c: &Cluster, tree: &Tree) -> Phase {
 
 /// The database packages' own units on `h` disabled and stopped: provision runs the servers
 /// from units of its own, on their own configuration, and a packaged unit starting at boot
-/// would take their port or data folder.
+/// would take their port or data folder. (A cluster Debian's package started on install is
+/// stopped; it is started at boot only through the disabled unit.)
 fn packaged_units_off(c: &Cluster, h: &Host) -> Option<Step> {
     let services = supervised(c, h);
-    let mut units = Vec::new();
+    let mut enabled = Vec::new();
+    let mut running = Vec::new();
     if services.contains(&Service::MetastoreDb) {
-        units.push(c.versions.metastore_db.packaged_unit(c.os).to_string());
+        enabled.push(c.versions.metastore_db.packaged_unit(c.os).to_string());
     }
     if services.contains(&Service::Postgres) {
-        units.push(c.os.postgres_packaged_unit(c.versions.postgresql));
+        let (unit, cluster) = c.os.postgres_packaged_units(c.versions.postgresql);
+        enabled.push(unit);
+        running.extend(cluster);
     }
-    if units.is_empty() {
+    if enabled.is_empty() {
         return None;
     }
-    let quoted: Vec<String> = units.iter().map(|u| sh_quote(u)).collect();
-    let off: Vec<String> = quoted
-        .iter()
-        .map(|u| format!("! systemctl is-enabled -q {u} 2>/dev/null && ! systemctl is-active -q {u}"))
-        .collect();
+    let mut off = Vec::new();
+    let mut act = Vec::new();
+    for u in &enabled {
+        let q = sh_quote(u);
+        off.push(format!("! systemctl is-enabled -q {q} 2>/dev/null && ! systemctl is-active -q {q}"));
+        act.push(format!(
+            "{{ if systemctl is-enabled -q {q} 2>/dev/null || systemctl is-active -q {q}; then systemctl disable --now {q}; fi; }}"
+        ));
+    }
+    for u in &running {
+        let q = sh_quote(u);
+        off.push(format!("! systemctl is-active -q {q}"));
+        act.push(format!("{{ if systemctl is-active -q {q}; then systemctl stop {q}; fi; }}"));
+    }
+    let names: Vec<&str> = enabled.iter().chain(&running).map(String::as_str).collect();
     Some(Step::Run {
-        name: format!("packaged {} off", units.join(" ")),
-        command: format!("systemctl disable --now {} 2>/dev/null; {}", quoted.join(" "), off.join(" && ")),
+        name: format!("packaged {} off", names.join(" ")),
+        command: act.join(" && "),
         unless: Some(off.join(" && ")),
         timeout: Duration::from_secs(120),
     })

@@ -4,19 +4,30 @@
 
 use std::path::Path;
 
-use object::{Object, ObjectSection};
+use object::{Architecture, BinaryFormat, Object, ObjectSection};
 
 use super::ArtifactError;
 
 /// The newest `GLIBC_<major>.<minor>` version `exe` needs, `None` when it needs none (a static
-/// executable).
+/// executable). Anything but an x86-64 ELF executable is refused, as is a dynamically linked
+/// one whose dynamic strings cannot be found.
 pub fn newest_needed(exe: &Path) -> Result<Option<(u32, u32)>, ArtifactError> {
     let data = std::fs::read(exe).map_err(super::io(exe))?;
-    let file = object::File::parse(&*data).map_err(|e| ArtifactError::Io {
-        path: exe.to_path_buf(),
-        source: std::io::Error::other(format!("not an executable for Linux: {e}")),
-    })?;
-    let Some(dynstr) = file.section_by_name(".dynstr") else { return Ok(None) };
+    let refuse = |why: String| ArtifactError::Io { path: exe.to_path_buf(), source: std::io::Error::other(why) };
+    let file = object::File::parse(&*data).map_err(|e| refuse(format!("not an executable for Linux: {e}")))?;
+    if file.format() != BinaryFormat::Elf || file.architecture() != Architecture::X86_64 {
+        return Err(refuse(format!(
+            "not an executable for Linux on x86-64 ({:?}, {:?})",
+            file.format(),
+            file.architecture()
+        )));
+    }
+    let Some(dynstr) = file.section_by_name(".dynstr") else {
+        if file.section_by_name(".interp").is_some() || file.sections().next().is_none() {
+            return Err(refuse("its dynamic strings are unreadable (section headers stripped?)".into()));
+        }
+        return Ok(None);
+    };
     let strings = dynstr.data().map_err(|e| ArtifactError::Io {
         path: exe.to_path_buf(),
         source: std::io::Error::other(format!("unreadable .dynstr: {e}")),

@@ -25,8 +25,8 @@ const HIVE_POM: &str = include_str!("../../artifacts/hive/pom.xml");
 /// The manifest file in every cached layout.
 const MANIFEST: &str = ".provision-manifest";
 
-/// The record, in a layout unpacked from a release archive, of the archive's URL and the
-/// digest it was checked against.
+/// The record, in a layout unpacked from a release archive, of the archive's digests (every
+/// algorithm) and its URL.
 const RELEASE_RECORD: &str = ".provision-release";
 
 /// One product version laid out in the cache.
@@ -277,7 +277,7 @@ impl Artifact {
         // A digest pinned since the release was fetched must be the one it was checked against.
         if let Source::Release(release::Release { pinned: Some(pin), .. }) = &self.source {
             let recorded = std::fs::read_to_string(self.dir.join(RELEASE_RECORD)).unwrap_or_default();
-            if recorded.split_whitespace().next() != Some(pin.to_string().as_str()) {
+            if !recorded.split_whitespace().any(|d| d == pin.to_string()) {
                 return false;
             }
         }
@@ -365,7 +365,7 @@ impl Artifact {
             Source::Release(r) => {
                 let expected = release::expected(r)?;
                 let archive = work.path().join(r.file_name());
-                release::download(r, &expected, &archive, progress)?;
+                let digests = release::download(r, &expected, &archive, progress)?;
                 let unpacked = work.path().join("unpacked");
                 std::fs::create_dir(&unpacked).map_err(io(&unpacked))?;
                 let layout = release::unpack(&archive, &r.top, &unpacked)?;
@@ -376,7 +376,8 @@ impl Artifact {
                     });
                 }
                 let record = layout.join(RELEASE_RECORD);
-                std::fs::write(&record, format!("{expected} {}\n", r.url())).map_err(io(&record))?;
+                let digests: Vec<String> = digests.iter().map(ToString::to_string).collect();
+                std::fs::write(&record, format!("{} {}\n", digests.join(" "), r.url())).map_err(io(&record))?;
                 layout
             }
         };

@@ -115,17 +115,18 @@ pub fn published_digest(text: &str, file: &str, algorithm: Algorithm) -> Option<
             .chars()
             .filter(|c| !c.is_whitespace() && !matches!(c, ':' | '(' | ')'))
             .collect();
-        if !(named.is_empty() || named == file) {
+        if !(named.is_empty() || base_name(&named) == file) {
             continue;
         }
         if let Some(hex) = hex_run(&rest[eq + 1..], n) {
             return Some(hex);
         }
     }
-    // gpg's `<file>: <hex groups>`, wrapped over several lines.
+    // gpg's `<file>: <hex groups>`, wrapped over several lines (the name may carry a folder).
     for (at, _) in text.match_indices(file) {
         let line_start = text[..at].rfind('\n').map_or(0, |p| p + 1);
-        if !text[line_start..at].trim().is_empty() {
+        let before = text[line_start..at].trim();
+        if !(before.is_empty() || (before.ends_with('/') && !before.contains(char::is_whitespace))) {
             continue;
         }
         if let Some(rest) = text[at + file.len()..].trim_start().strip_prefix(':')
@@ -140,12 +141,17 @@ pub fn published_digest(text: &str, file: &str, algorithm: Algorithm) -> Option<
         if let Some(hex) = hex_run(line, n) {
             let after: String = line.chars().filter(|c| !c.is_whitespace()).skip(n).collect();
             let named = after.trim_start_matches('*');
-            if named.is_empty() || named == file {
+            if named.is_empty() || base_name(named) == file {
                 return Some(hex);
             }
         }
     }
     None
+}
+
+/// The last component of a path as a checksum file names it (`./f`, `dist/f`).
+fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// Exactly `n` hex digits at the start of `s` (spaces and line breaks between them allowed,
@@ -251,26 +257,31 @@ fn chain(e: &dyn std::error::Error) -> String {
 
 /// Downloads the archive into `into` (a file), hashing it as it arrives, and checks it against
 /// `expected`; `progress` hears (bytes so far, total when known). A mismatch removes the file.
+/// Returns the archive's digests in every algorithm, so a digest pinned later in any of them
+/// can be checked against the cached copy without downloading it again.
 pub fn download(
     release: &Release,
     expected: &Digest,
     into: &Path,
     progress: &mut dyn FnMut(u64, Option<u64>),
-) -> Result<(), ArtifactError> {
+) -> Result<Vec<Digest>, ArtifactError> {
     let url = release.url();
     let failed = |message: String| ArtifactError::Download { url: url.clone(), message };
     let mut resp = client()?.get(&url).send().and_then(|r| r.error_for_status()).map_err(|e| failed(chain(&e)))?;
     let total = resp.content_length();
     let mut out = std::fs::File::create(into).map_err(super::io(into))?;
-    let mut hasher = expected.algorithm.hasher();
+    let algorithms = [Algorithm::Sha512, Algorithm::Sha256, Algorithm::Sha1];
+    let mut hashers: Vec<_> = algorithms.iter().map(|a| a.hasher()).collect();
     let mut buf = vec![0u8; 1 << 16];
     let mut got = 0u64;
     loop {
-        let n = resp.read(&mut buf).map_err(|e| failed(format!("after {got} bytes: {e}")))?;
+        let n = resp.read(&mut buf).map_err(|e| failed(format!("after {got} bytes: {}", chain(&e))))?;
         if n == 0 {
             break;
         }
-        hasher.update(&buf[..n]);
+        for h in &mut hashers {
+            h.update(&buf[..n]);
+        }
         out.write_all(&buf[..n]).map_err(super::io(into))?;
         got += n as u64;
         progress(got, total);
@@ -280,16 +291,14 @@ pub fn download(
         let _ = std::fs::remove_file(into);
         return Err(failed(format!("the download ended after {got} of {t} bytes")));
     }
-    let found = hex::encode(hasher.finalize());
-    if found != expected.hex {
+    let digests: Vec<Digest> =
+        algorithms.iter().zip(hashers).map(|(a, h)| Digest { algorithm: *a, hex: hex::encode(h.finalize()) }).collect();
+    let found = digests.iter().find(|d| d.algorithm == expected.algorithm).expect("every algorithm is hashed");
+    if found.hex != expected.hex {
         let _ = std::fs::remove_file(into);
-        return Err(ArtifactError::Checksum {
-            url,
-            expected: expected.to_string(),
-            found: format!("{}:{found}", expected.algorithm.name()),
-        });
+        return Err(ArtifactError::Checksum { url, expected: expected.to_string(), found: found.to_string() });
     }
-    Ok(())
+    Ok(digests)
 }
 
 /// Unpacks `archive` (`.tar.gz`/`.tgz` or `.zip`) into `work` and returns the folder its
@@ -347,6 +356,15 @@ mod tests {
                 groups[8..].join(" ")
             ),
         ];
+        let forms = [
+            forms.to_vec(),
+            vec![
+                format!("{SHA512}  ./{file}\n"),
+                format!("SHA512 (dist/{file}) = {SHA512}\n"),
+                format!("/build/source/target/artifacts/{file}: SHA512 = {}\n", groups.join(" ")),
+            ],
+        ]
+        .concat();
         for text in &forms {
             assert_eq!(published_digest(text, file, Algorithm::Sha512).as_deref(), Some(SHA512), "{text}");
         }

@@ -145,7 +145,10 @@ pub fn plan(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let report = run(
         &cluster,
         args,
-        &select(phases::up(&cluster, &tree, &artifacts, binary(&cluster, args, true)?.as_ref()), &args.only)?,
+        &select(
+            phases::up(&cluster, &tree, &artifacts, binary(&cluster, args, prepares(&args.only))?.as_ref()),
+            &args.only,
+        )?,
         Mode::Probe,
         "plan",
     );
@@ -177,8 +180,9 @@ pub fn up(up: &UpArgs) -> anyhow::Result<ExitCode> {
         secrets.save(&secrets_path)?;
     }
     let tree = desired::render(&cluster, &secrets);
-    // Checked first: a crawler binary that cannot run there is refused before VMs or downloads.
-    let binary = binary(&cluster, args, true)?;
+    // Checked first, when it is to be sent: a crawler binary that cannot run there is refused
+    // before VMs or downloads.
+    let binary = binary(&cluster, args, prepares(&args.only))?;
     vagrant_up(&cluster, &tree)?;
     let artifacts = artifacts(&cluster, prepares(&args.only), prepares(&args.only))?;
     let phases = select(phases::up(&cluster, &tree, &artifacts, binary.as_ref()), &args.only)?;

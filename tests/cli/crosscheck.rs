@@ -261,8 +261,22 @@ fn local_hosts_keep_every_path_in_their_own_folder() {
 
 #[test]
 fn database_servers_come_from_their_vendors_repositories_before_they_are_installed() {
-    for inv in ["inventory/cluster.toml", "inventory/modern.toml"] {
-        let (c, t) = render(inv);
+    // modern.toml as written (Hive from Maven Central, its MariaDB driver inside) and with
+    // Apache's archives (the driver from the OS).
+    let modern = std::fs::read_to_string(crate::support::root().join("inventory/modern.toml")).unwrap();
+    let archives = provision::inventory::parse(
+        std::path::Path::new("inventory/modern-apache.toml"),
+        &format!("{modern}\n[software]\nsource = \"apache\"\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let cases = [
+        ("inventory/cluster.toml", crate::support::cluster("inventory/cluster.toml")),
+        ("inventory/modern.toml", crate::support::cluster("inventory/modern.toml")),
+        ("modern.toml with source = apache", archives),
+    ];
+    let mut drivers = Vec::new();
+    for (inv, c) in cases {
+        let t = provision::desired::render(&c, &fixture_secrets());
         let el = c.os.el_release().expect("the VM inventories run Enterprise Linux");
         let release = c.versions.metastore_db.name.split_once('-').unwrap().1;
         let pg = c.versions.postgresql;
@@ -301,18 +315,21 @@ fn database_servers_come_from_their_vendors_repositories_before_they_are_install
                     .unwrap_or_else(|| panic!("{inv}: {} never installs {package}: {steps:?}", h.name));
                 assert!(file_at < package_at, "{inv}: {package} installed before its repository on {}", h.name);
             }
-            // Apache's Hive archives carry no MySQL driver: the OS package's jar is on Hive's classpath.
+            // A driver Hive's own files lack comes from the OS, its jar on Hive's classpath.
             if let (true, Some((package, jar))) = (hive, c.hive_jdbc_package()) {
+                drivers.push(package);
                 assert!(steps.contains(&format!("package {package}")), "{inv}: {} lacks {package}", h.name);
-                assert!(
-                    repos.iter().any(|r| r.contains("mysql-connectors-community")),
-                    "{inv}: no repository of {package}"
-                );
+                if let Some((id, _)) = c.versions.metastore_db.jdbc_repository(el) {
+                    assert!(repos.iter().any(|r| r.contains(&format!("[{id}]"))), "{inv}: no repository of {package}");
+                }
                 let unit = &t.files[&format!("{}/etc/systemd/system/hive-metastore.service", h.name)].content;
                 assert!(unit.contains(&format!(":{jar}:")), "{inv}: {jar} not on Hive's classpath");
             }
         }
     }
+    // MySQL's driver for the 2021 versions, MariaDB's for modern.toml's Hive from Apache's
+    // archive, none for Maven's layout (which carries it).
+    assert_eq!(drivers, ["mysql-connector-java", "mariadb-java-client"]);
 }
 
 #[test]

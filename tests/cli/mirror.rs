@@ -143,8 +143,15 @@ fn releases_are_downloaded_once_checked_against_their_published_checksums_and_ca
     assert!(!String::from_utf8_lossy(&again.stderr).contains("fetching"));
     assert_eq!(mirror.archive_gets(), 3);
 
-    // A digest pinned afterwards is checked: the cached release was not checked against it,
-    // so it is fetched again, and refused; the cached copy stays as it was.
+    // A digest pinned afterwards, in another algorithm than the published one, is checked
+    // against the digests recorded at download: a true pin needs no new download...
+    let sha256 = hex::encode(sha2::Sha256::digest(std::fs::read(m.join(HADOOP)).unwrap()));
+    let right = format!("[software.digests]\n\"hadoop-3.5.0.tar.gz\" = \"sha256:{sha256}\"\n");
+    let out = fetch(&inventory(dir.path(), &mirror.url, &right), &cache);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(mirror.archive_gets(), 3);
+    // ...a pin the cached copy does not match makes it be fetched again, and refused; the
+    // cached copy stays as it was.
     let wrong = format!("[software.digests]\n\"hadoop-3.5.0.tar.gz\" = \"sha512:{}\"\n", "0".repeat(128));
     let pinned = inventory(dir.path(), &mirror.url, &wrong);
     let out = fetch(&pinned, &cache);
@@ -255,7 +262,12 @@ fn remote_hosts_get_every_release_packed_once_nifi_from_its_zip() {
         "the pack holds the release's contents at its root: {listing}"
     );
 
-    // A second fetch neither downloads nor packs again.
+    // A second fetch neither downloads nor packs again (the packs are the same files).
+    let stamps = |paths: &[(String, String)]| -> Vec<std::time::SystemTime> {
+        paths.iter().map(|(p, _)| std::fs::metadata(p).unwrap().modified().unwrap()).collect()
+    };
+    let before = stamps(&packed);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let again = fetch(&inv, &cache);
     assert!(again.status.success());
     let json: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
@@ -266,5 +278,6 @@ fn remote_hosts_get_every_release_packed_once_nifi_from_its_zip() {
         .map(|a| a["packed"]["sha256"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(again, packed.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>());
+    assert_eq!(stamps(&packed), before, "packed again");
     assert_eq!(mirror.archive_gets(), 4);
 }
