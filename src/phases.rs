@@ -137,6 +137,7 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Arch
             vec![start(c, nifi, Service::Nifi), wait_for("NiFi answering", &http_ok(&url), NIFI_READY_SECONDS)],
         ));
     }
+    phases.push(cleanup(c, artifacts));
     phases.retain(|p| !p.hosts.is_empty());
     phases
 }
@@ -673,6 +674,53 @@ fn unpacked(c: &Cluster, h: &Host, a: &Artifact, home: &str, affects: Vec<String
     ]
 }
 
+/// Where artifact `name` lives on `h`, if `h` runs anything from it.
+fn home_of<'c>(c: &'c Cluster, h: &Host, name: &str) -> Option<&'c str> {
+    match name {
+        "hadoop" if c.needs_hadoop(h) => Some(&c.paths.hadoop_home),
+        "zookeeper" if h.has(Role::Zookeeper) => Some(&c.paths.zookeeper_home),
+        "hive" if h.has(Role::HiveMetastore) || h.has(Role::HiveServer2) => Some(&c.paths.hive_home),
+        "nifi" if supervised(c, h).contains(&Service::Nifi) => Some(&c.paths.nifi_home),
+        _ => None,
+    }
+}
+
+/// Software folders a remote host no longer runs from, removed once every daemon has been
+/// (re)started from the folders the links name: only folders provision unpacked (they hold
+/// its marker), beside each home, other than the one its link names.
+fn cleanup(c: &Cluster, artifacts: &[Artifact]) -> Phase {
+    let mut phase = Phase { name: "cleanup".into(), ..Phase::default() };
+    if c.transport == Transport::Local {
+        return phase;
+    }
+    for h in &c.hosts {
+        let steps: Vec<Step> = artifacts
+            .iter()
+            .filter_map(|a| Some((a.name, home_of(c, h, a.name)?)))
+            .map(|(name, home)| {
+                let home = c.on_host(h, home);
+                // Unpacked folders are named after the artifact, beside the home (see `unpacked`).
+                let parent = std::path::Path::new(&home).parent().map_or("/".into(), |p| p.display().to_string());
+                let stale = format!(
+                    "cur=$(readlink -f {q}); for d in {beside}-*/; do d=${{d%/}}; if [ -f \"$d/.provision-archive\" ] && [ \"$d\" != \"$cur\" ]; then echo \"$d\"; fi; done",
+                    q = sh_quote(&home),
+                    beside = sh_quote(&format!("{}/{name}", parent.trim_end_matches('/'))),
+                );
+                Step::Run {
+                    name: format!("remove {name} folders {home} no longer names"),
+                    command: format!("{stale} | while read -r d; do rm -rf \"$d\"; done"),
+                    unless: Some(format!("[ -z \"$({stale})\" ]")),
+                    timeout: Duration::from_secs(300),
+                }
+            })
+            .collect();
+        if !steps.is_empty() {
+            phase.hosts.insert(h.name.clone(), steps);
+        }
+    }
+    phase
+}
+
 /// The services on `h` that run from artifact `name`'s home, as `host/service` (Hive runs on
 /// Hadoop's jars too).
 fn users_of(c: &Cluster, h: &Host, name: &str) -> Vec<String> {
@@ -748,13 +796,7 @@ fn prepare(c: &Cluster, artifacts: &[Artifact], binary: Option<&Archive>) -> Pha
             dir(&c.paths.provision_logs, 0o755, &c.users.crawler);
         }
         for a in artifacts {
-            let home = match a.name {
-                "hadoop" if c.needs_hadoop(h) => &c.paths.hadoop_home,
-                "zookeeper" if h.has(Role::Zookeeper) => &c.paths.zookeeper_home,
-                "hive" if h.has(Role::HiveMetastore) || h.has(Role::HiveServer2) => &c.paths.hive_home,
-                "nifi" if services.contains(&Service::Nifi) => &c.paths.nifi_home,
-                _ => continue,
-            };
+            let Some(home) = home_of(c, h, a.name) else { continue };
             let affects = users_of(c, h, a.name);
             if local {
                 steps.push(Step::Link { path: at(home), target: a.dir.display().to_string(), affects });

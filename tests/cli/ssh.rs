@@ -514,6 +514,26 @@ fn the_software_is_packed_sent_unpacked_and_linked_once() {
         assert_eq!(doc["hosts"][h]["changed"], 0, "the second run changed something on {h}: {out}");
     }
     assert!(doc["hosts"]["h0"]["unchanged"].as_u64().unwrap() >= 4, "{out}");
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let jar = std::fs::metadata(home.join("share/hadoop/common/lib/hadoop-hdfs-3.5.0.jar")).unwrap();
+    assert_eq!(jar.permissions().mode() & 0o044, 0o044, "the daemons' users cannot read the software");
+
+    // Folders an earlier pack left are removed once the daemons run from the linked one: only
+    // folders provision unpacked (its marker), never the linked one nor anything else.
+    let old = h0.join("opt/hadoop-3.4.1-0123456789");
+    std::fs::create_dir_all(old.join("lib")).unwrap();
+    std::fs::write(old.join(".provision-archive"), "0123\n").unwrap();
+    let foreign = h0.join("opt/hadoop-notes");
+    std::fs::create_dir_all(&foreign).unwrap();
+    let (code, _, err) = provision(&["up", "--only", "cleanup"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!old.exists(), "a folder no link names was kept");
+    assert!(foreign.exists(), "a folder provision did not unpack was removed");
+    assert!(home.join("share/hadoop/common/lib/hadoop-hdfs-3.5.0.jar").exists());
+    let (code, out, err) = provision(&["up", "--only", "cleanup", "--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["hosts"]["h0"]["changed"], 0, "{out}");
 
     // Its inventory copy and the secrets, which only the crawler's user reads.
     let (code, _, err) = provision(&["up", "--only", "configure"]);
@@ -524,7 +544,6 @@ fn the_software_is_packed_sent_unpacked_and_linked_once() {
         std::fs::read_to_string(&inv).unwrap()
     );
     let secrets = h2.join("var/lib/provision/secrets.toml");
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let meta = std::fs::metadata(&secrets).unwrap();
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     let nobody = std::process::Command::new("id").args(["-u", "nobody"]).output().unwrap();
