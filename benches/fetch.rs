@@ -48,7 +48,8 @@ fn main() {
             "zookeeper" => "3.8.4",
             _ => "4.0.1",
         };
-        let (path, top) = provision::catalog::apache_release(name, version).unwrap();
+        let release = provision::catalog::apache_release(name, version).unwrap();
+        let (path, top, file) = (release.path.clone(), release.top.clone(), release.file_name().to_string());
         let archive = mirror.join(&path);
         std::fs::create_dir_all(archive.parent().unwrap()).unwrap();
         run(Command::new("tar")
@@ -63,14 +64,13 @@ fn main() {
             .arg(&scripts)
             .arg("."));
         let sum = run(Command::new("sha512sum").arg(&archive));
-        let file = path.rsplit('/').next().unwrap();
         std::fs::write(
             mirror.join(format!("{path}.sha512")),
             format!("{}  {file}\n", sum.split_whitespace().next().unwrap()),
         )
         .unwrap();
         bytes += std::fs::metadata(&archive).unwrap().len();
-        archives.push((path, top));
+        archives.push((path, file));
     }
 
     let mut server = Command::new("python3")
@@ -105,8 +105,7 @@ fn main() {
                 ours.push(started.elapsed());
             } else {
                 std::fs::create_dir_all(&cache).unwrap();
-                for (path, _) in &archives {
-                    let file = path.rsplit('/').next().unwrap();
+                for (path, file) in &archives {
                     let script = format!(
                         "set -e; cd {c}; curl -sf -o {f}.sha512 {u}/{p}.sha512; curl -sf -o {f} {u}/{p}; sha512sum -c --quiet {f}.sha512; mkdir x-{f}; tar -xzf {f} -C x-{f}; rm {f}",
                         c = cache.display(),

@@ -368,10 +368,26 @@ pub fn postgres_auth_method(pg: u8) -> &'static str {
     if pg >= 14 { "scram-sha-256" } else { "md5" }
 }
 
-/// Where Apache's release archive of `product` `version` lies below a mirror's root (the
-/// layout of archive.apache.org/dist), and the folder it unpacks to. `None` for a product
-/// Apache does not release this way.
-pub fn apache_release(product: &str, version: &str) -> Option<(String, String)> {
+/// One of Apache's release archives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApacheRelease {
+    /// Its path below a mirror's root (the layout of archive.apache.org/dist), e.g.
+    /// `hadoop/common/hadoop-3.1.0/hadoop-3.1.0.tar.gz`.
+    pub path: String,
+    /// The folder it unpacks to, e.g. `hadoop-3.1.0`.
+    pub top: String,
+}
+
+impl ApacheRelease {
+    /// The archive's file name, the last part of its path.
+    pub fn file_name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
+
+/// Apache's release archive of `product` `version`; `None` for a product Apache does not
+/// release this way.
+pub fn apache_release(product: &str, version: &str) -> Option<ApacheRelease> {
     let (path, top) = match product {
         "hadoop" => (format!("hadoop/common/hadoop-{version}/hadoop-{version}.tar.gz"), format!("hadoop-{version}")),
         // ZooKeeper's binary archives are called -bin from 3.5 on.
@@ -392,7 +408,7 @@ pub fn apache_release(product: &str, version: &str) -> Option<(String, String)> 
         "nifi" => (format!("nifi/{version}/nifi-{version}-bin.zip"), format!("nifi-{version}")),
         _ => return None,
     };
-    Some((path, top))
+    Some(ApacheRelease { path, top })
 }
 
 /// Apache's own archive of every release, the default mirror and checksum site.
@@ -424,11 +440,12 @@ mod tests {
     #[test]
     fn every_release_archive_is_pinned_under_its_products_folder_and_named_for_its_version() {
         for (product, version) in releases() {
-            let (path, top) = apache_release(product, version).unwrap_or_else(|| panic!("{product} {version}"));
+            let release = apache_release(product, version).unwrap_or_else(|| panic!("{product} {version}"));
+            let (path, top, file) = (&release.path, &release.top, release.file_name());
             let url = format!("{APACHE_ARCHIVE}/{path}");
             assert!(url.starts_with("https://archive.apache.org/dist/"), "{url}");
             assert!(path.starts_with(&format!("{product}/")), "{path}");
-            let file = path.rsplit('/').next().unwrap();
+            assert!(path.ends_with(&format!("/{file}")), "{path} is not {file}");
             assert!(file.ends_with(".tar.gz") || file.ends_with(".zip"), "{file}");
             assert!(file.contains(&format!("-{version}")), "{file} is not {version}");
             assert!(top.contains(version) && file.starts_with(top.trim_end_matches("-bin")), "{file} unpacks to {top}");

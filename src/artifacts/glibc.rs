@@ -13,7 +13,7 @@ use super::ArtifactError;
 /// one whose dynamic strings cannot be found.
 pub fn newest_needed(exe: &Path) -> Result<Option<(u32, u32)>, ArtifactError> {
     let data = std::fs::read(exe).map_err(super::io(exe))?;
-    let refuse = |why: String| ArtifactError::Io { path: exe.to_path_buf(), source: std::io::Error::other(why) };
+    let refuse = |why: String| ArtifactError::other(exe, why);
     let file = object::File::parse(&*data).map_err(|e| refuse(format!("not an executable for Linux: {e}")))?;
     if file.format() != BinaryFormat::Elf || file.architecture() != Architecture::X86_64 {
         return Err(refuse(format!(
@@ -28,10 +28,7 @@ pub fn newest_needed(exe: &Path) -> Result<Option<(u32, u32)>, ArtifactError> {
         }
         return Ok(None);
     };
-    let strings = dynstr.data().map_err(|e| ArtifactError::Io {
-        path: exe.to_path_buf(),
-        source: std::io::Error::other(format!("unreadable .dynstr: {e}")),
-    })?;
+    let strings = dynstr.data().map_err(|e| refuse(format!("unreadable .dynstr: {e}")))?;
     Ok(strings.split(|b| *b == 0).filter_map(version).max())
 }
 

@@ -7,13 +7,12 @@
 //! instead of fetching it again.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use crate::model::{Cluster, Role, SoftwareSource, Transport};
+use crate::model::{Cluster, Host, Role, SoftwareSource, Transport};
 
 pub mod glibc;
 pub mod release;
@@ -75,11 +74,17 @@ pub struct Archive {
 impl Archive {
     /// The file at `path` with its checksum and size.
     pub fn of(path: &Path) -> Result<Archive, ArtifactError> {
-        let mut file = std::fs::File::open(path).map_err(io(path))?;
-        let mut hasher = Sha256::new();
-        let size = std::io::copy(&mut file, &mut hasher).map_err(io(path))?;
-        Ok(Archive { path: path.to_path_buf(), sha256: hex::encode(hasher.finalize()), size })
+        let (size, sha256) = sha256_of(path)?;
+        Ok(Archive { path: path.to_path_buf(), sha256, size })
     }
+}
+
+/// The size and SHA-256 (hex) of the file at `path`.
+fn sha256_of(path: &Path) -> Result<(u64, String), ArtifactError> {
+    let mut file = std::fs::File::open(path).map_err(io(path))?;
+    let mut hasher = Sha256::new();
+    let size = std::io::copy(&mut file, &mut hasher).map_err(io(path))?;
+    Ok((size, hex::encode(hasher.finalize())))
 }
 
 /// Why an artifact could not be made ready.
@@ -127,6 +132,13 @@ pub enum ArtifactError {
     },
 }
 
+impl ArtifactError {
+    /// A problem with the file at `path` that is no I/O error of the system's.
+    pub(crate) fn other(path: &Path, message: impl Into<String>) -> ArtifactError {
+        ArtifactError::Io { path: path.to_path_buf(), source: std::io::Error::other(message.into()) }
+    }
+}
+
 /// Where artifacts are cached: `$PROVISION_CACHE`, else `$XDG_CACHE_HOME/provision`, else
 /// `~/.cache/provision`.
 pub fn cache_dir() -> PathBuf {
@@ -153,7 +165,7 @@ fn entry(cache: &Path, name: &str, version: &str, pom: &str) -> PathBuf {
 /// packed.
 pub fn needed(c: &Cluster, cache: &Path) -> Vec<Artifact> {
     let v = &c.versions;
-    let hive = c.hosts.iter().any(|h| h.has(Role::HiveMetastore) || h.has(Role::HiveServer2));
+    let hive = c.hosts.iter().any(Host::runs_hive);
     let nifi = c.transport != Transport::Local && c.hosts.iter().any(|h| h.has(Role::Nifi));
     let mut out = vec![
         artifact(c, cache, "hadoop", v.hadoop.version, HADOOP_POM, "hadoop.version"),
@@ -192,8 +204,8 @@ fn artifact(
             source: Source::Maven { pom, version_property },
         };
     }
-    let (path, top) = crate::catalog::apache_release(name, version).expect("every product has a release archive");
-    let file = path.rsplit('/').next().unwrap_or(&path).to_string();
+    let archive = crate::catalog::apache_release(name, version).expect("every product has a release archive");
+    let pinned = c.software.digests.get(archive.file_name()).cloned();
     Artifact {
         name,
         version: version.to_string(),
@@ -208,11 +220,10 @@ fn artifact(
         .to_string(),
         archive: None,
         source: Source::Release(release::Release {
-            path,
-            top,
+            archive,
             mirror: c.software.mirror.clone(),
             checksums: c.software.checksums.clone(),
-            pinned: c.software.digests.get(&file).cloned(),
+            pinned,
         }),
     }
 }
@@ -236,19 +247,7 @@ fn inventory(dir: &Path) -> Result<BTreeMap<String, (u64, String)>, ArtifactErro
             if rel == MANIFEST {
                 continue;
             }
-            let mut f = std::fs::File::open(&path).map_err(io(&path))?;
-            let mut hasher = Sha256::new();
-            let mut buf = vec![0u8; 1 << 16];
-            let mut size = 0u64;
-            loop {
-                let n = f.read(&mut buf).map_err(io(&path))?;
-                if n == 0 {
-                    break;
-                }
-                size += n as u64;
-                hasher.update(&buf[..n]);
-            }
-            out.insert(rel, (size, hex::encode(hasher.finalize())));
+            out.insert(rel, sha256_of(&path)?);
         }
     }
     Ok(out)
@@ -321,10 +320,7 @@ impl Artifact {
                 .output()
                 .map_err(io(&tmp))?;
             if !out.status.success() {
-                return Err(ArtifactError::Io {
-                    path: path.clone(),
-                    source: std::io::Error::other(String::from_utf8_lossy(&out.stderr).trim().to_string()),
-                });
+                return Err(ArtifactError::other(&path, String::from_utf8_lossy(&out.stderr).trim()));
             }
             tmp.persist(&path).map_err(|e| ArtifactError::Io { path: path.clone(), source: e.error })?;
         }
@@ -368,12 +364,9 @@ impl Artifact {
                 let digests = release::download(r, &expected, &archive, progress)?;
                 let unpacked = work.path().join("unpacked");
                 std::fs::create_dir(&unpacked).map_err(io(&unpacked))?;
-                let layout = release::unpack(&archive, &r.top, &unpacked)?;
+                let layout = release::unpack(&archive, &r.archive.top, &unpacked)?;
                 if !layout.join(&self.probe).exists() {
-                    return Err(ArtifactError::Io {
-                        path: archive,
-                        source: std::io::Error::other(format!("no {} in the unpacked release", self.probe)),
-                    });
+                    return Err(ArtifactError::other(&archive, format!("no {} in the unpacked release", self.probe)));
                 }
                 let record = layout.join(RELEASE_RECORD);
                 let digests: Vec<String> = digests.iter().map(ToString::to_string).collect();

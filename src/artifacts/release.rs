@@ -8,6 +8,7 @@ use std::process::Command;
 use sha2::Digest as _;
 
 use super::ArtifactError;
+use crate::catalog::ApacheRelease;
 
 /// A hash algorithm Apache publishes checksums in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,10 +177,8 @@ fn hex_run(s: &str, n: usize) -> Option<String> {
 /// One release archive to fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Release {
-    /// Its path below a mirror's root, e.g. `hadoop/common/hadoop-3.1.0/hadoop-3.1.0.tar.gz`.
-    pub path: String,
-    /// The folder the archive unpacks to, e.g. `hadoop-3.1.0`.
-    pub top: String,
+    /// The archive: its path below a mirror's root and the folder it unpacks to.
+    pub archive: ApacheRelease,
     /// Where the archive is downloaded from (a mirror's root URL).
     pub mirror: String,
     /// Where its published checksum is read from (Apache's own archive by default).
@@ -191,12 +190,12 @@ pub struct Release {
 impl Release {
     /// The archive's file name.
     pub fn file_name(&self) -> &str {
-        self.path.rsplit('/').next().unwrap_or(&self.path)
+        self.archive.file_name()
     }
 
     /// The archive's URL on the mirror.
     pub fn url(&self) -> String {
-        format!("{}/{}", self.mirror.trim_end_matches('/'), self.path)
+        format!("{}/{}", self.mirror.trim_end_matches('/'), self.archive.path)
     }
 }
 
@@ -218,19 +217,17 @@ pub fn expected(release: &Release) -> Result<Digest, ArtifactError> {
         return Ok(pin.clone());
     }
     let client = client()?;
-    let base = format!("{}/{}", release.checksums.trim_end_matches('/'), release.path);
+    let base = format!("{}/{}", release.checksums.trim_end_matches('/'), release.archive.path);
     let mut tried = Vec::new();
     for (suffix, algorithm) in PUBLISHED {
         let url = format!("{base}{suffix}");
-        let resp =
-            client.get(&url).send().map_err(|e| ArtifactError::Download { url: url.clone(), message: chain(&e) })?;
+        let failed = |e: reqwest::Error| ArtifactError::Download { url: url.clone(), message: chain(&e) };
+        let resp = client.get(&url).send().map_err(failed)?;
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             tried.push(url);
             continue;
         }
-        let resp =
-            resp.error_for_status().map_err(|e| ArtifactError::Download { url: url.clone(), message: chain(&e) })?;
-        let text = resp.text().map_err(|e| ArtifactError::Download { url: url.clone(), message: chain(&e) })?;
+        let text = resp.error_for_status().and_then(|r| r.text()).map_err(failed)?;
         return published_digest(&text, release.file_name(), *algorithm)
             .map(|hex| Digest { algorithm: *algorithm, hex })
             .ok_or_else(|| ArtifactError::Download {
@@ -307,8 +304,8 @@ pub fn unpack(archive: &Path, top: &str, work: &Path) -> Result<PathBuf, Artifac
     let name = archive.to_string_lossy();
     if name.ends_with(".zip") {
         let file = std::fs::File::open(archive).map_err(super::io(archive))?;
-        let mut zip = zip::ZipArchive::new(file).map_err(|e| bad_archive(archive, e.to_string()))?;
-        zip.extract(work).map_err(|e| bad_archive(archive, e.to_string()))?;
+        let mut zip = zip::ZipArchive::new(file).map_err(|e| ArtifactError::other(archive, e.to_string()))?;
+        zip.extract(work).map_err(|e| ArtifactError::other(archive, e.to_string()))?;
     } else {
         let out = Command::new("tar")
             .args(["--no-same-owner", "-xzf"])
@@ -318,18 +315,14 @@ pub fn unpack(archive: &Path, top: &str, work: &Path) -> Result<PathBuf, Artifac
             .output()
             .map_err(super::io(archive))?;
         if !out.status.success() {
-            return Err(bad_archive(archive, String::from_utf8_lossy(&out.stderr).trim().to_string()));
+            return Err(ArtifactError::other(archive, String::from_utf8_lossy(&out.stderr).trim()));
         }
     }
     let dir = work.join(top);
     if !dir.is_dir() {
-        return Err(bad_archive(archive, format!("it has no folder {top}")));
+        return Err(ArtifactError::other(archive, format!("it has no folder {top}")));
     }
     Ok(dir)
-}
-
-fn bad_archive(archive: &Path, message: String) -> ArtifactError {
-    ArtifactError::Io { path: archive.to_path_buf(), source: std::io::Error::other(message) }
 }
 
 #[cfg(test)]

@@ -319,7 +319,7 @@ fn software(doc: &Document, v: &Versions, runs_hive: bool, sink: &mut Sink) -> O
     ]
     .iter()
     .filter_map(|(p, ver)| catalog::apache_release(p, ver))
-    .map(|(path, _)| path.rsplit('/').next().unwrap_or(&path).to_string())
+    .map(|r| r.file_name().to_string())
     .collect();
     let mut digests = std::collections::BTreeMap::new();
     let mut ok = true;
