@@ -637,6 +637,15 @@ fn file_step(c: &Cluster, h: &Host, f: &crate::desired::File) -> Step {
 /// Where packed software is kept on a remote host.
 const ARCHIVES: &str = "/opt/provision";
 
+/// The file in a folder provision unpacked software into, holding the archive's checksum.
+const UNPACKED_MARKER: &str = ".provision-archive";
+
+/// `leaf` in the folder that holds `home`: where software is unpacked for that home.
+fn beside_home(home: &str, leaf: &str) -> String {
+    let parent = std::path::Path::new(home).parent().map_or("/".to_string(), |p| p.display().to_string());
+    format!("{}/{leaf}", parent.trim_end_matches('/'))
+}
+
 /// A remote host's copy of artifact `a` at `home`: the packed layout sent (only when its
 /// checksum differs), unpacked beside `home` in a folder named like its cache entry and the
 /// archive's checksum (so other software, or the same software packed anew, gets another
@@ -650,8 +659,7 @@ fn unpacked(c: &Cluster, h: &Host, a: &Artifact, home: &str, affects: Vec<String
     if let Some(x) = &a.archive {
         entry = format!("{entry}-{}", &x.sha256[..10.min(x.sha256.len())]);
     }
-    let home_dir = std::path::Path::new(home).parent().map_or("/".to_string(), |p| p.display().to_string());
-    let dir = at(&format!("{}/{entry}", home_dir.trim_end_matches('/')));
+    let dir = at(&beside_home(home, &entry));
     // Without an archive (a dry run, a plan before the first fetch) the steps are named but
     // their checksum is unknown.
     let (content, sha) = match &a.archive {
@@ -659,13 +667,13 @@ fn unpacked(c: &Cluster, h: &Host, a: &Artifact, home: &str, affects: Vec<String
         None => (Content::Local { path: a.dir.clone(), sha256: String::new(), size: 0 }, String::new()),
     };
     let (q_file, q_dir, q_tmp) = (sh_quote(&file), sh_quote(&dir), sh_quote(&format!("{dir}.tmp")));
-    let marker = sh_quote(&format!("{dir}/.provision-archive"));
+    let marker = sh_quote(&format!("{dir}/{UNPACKED_MARKER}"));
     vec![
         Step::File { path: file.clone(), content, mode: 0o644, owner: Some("root".into()), affects: vec![] },
         Step::Run {
             name: format!("unpack {} {} into {dir}", a.name, a.version),
             command: format!(
-                "rm -rf {q_tmp} && mkdir -p {q_tmp} && tar --no-same-owner -xzf {q_file} -C {q_tmp} && chmod -R a+rX,go-w {q_tmp} && echo {sha} > {q_tmp}/.provision-archive && rm -rf {q_dir} && mv {q_tmp} {q_dir}"
+                "rm -rf {q_tmp} && mkdir -p {q_tmp} && tar --no-same-owner -xzf {q_file} -C {q_tmp} && chmod -R a+rX,go-w {q_tmp} && echo {sha} > {q_tmp}/{UNPACKED_MARKER} && rm -rf {q_dir} && mv {q_tmp} {q_dir}"
             ),
             unless: Some(format!("[ \"$(cat {marker} 2>/dev/null)\" = {} ]", sh_quote(&sha))),
             timeout: Duration::from_secs(900),
@@ -679,7 +687,7 @@ fn home_of<'c>(c: &'c Cluster, h: &Host, name: &str) -> Option<&'c str> {
     match name {
         "hadoop" if c.needs_hadoop(h) => Some(&c.paths.hadoop_home),
         "zookeeper" if h.has(Role::Zookeeper) => Some(&c.paths.zookeeper_home),
-        "hive" if h.has(Role::HiveMetastore) || h.has(Role::HiveServer2) => Some(&c.paths.hive_home),
+        "hive" if h.runs_hive() => Some(&c.paths.hive_home),
         "nifi" if supervised(c, h).contains(&Service::Nifi) => Some(&c.paths.nifi_home),
         _ => None,
     }
@@ -700,11 +708,10 @@ fn cleanup(c: &Cluster, artifacts: &[Artifact]) -> Phase {
             .map(|(name, home)| {
                 let home = c.on_host(h, home);
                 // Unpacked folders are named after the artifact, beside the home (see `unpacked`).
-                let parent = std::path::Path::new(&home).parent().map_or("/".into(), |p| p.display().to_string());
                 let stale = format!(
-                    "cur=$(readlink -f {q}); for d in {beside}-*/; do d=${{d%/}}; if [ -f \"$d/.provision-archive\" ] && [ \"$d\" != \"$cur\" ]; then echo \"$d\"; fi; done",
+                    "cur=$(readlink -f {q}); for d in {beside}-*/; do d=${{d%/}}; if [ -f \"$d/{UNPACKED_MARKER}\" ] && [ \"$d\" != \"$cur\" ]; then echo \"$d\"; fi; done",
                     q = sh_quote(&home),
-                    beside = sh_quote(&format!("{}/{name}", parent.trim_end_matches('/'))),
+                    beside = sh_quote(&beside_home(&home, name)),
                 );
                 Step::Run {
                     name: format!("remove {name} folders {home} no longer names"),
@@ -727,9 +734,9 @@ fn users_of(c: &Cluster, h: &Host, name: &str) -> Vec<String> {
     c.services(h)
         .into_iter()
         .filter(|s| match name {
-            "hadoop" => s.is_hadoop() || matches!(s, Service::HiveMetastore | Service::HiveServer2),
+            "hadoop" => s.is_hadoop() || s.is_hive(),
             "zookeeper" => *s == Service::Zookeeper,
-            "hive" => matches!(s, Service::HiveMetastore | Service::HiveServer2),
+            "hive" => s.is_hive(),
             "nifi" => *s == Service::Nifi,
             _ => false,
         })
@@ -848,7 +855,7 @@ fn packages(c: &Cluster, h: &Host) -> Vec<String> {
     if services.contains(&Service::MetastoreDb) {
         out.push(c.versions.metastore_db.package(c.os).into());
     }
-    if services.iter().any(|s| matches!(s, Service::HiveMetastore | Service::HiveServer2))
+    if services.iter().any(|s| s.is_hive())
         && let Some((package, _)) = c.hive_jdbc_package()
     {
         out.push(package.into());

@@ -16,11 +16,7 @@ pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
     let conf = &c.paths.hadoop_conf;
     let services = c.services(host);
     let hadoop_services: Vec<Service> = services.iter().copied().filter(|s| s.is_hadoop()).collect();
-    let readers: Vec<Service> = services
-        .iter()
-        .copied()
-        .filter(|s| s.is_hadoop() || matches!(s, Service::HiveMetastore | Service::HiveServer2))
-        .collect();
+    let readers: Vec<Service> = services.iter().copied().filter(|s| s.is_hadoop() || s.is_hive()).collect();
     t.add(host, &format!("{conf}/core-site.xml"), site_xml(&core_site(c, host)), mode::PUBLIC, &readers);
     t.add(host, &format!("{conf}/hdfs-site.xml"), site_xml(&hdfs_site(c, host)), mode::PUBLIC, &readers);
     t.add(host, &format!("{conf}/yarn-site.xml"), site_xml(&yarn_site(c, host)), mode::PUBLIC, &readers);

@@ -64,12 +64,8 @@ pub fn hive_site(c: &Cluster, host: &Host, secrets: &Secrets) -> Properties {
 
 /// Renders Hive's and the metastore database's files for `host`.
 pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
-    if host.has(Role::HiveMetastore) || host.has(Role::HiveServer2) {
-        let services: Vec<Service> = c
-            .services(host)
-            .into_iter()
-            .filter(|s| matches!(s, Service::HiveMetastore | Service::HiveServer2))
-            .collect();
+    if host.runs_hive() {
+        let services: Vec<Service> = c.services(host).into_iter().filter(|s| s.is_hive()).collect();
         let path = format!("{}/hive-site.xml", c.paths.hive_conf);
         t.add_secret(host, &path, site_xml(&hive_site(c, host, secrets)), &c.users.hive, &services);
     }
@@ -89,8 +85,7 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
             },
         );
         t.add(host, &format!("{conf}/my.cnf"), cnf, mode::PUBLIC, &[Service::MetastoreDb]);
-        let clients =
-            c.source_addresses(c.hosts.iter().filter(|h| h.has(Role::HiveMetastore) || h.has(Role::HiveServer2)));
+        let clients = c.source_addresses(c.hosts.iter().filter(|h| h.runs_hive()));
         let sql = super::templates::render(
             "metastore.sql",
             &context! {

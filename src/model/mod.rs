@@ -134,6 +134,11 @@ impl Service {
         }
     }
 
+    /// Whether this is one of Hive's daemons (the metastore or HiveServer2).
+    pub fn is_hive(self) -> bool {
+        matches!(self, Service::HiveMetastore | Service::HiveServer2)
+    }
+
     /// Whether this is one of Hadoop's own daemons (HDFS or YARN), run as the Hadoop user from
     /// Hadoop's installation.
     pub fn is_hadoop(self) -> bool {
@@ -274,6 +279,11 @@ impl Host {
     /// Whether the host has `role`.
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// Whether the host runs a Hive daemon (the metastore or HiveServer2).
+    pub fn runs_hive(&self) -> bool {
+        self.has(Role::HiveMetastore) || self.has(Role::HiveServer2)
     }
 }
 
