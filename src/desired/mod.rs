@@ -69,40 +69,31 @@ pub mod mode {
 impl Tree {
     /// Adds a file of `host` at `path`, affecting `services` of that host.
     pub fn add(&mut self, host: &Host, path: &str, content: String, mode: u32, services: &[Service]) {
-        let affects = services.iter().map(|s| format!("{}/{}", host.name, s.name())).collect();
-        self.insert(File {
-            host: Some(host.name.clone()),
-            path: path.to_string(),
-            content,
-            mode,
-            owner: None,
-            affects,
-        });
+        self.add_host_file(host, path, content, mode, None, services);
     }
 
-    /// Adds a secret file (0600) of `host` that `owner` owns, the user of the `services` that
-    /// read it and that a change of it restarts.
+    /// Adds a secret file (0600) of `host` that `owner` owns: the user of the `services` that
+    /// read it and that a change of it restarts, or of the program that alone reads it.
     pub fn add_secret(&mut self, host: &Host, path: &str, content: String, owner: &str, services: &[Service]) {
-        let affects = services.iter().map(|s| format!("{}/{}", host.name, s.name())).collect();
-        self.insert(File {
-            host: Some(host.name.clone()),
-            path: path.to_string(),
-            content,
-            mode: mode::SECRET,
-            owner: Some(owner.to_string()),
-            affects,
-        });
+        self.add_host_file(host, path, content, mode::SECRET, Some(owner), services);
     }
 
-    /// Adds a file of `host` that `owner` owns (a secret only that user's program reads).
-    pub fn add_owned(&mut self, host: &Host, path: &str, content: String, mode: u32, owner: &str) {
+    fn add_host_file(
+        &mut self,
+        host: &Host,
+        path: &str,
+        content: String,
+        mode: u32,
+        owner: Option<&str>,
+        services: &[Service],
+    ) {
         self.insert(File {
             host: Some(host.name.clone()),
             path: path.to_string(),
             content,
             mode,
-            owner: Some(owner.to_string()),
-            affects: vec![],
+            owner: owner.map(str::to_string),
+            affects: services.iter().map(|s| format!("{}/{}", host.name, s.name())).collect(),
         });
     }
 

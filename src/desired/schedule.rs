@@ -17,7 +17,7 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
     if c.transport != Transport::Local {
         t.add(host, &inventory, c.source.clone(), mode::PUBLIC, &[]);
         let path = Secrets::path(std::path::Path::new(&c.paths.provision_state)).display().to_string();
-        t.add_owned(host, &path, secrets.to_toml(), mode::SECRET, &c.users.crawler);
+        t.add_secret(host, &path, secrets.to_toml(), &c.users.crawler, &[]);
     }
     let text = super::templates::render(
         "crontab",
