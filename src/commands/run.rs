@@ -24,11 +24,6 @@ fn log_dir(c: &Cluster, verb: &str) -> PathBuf {
     c.state_dir.join("runs").join(format!("{stamp}-{verb}"))
 }
 
-/// Loads the inventory.
-fn load(args: &RunArgs) -> anyhow::Result<Cluster> {
-    Ok(inventory::load(&args.inventory)?)
-}
-
 /// Creates or starts the VMs of a Vagrant inventory from the rendered Vagrantfile, showing
 /// Vagrant's progress; nothing for other transports.
 fn vagrant_up(c: &Cluster, tree: &desired::Tree) -> anyhow::Result<()> {
@@ -52,14 +47,16 @@ fn vagrant_up(c: &Cluster, tree: &desired::Tree) -> anyhow::Result<()> {
 fn artifacts(c: &Cluster, fetch: bool, pack: bool) -> anyhow::Result<Vec<Artifact>> {
     let mut needed = artifacts::needed(c, &artifacts::cache_dir());
     for a in &mut needed {
-        if fetch && !a.is_cached() {
+        let mut cached = a.is_cached();
+        if fetch && !cached {
             ui::note(&format!("fetching {} {} from {} into {} (once)", a.name, a.version, a.origin(), a.dir.display()));
             let bar = ui::download_bar(&format!("{} {}", a.name, a.version));
             let done = a.fetch(&mut |got, total| bar.show(got, total));
             bar.finish();
             done?;
+            cached = true;
         }
-        if pack && c.transport != Transport::Local && a.is_cached() {
+        if pack && c.transport != Transport::Local && cached {
             a.pack()?;
         }
     }
@@ -135,7 +132,7 @@ pub fn fetch(args: &FetchArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `provision plan`: what `up` would change, changing nothing.
 pub fn plan(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let cluster = load(args)?;
+    let cluster = inventory::load(&args.inventory)?;
     let (secrets, _) = Secrets::load_or_generate(&Secrets::path(&cluster.state_dir))?;
     let tree = desired::render(&cluster, &secrets);
     let artifacts = artifacts(&cluster, false, prepares(&args.only))?;
@@ -173,7 +170,7 @@ pub fn up(up: &UpArgs) -> anyhow::Result<ExitCode> {
     if args.dry_run {
         return dry_run(args);
     }
-    let cluster = load(args)?;
+    let cluster = inventory::load(&args.inventory)?;
     let secrets_path = Secrets::path(&cluster.state_dir);
     let (secrets, generated) = Secrets::load_or_generate(&secrets_path)?;
     if generated {
@@ -201,7 +198,7 @@ pub fn up(up: &UpArgs) -> anyhow::Result<ExitCode> {
 /// Runs `provision down`: the daemons stopped; on Vagrant VMs then `vagrant halt`, or with
 /// `--destroy` the VMs destroyed outright.
 pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
-    let cluster = load(&args.run)?;
+    let cluster = inventory::load(&args.run.inventory)?;
     let on_vagrant = matches!(cluster.transport, Transport::Vagrant { .. });
     anyhow::ensure!(
         !args.destroy || on_vagrant,

@@ -79,8 +79,13 @@ fn release(mirror: &Path, path: &str, top: &str, files: &[(&str, &str)]) -> (Str
 
 /// inventory/local.toml with its software from `mirror` (and `extra` lines in [software]).
 fn inventory(dir: &Path, mirror: &str, extra: &str) -> PathBuf {
-    let text = std::fs::read_to_string(root().join("inventory/local.toml")).unwrap();
-    let path = dir.join("local.toml");
+    inventory_of("inventory/local.toml", dir, mirror, extra)
+}
+
+/// The repository's inventory `rel`, copied into `dir`, with its software from `mirror`.
+fn inventory_of(rel: &str, dir: &Path, mirror: &str, extra: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join(rel)).unwrap();
+    let path = dir.join(Path::new(rel).file_name().unwrap());
     std::fs::write(
         &path,
         format!("{text}\n[software]\nsource = \"apache\"\nmirror = \"{mirror}\"\nchecksums = \"{mirror}\"\n{extra}"),
@@ -228,13 +233,7 @@ fn remote_hosts_get_every_release_packed_once_nifi_from_its_zip() {
     std::fs::write(m.join(format!("{nifi}.sha512")), format!("{sha512}  nifi-1.28.1-bin.zip\n")).unwrap();
     let mirror = Mirror::serve(&m);
     // The eight VMs of modern.toml (no VM is needed to fetch).
-    let text = std::fs::read_to_string(root().join("inventory/modern.toml")).unwrap();
-    let inv = dir.path().join("modern.toml");
-    std::fs::write(
-        &inv,
-        format!("{text}\n[software]\nsource = \"apache\"\nmirror = \"{0}\"\nchecksums = \"{0}\"\n", mirror.url),
-    )
-    .unwrap();
+    let inv = inventory_of("inventory/modern.toml", dir.path(), &mirror.url, "");
     let cache = dir.path().join("cache");
 
     let out = fetch(&inv, &cache);
