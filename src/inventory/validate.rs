@@ -79,12 +79,11 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
     if let (Some(os), Some(v), Some(written)) = (os, &versions, doc.versions.metastore_db.as_ref())
         && !v.metastore_db.packaged_for(os)
     {
-        let os_name = doc.cluster.os.as_ref().map_or("", |o| o.value.as_str());
         sink.push(
             Diagnostic::new(
                 "versions.metastore_db",
                 written.span.clone(),
-                format!("{} has no server packages for {os_name}", v.metastore_db.name),
+                format!("{} has no server packages for {}", v.metastore_db.name, os.name()),
             )
             .hint("use mariadb-10.11, or mysql-8.0 on rocky9"),
         );
