@@ -221,8 +221,8 @@ fn artifact(
         archive: None,
         source: Source::Release(release::Release {
             archive,
-            mirror: c.software.mirror.clone(),
-            checksums: c.software.checksums.clone(),
+            mirror: c.software.mirror.to_string(),
+            checksums: c.software.checksums.to_string(),
             pinned,
         }),
     }

@@ -53,7 +53,7 @@ pub fn hdfs_site(c: &Cluster, host: &Host) -> Properties {
         ("dfs.replication", c.hdfs.replication.to_string()),
         ("dfs.client.use.datanode.hostname", "true".into()),
         ("dfs.datanode.use.datanode.hostname", "true".into()),
-        ("dfs.permissions.superusergroup", c.users.hadoop.clone()),
+        ("dfs.permissions.superusergroup", c.users.hadoop.to_string()),
     ]);
     if c.endpoints == Endpoints::Address {
         p.insert("dfs.namenode.datanode.registration.ip-hostname-check".into(), "false".into());

@@ -21,7 +21,7 @@ pub fn hive_site(c: &Cluster, host: &Host, secrets: &Secrets) -> Properties {
     let mut p = props([
         ("javax.jdo.option.ConnectionURL", metastore_jdbc_url(c)),
         ("javax.jdo.option.ConnectionDriverName", c.versions.metastore_db.jdbc_driver.to_string()),
-        ("javax.jdo.option.ConnectionUserName", c.metastore.user.clone()),
+        ("javax.jdo.option.ConnectionUserName", c.metastore.user.to_string()),
         ("javax.jdo.option.ConnectionPassword", secrets.metastore_password.clone()),
         ("hive.metastore.uris", format!("thrift://{metastore}")),
         ("hive.metastore.warehouse.dir", "/user/hive/warehouse".into()),

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Cluster, Host, Service};
+use crate::model::{Cluster, Host, Service, UserName};
 
 /// JVM options Hadoop's own launcher adds on Java 17 and later so its reflection keeps working.
 const HADOOP_JAVA17_OPENS: &[&str] = &[
@@ -34,7 +34,7 @@ pub struct Launch {
     /// A one-line description.
     pub description: String,
     /// The OS user it runs as.
-    pub user: String,
+    pub user: UserName,
     /// The program and its arguments, exactly as executed.
     pub command: Vec<String>,
     /// Environment variables.

@@ -12,9 +12,10 @@ use super::reader::{Located, Sink};
 use super::schema::{DatabaseSection, Document, HostEntry, Str};
 use crate::artifacts::release::Digest;
 use crate::catalog::{self, Os};
+use crate::model::values::{self, SqlKind, SqlServer, check_controller_path};
 use crate::model::{
-    Cluster, Database, Endpoints, Hdfs, Heaps, Host, Paths, Pipeline, Ports, Role, Software, SoftwareSource, Transport,
-    Users, Versions, Yarn,
+    BoxName, Cluster, Database, Endpoints, Hdfs, Heaps, Host, HostPath, HttpUrl, Paths, Pipeline, Ports, Role, Schedule,
+    Software, SoftwareSource, SqlName, Transport, UserName, Users, Versions, Yarn,
 };
 
 /// Names of hosts that would collide with folders `render` writes beside the hosts' folders.
@@ -60,14 +61,14 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
             );
             None
         }
-        Some(r) => Some(resolve(dir, &r.value).to_string_lossy().into_owned()),
+        Some(r) => controller_path(sink, "cluster.root", r, dir, true).map(|p| p.to_string_lossy().into_owned()),
     };
     let state_dir = match doc.cluster.state_dir.as_ref() {
-        Some(s) => resolve(dir, &s.value),
-        None => resolve(dir, &format!(".provision/{stem}")),
+        Some(s) => controller_path(sink, "cluster.state_dir", s, dir, false),
+        None => Some(resolve(dir, &format!(".provision/{stem}"))),
     };
 
-    let transport = transport(&doc, os, dir, &state_dir, sink);
+    let transport = transport(&doc, os, dir, state_dir.as_deref(), sink);
     if let (Some(Transport::Local), Some(Endpoints::Hostname)) = (&transport, endpoints) {
         let span = doc.cluster.endpoints.as_ref().map_or(cluster_span.clone(), |e| e.span.clone());
         sink.push(
@@ -94,30 +95,18 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
     read_ports(sink, "ports", &doc.ports, &mut ports, &mut explicit_ports);
     let mut paths = Paths::default();
     for (k, v) in &doc.paths {
-        if !v.value.starts_with('/') {
-            sink.push(
-                Diagnostic::new(
-                    format!("paths.{}", k.value),
-                    v.span.clone(),
-                    format!("\"{}\" is not an absolute path", v.value),
-                )
-                .hint("paths are as the host sees them and start with /"),
-            );
-        } else if !paths.set(&k.value, v.value.clone()) {
+        let hint = "paths are as the host sees them: /, then folder names of letters, digits and . _ + -";
+        if let Some(path) = checked(sink, format!("paths.{}", k.value), v, hint, HostPath::parse)
+            && !paths.set(&k.value, path)
+        {
             unknown_setting(sink, "paths", k, Paths::NAMES);
         }
     }
     let mut users = Users::default();
     for (k, v) in &doc.users {
-        if check_identifier(
-            sink,
-            &format!("users.{}", k.value),
-            v,
-            "a login name: lowercase letters, digits, '-' or '_'",
-            |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_',
-        )
-        .is_some()
-            && !users.set(&k.value, v.value.clone())
+        let hint = "a login name: a lowercase letter or '_', then lowercase letters, digits, '-' or '_'";
+        if let Some(user) = checked(sink, format!("users.{}", k.value), v, hint, UserName::parse)
+            && !users.set(&k.value, user)
         {
             unknown_setting(sink, "users", k, Users::NAMES);
         }
@@ -141,23 +130,21 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         }
     }
 
-    let metastore = database(sink, "metastore", &doc.metastore, "metastore", "hive");
-    let mart = database(sink, "mart", &doc.mart, "datamart", "dm_admin");
+    let metastore = database(sink, "metastore", &doc.metastore, SqlServer::Mysql, ("metastore", "hive"));
+    let mart = database(sink, "mart", &doc.mart, SqlServer::Postgres, ("datamart", "dm_admin"));
     let schedule = match &doc.schedule {
-        None => Some("0 * * * *".to_string()),
-        Some(s) if s.value.split_whitespace().count() == 5 => {
-            Some(s.value.split_whitespace().collect::<Vec<_>>().join(" "))
-        }
-        Some(s) => {
-            sink.push(
-                Diagnostic::new("pipeline.schedule", s.span.clone(), format!("\"{}\" is not a cron schedule", s.value))
-                    .hint("give the five cron time fields, e.g. \"0 * * * *\" for every hour"),
-            );
-            None
-        }
+        None => Some(Schedule::hourly()),
+        Some(s) => checked(
+            sink,
+            "pipeline.schedule",
+            s,
+            "give the five cron time fields, e.g. \"0 * * * *\" for every hour",
+            Schedule::parse,
+        ),
     };
 
-    let hosts = hosts(&doc.hosts, &ports, &mut explicit_ports, sink);
+    let local = doc.transport.kind.as_ref().is_some_and(|k| k.value == "local");
+    let hosts = hosts(&doc.hosts, local, &ports, &mut explicit_ports, sink);
     let categories = categories(&doc.categories, sink);
     let nameservice = doc.cluster.nameservice.as_ref().and_then(|ns| {
         check_identifier(sink, "cluster.nameservice", ns, "letters, digits or '-'", |c| {
@@ -202,18 +189,15 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         Some(list) => {
             let mut ok = true;
             for (i, m) in list.value.iter().enumerate() {
-                if !(m.value == "sshfence"
-                    || m.value.starts_with("sshfence(")
-                    || (m.value.starts_with("shell(") && m.value.ends_with(')')))
-                {
+                if !fencing_method(&m.value) {
                     ok = false;
                     sink.push(
                         Diagnostic::new(
                             format!("hdfs.fencing[{i}]"),
                             m.span.clone(),
-                            format!("unknown fencing method \"{}\"", m.value),
+                            format!("unknown fencing method {:?}", m.value),
                         )
-                        .hint("use sshfence, sshfence(user:port) or shell(command)"),
+                        .hint("use sshfence, sshfence(user:port) or shell(command of letters, digits, spaces and / . _ = : , + -)"),
                     );
                 }
             }
@@ -236,7 +220,7 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         os: os?,
         endpoints: endpoints?,
         root: root?,
-        state_dir,
+        state_dir: state_dir?,
         transport: transport?,
         versions: versions?,
         software: software?,
@@ -289,23 +273,12 @@ fn software(doc: &Document, v: &Versions, runs_hive: bool, sink: &mut Sink) -> O
             );
         }
     }
-    let mut url = |key: &str, value: Option<&Str>| -> Option<String> {
+    let mut url = |key: &str, value: Option<&Str>| -> Option<HttpUrl> {
         match value {
-            None => Some(catalog::APACHE_ARCHIVE.to_string()),
-            Some(u) if (u.value.starts_with("https://") || u.value.starts_with("http://")) && u.value.len() > 8 => {
-                Some(u.value.trim_end_matches('/').to_string())
-            }
-            Some(u) => {
-                sink.push(
-                    Diagnostic::new(
-                        format!("software.{key}"),
-                        u.span.clone(),
-                        format!("\"{}\" is not an http(s) URL", u.value),
-                    )
-                    .hint(format!("e.g. \"{}\"", catalog::APACHE_ARCHIVE)),
-                );
-                None
-            }
+            None => Some(HttpUrl::from(catalog::APACHE_ARCHIVE)),
+            Some(u) => checked(sink, format!("software.{key}"), u, &format!("e.g. \"{}\"", catalog::APACHE_ARCHIVE), |s| {
+                HttpUrl::parse(s, true)
+            }),
         }
     };
     let mirror = url("mirror", t.mirror.as_ref());
@@ -361,14 +334,47 @@ fn resolve(dir: &Path, path: &str) -> PathBuf {
 }
 
 fn check_identifier(sink: &mut Sink, key: &str, v: &Str, allowed: &str, ok: impl Fn(char) -> bool) -> Option<String> {
-    if !v.value.is_empty() && v.value.chars().all(ok) {
+    if !v.value.is_empty() && v.value.len() <= 63 && v.value.chars().all(ok) {
         Some(v.value.clone())
     } else {
         sink.push(
-            Diagnostic::new(key, v.span.clone(), format!("\"{}\" is not a valid name", v.value))
-                .hint(format!("use {allowed}")),
+            Diagnostic::new(key, v.span.clone(), format!("{:?} is not a valid name", v.value))
+                .hint(format!("use {allowed}, at most 63")),
         );
         None
+    }
+}
+
+/// Parses `v` with its grammar, reporting the grammar's reason at `key` with `hint`.
+fn checked<T>(
+    sink: &mut Sink,
+    key: impl Into<String>,
+    v: &Str,
+    hint: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    match parse(&v.value) {
+        Ok(t) => Some(t),
+        Err(reason) => {
+            sink.push(Diagnostic::new(key, v.span.clone(), format!("{:?} {reason}", v.value)).hint(hint));
+            None
+        }
+    }
+}
+
+/// A folder on this machine that `provision` writes: `v` resolved against the inventory's
+/// folder, then checked (with `{host}` as one whole component when `host`).
+fn controller_path(sink: &mut Sink, key: &str, v: &Str, dir: &Path, host: bool) -> Option<PathBuf> {
+    let resolved = resolve(dir, &v.value);
+    match check_controller_path(&resolved, host) {
+        Ok(()) => Some(resolved),
+        Err(reason) => {
+            sink.push(
+                Diagnostic::new(key, v.span.clone(), format!("{:?} resolves to {:?}, which {reason}", v.value, resolved))
+                    .hint("use folder names of letters, digits and . _ + -, relative to the inventory or absolute"),
+            );
+            None
+        }
     }
 }
 
@@ -424,21 +430,30 @@ fn positive(sink: &mut Sink, key: &str, v: &Option<Located<u64>>, default: u32) 
     }
 }
 
-fn database(sink: &mut Sink, table: &str, s: &DatabaseSection, db: &str, user: &str) -> Option<Database> {
-    let ident = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_';
-    let what = "an SQL name: lowercase letters, digits or '_'";
-    let name = match &s.database {
-        Some(v) => check_identifier(sink, &format!("{table}.database"), v, what, ident),
-        None => Some(db.to_string()),
+fn database(
+    sink: &mut Sink,
+    table: &str,
+    s: &DatabaseSection,
+    server: SqlServer,
+    defaults: (&'static str, &'static str),
+) -> Option<Database> {
+    let hint = "an SQL name of your own: lowercase letters, digits or '_', not a keyword or the server's own";
+    let mut read = |key: &str, v: &Option<Str>, kind: SqlKind, default: &'static str| match v {
+        Some(v) => checked(sink, format!("{table}.{key}"), v, hint, |s| SqlName::parse(s, server, kind)),
+        None => Some(SqlName::from(default)),
     };
-    let user = match &s.user {
-        Some(v) => check_identifier(sink, &format!("{table}.user"), v, what, ident),
-        None => Some(user.to_string()),
-    };
+    let name = read("database", &s.database, SqlKind::Database, defaults.0);
+    let user = read("user", &s.user, SqlKind::User, defaults.1);
     Some(Database { name: name?, user: user? })
 }
 
-fn transport(doc: &Document, os: Option<Os>, dir: &Path, state_dir: &Path, sink: &mut Sink) -> Option<Transport> {
+fn transport(
+    doc: &Document,
+    os: Option<Os>,
+    dir: &Path,
+    state_dir: Option<&Path>,
+    sink: &mut Sink,
+) -> Option<Transport> {
     let t = &doc.transport;
     let Some(kind) = &t.kind else {
         if doc.transport.span.is_empty() {
@@ -474,14 +489,15 @@ fn transport(doc: &Document, os: Option<Os>, dir: &Path, state_dir: &Path, sink:
             if let Some(p) = &t.port {
                 misplaced(sink, "port", &p.span)
             }
-            let default_box = match os? {
-                Os::Centos7 => "centos/7",
-                Os::Rocky9 => "generic/rocky9",
-                Os::Debian12 => "debian/bookworm64",
+            let box_name = match &t.box_name {
+                Some(b) => checked(sink, "transport.box", b, "a box name is owner/name, e.g. \"centos/7\"", BoxName::parse),
+                None => Some(BoxName::from(match os? {
+                    Os::Centos7 => "centos/7",
+                    Os::Rocky9 => "generic/rocky9",
+                    Os::Debian12 => "debian/bookworm64",
+                })),
             };
-            Some(Transport::Vagrant {
-                box_name: t.box_name.as_ref().map_or(default_box.to_string(), |b| b.value.clone()),
-            })
+            Some(Transport::Vagrant { box_name: box_name? })
         }
         "ssh" => {
             if let Some(b) = &t.box_name {
@@ -501,12 +517,26 @@ fn transport(doc: &Document, os: Option<Os>, dir: &Path, state_dir: &Path, sink:
                     }
                 },
             };
-            Some(Transport::Ssh {
-                user: t.user.as_ref().map_or("root".to_string(), |u| u.value.clone()),
-                port,
-                identity: t.identity.as_ref().map(|i| resolve(dir, &i.value)),
-                known_hosts: t.known_hosts.as_ref().map_or(state_dir.join("known_hosts"), |k| resolve(dir, &k.value)),
-            })
+            let user = match &t.user {
+                Some(u) => checked(sink, "transport.user", u, "a login name, e.g. \"root\" or \"vagrant\"", UserName::parse),
+                None => Some(UserName::from("root")),
+            };
+            let mut file = |key: &str, v: &Str| {
+                checked(sink, format!("transport.{key}"), v, "name a file on this machine", |s| match s.chars().find(|c| c.is_control()) {
+                    Some(c) => Err(format!("holds {}", values::describe(c))),
+                    None if s.is_empty() => Err("is empty".into()),
+                    None => Ok(resolve(dir, s)),
+                })
+            };
+            let identity = match &t.identity {
+                Some(i) => Some(file("identity", i)?),
+                None => None,
+            };
+            let known_hosts = match &t.known_hosts {
+                Some(k) => file("known_hosts", k)?,
+                None => state_dir?.join("known_hosts"),
+            };
+            Some(Transport::Ssh { user: user?, port, identity, known_hosts })
         }
         "local" => {
             for (key, span) in
@@ -642,12 +672,41 @@ fn categories(entries: &[super::schema::CategoryEntry], sink: &mut Sink) -> Opti
     }
     let mut out = Vec::new();
     let mut codes = std::collections::BTreeSet::new();
+    let mut names = std::collections::BTreeSet::new();
     let mut ok = true;
     for e in entries {
         let (Some(code), Some(name), Some(url)) = (&e.code, &e.name, &e.url) else {
             ok = false;
             continue;
         };
+        let code_ok = checked(sink, format!("{}.code", e.path), code, "a code is 1 to 16 letters, digits, '-' or '_'", |s| {
+            match s.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))) {
+                _ if s.is_empty() || s.len() > 16 => Err("is not 1 to 16 characters".to_string()),
+                Some(c) => Err(format!("holds {}", values::describe(c))),
+                None => Ok(()),
+            }
+        });
+        let name_ok = checked(sink, format!("{}.name", e.path), name, "one line of at most 64 characters", |s| {
+            values::check_line(s, 64)
+        });
+        let url_ok = checked(sink, format!("{}.url", e.path), url, "give the category's best-100 page", |s| {
+            HttpUrl::parse(s, false)
+        });
+        if code_ok.is_none() || name_ok.is_none() || url_ok.is_none() {
+            ok = false;
+            continue;
+        }
+        if !names.insert(name.value.clone()) {
+            ok = false;
+            sink.push(
+                Diagnostic::new(
+                    format!("{}.name", e.path),
+                    name.span.clone(),
+                    format!("duplicate category name {:?}", name.value),
+                )
+                .hint("the mart tells categories apart by name: give each its own"),
+            );
+        }
         if !codes.insert(code.value.clone()) {
             ok = false;
             sink.push(
@@ -659,17 +718,6 @@ fn categories(entries: &[super::schema::CategoryEntry], sink: &mut Sink) -> Opti
                 .hint("every category needs its own code"),
             );
         }
-        if !(url.value.starts_with("http://") || url.value.starts_with("https://")) {
-            ok = false;
-            sink.push(
-                Diagnostic::new(
-                    format!("{}.url", e.path),
-                    url.span.clone(),
-                    format!("\"{}\" is not an http(s) URL", url.value),
-                )
-                .hint("give the category's best-100 page"),
-            );
-        }
         out.push(crate::model::Category { code: code.value.clone(), name: name.value.clone(), url: url.value.clone() });
     }
     ok.then_some(out)
@@ -677,6 +725,7 @@ fn categories(entries: &[super::schema::CategoryEntry], sink: &mut Sink) -> Opti
 
 fn hosts(
     entries: &[HostEntry],
+    local: bool,
     cluster_ports: &Ports,
     explicit: &mut HashMap<String, Range<usize>>,
     sink: &mut Sink,
@@ -689,18 +738,14 @@ fn hosts(
     let mut out = Vec::new();
     for e in entries {
         let name = e.name.as_ref().and_then(|n| {
-            let valid = !n.value.is_empty()
-                && n.value.len() <= 63
-                && !n.value.starts_with('-')
-                && n.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-            if !valid {
+            if let Err(reason) = values::check_host_name(&n.value) {
                 sink.push(
                     Diagnostic::new(
                         format!("{}.name", e.path),
                         n.span.clone(),
-                        format!("\"{}\" is not a valid host name", n.value),
+                        format!("{:?} is not a valid host name: it {reason}", n.value),
                     )
-                    .hint("use lowercase letters, digits and '-', not starting with '-'"),
+                    .hint("use lowercase letters, digits and '-', not starting or ending with '-'"),
                 );
                 return None;
             }
@@ -731,13 +776,24 @@ fn hosts(
                     Diagnostic::new(
                         format!("{}.address", e.path),
                         a.span.clone(),
-                        format!("\"{}\" is not an IPv4 address", a.value),
+                        format!("{:?} is not an IPv4 address", a.value),
                     )
                     .hint("write it as four numbers, e.g. \"192.168.56.100\""),
                 );
                 None
             }
             Ok(ip) => {
+                if let Err(reason) = values::check_host_address(ip, local) {
+                    sink.push(
+                        Diagnostic::new(format!("{}.address", e.path), a.span.clone(), format!("{ip} {reason}"))
+                            .hint(if local {
+                                "give each host its own address in 127.0.0.0/8, e.g. \"127.0.10.1\""
+                            } else {
+                                "give each host its own unicast address, e.g. \"192.168.56.100\""
+                            }),
+                    );
+                    return None;
+                }
                 if let Some((other, _)) = addresses.get(&ip) {
                     sink.push(
                         Diagnostic::new(
@@ -797,6 +853,22 @@ fn hosts(
         }
     }
     out
+}
+
+/// Whether `m` is a fencing method HDFS knows, in a form that stays one line of
+/// hdfs-site.xml: `sshfence`, `sshfence(user:port)` or `shell(command)` of plain characters.
+fn fencing_method(m: &str) -> bool {
+    if m == "sshfence" {
+        return true;
+    }
+    if let Some(arg) = m.strip_prefix("sshfence(").and_then(|r| r.strip_suffix(')')) {
+        let (user, port) = arg.split_once(':').unwrap_or((arg, "22"));
+        return UserName::parse(user).is_ok() && port.parse::<u16>().is_ok_and(|p| p > 0);
+    }
+    m.strip_prefix("shell(").and_then(|r| r.strip_suffix(')')).is_some_and(|cmd| {
+        !cmd.trim().is_empty()
+            && cmd.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '/' | '.' | '_' | '=' | ':' | ',' | '+' | '-'))
+    })
 }
 
 /// Where each role was written, to point role-count problems at the inventory.

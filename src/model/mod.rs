@@ -2,11 +2,13 @@
 //! `inventory::load`, so every value here has been checked. No I/O.
 
 mod settings;
+pub mod values;
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 pub use settings::{Heaps, Paths, Ports, Users};
+pub use values::{BoxName, HostPath, HttpUrl, Schedule, SqlName, UserName};
 
 use crate::catalog::{self, Os};
 
@@ -208,9 +210,9 @@ pub struct Software {
     /// Maven Central layouts or Apache's release archives.
     pub source: SoftwareSource,
     /// The mirror's root URL (the layout of archive.apache.org/dist).
-    pub mirror: String,
+    pub mirror: HttpUrl,
     /// Where published checksums are read (Apache's own archive unless told otherwise).
-    pub checksums: String,
+    pub checksums: HttpUrl,
     /// Digests the inventory pins, by archive file name; a pinned archive's published
     /// checksum is not read.
     pub digests: std::collections::BTreeMap<String, crate::artifacts::release::Digest>,
@@ -222,12 +224,12 @@ pub enum Transport {
     /// SSH to VMs that Vagrant creates from `box_name`.
     Vagrant {
         /// The Vagrant box, e.g. `centos/7`.
-        box_name: String,
+        box_name: BoxName,
     },
     /// SSH to existing hosts.
     Ssh {
         /// The login user.
-        user: String,
+        user: UserName,
         /// The SSH port.
         port: u16,
         /// The private key to offer (the agent and ~/.ssh keys are tried when absent).
@@ -291,9 +293,9 @@ impl Host {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Database {
     /// Database name.
-    pub name: String,
+    pub name: SqlName,
     /// Owning user.
-    pub user: String,
+    pub user: SqlName,
 }
 
 /// HDFS settings that are not ports, paths or heaps.
@@ -320,7 +322,7 @@ pub struct Yarn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pipeline {
     /// The cron time fields of the hourly run, e.g. `0 * * * *`.
-    pub schedule: String,
+    pub schedule: Schedule,
 }
 
 /// A best-seller category the crawler collects and the mart allows.
@@ -531,7 +533,7 @@ impl Cluster {
         if self.paths.java_home.is_empty() {
             self.os.java_home(self.versions.java)
         } else {
-            self.paths.java_home.clone()
+            self.paths.java_home.to_string()
         }
     }
 
@@ -540,7 +542,7 @@ impl Cluster {
         if self.paths.postgres_bin.is_empty() {
             self.os.postgres_bin(self.versions.postgresql)
         } else {
-            self.paths.postgres_bin.clone()
+            self.paths.postgres_bin.to_string()
         }
     }
 }

@@ -2,6 +2,8 @@
 //! host, service users and JVM heaps. Each group is a plain struct, so the renderers read typed
 //! fields, while the inventory reader sets them by name.
 
+use super::values::{HostPath, UserName};
+
 macro_rules! settings {
     ($(#[$meta:meta])* $name:ident : $ty:ty { $($(#[doc = $doc:literal])* $field:ident = $default:expr,)* }) => {
         $(#[$meta])*
@@ -101,7 +103,7 @@ settings! {
 
 settings! {
     /// Paths on a host, absolute as the host sees them below the host's root.
-    Paths: String {
+    Paths: HostPath {
         /// Hadoop installation.
         hadoop_home = "/opt/hadoop",
         /// Hadoop configuration folder (HADOOP_CONF_DIR).
@@ -179,7 +181,7 @@ settings! {
 
 settings! {
     /// The OS users daemons run as.
-    Users: String {
+    Users: UserName {
         /// HDFS and YARN daemons.
         hadoop = "hadoop",
         /// ZooKeeper.
@@ -220,5 +222,27 @@ settings! {
         hiveserver2 = 1024u32,
         /// NiFi.
         nifi = 1024u32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_path_and_user_keeps_its_grammar() {
+        let paths = Paths::default();
+        for name in Paths::NAMES {
+            let p = paths.get(name).unwrap();
+            // JAVA_HOME and the PostgreSQL binaries are empty by default: the OS decides.
+            if !(p.is_empty() && matches!(*name, "java_home" | "postgres_bin")) {
+                assert!(HostPath::parse(&p).is_ok(), "default paths.{name} = {p:?} breaks the path grammar");
+            }
+        }
+        let users = Users::default();
+        for name in Users::NAMES {
+            let u = users.get(name).unwrap();
+            assert!(UserName::parse(&u).is_ok(), "default users.{name} = {u:?} breaks the user grammar");
+        }
     }
 }

@@ -14,9 +14,9 @@ pub async fn connect(c: &Cluster, secrets: &Secrets) -> Result<Client, String> {
     config
         .host(db.address.to_string())
         .port(db.ports.postgresql)
-        .user(&c.mart.user)
+        .user(c.mart.user.as_ref())
         .password(&secrets.mart_password)
-        .dbname(&c.mart.name)
+        .dbname(c.mart.name.as_ref())
         .application_name("provision")
         .connect_timeout(std::time::Duration::from_secs(10));
     let (client, connection) = config.connect(NoTls).await.map_err(|e| {

@@ -170,7 +170,7 @@ pub fn open(cluster: &Cluster, name: &str, accept_new_host_keys: bool) -> Result
         model::Transport::Local => Ok(Box::new(Local::new(name))),
         model::Transport::Ssh { user, port, identity, known_hosts } => {
             let opts = SshOptions {
-                user: user.clone(),
+                user: user.to_string(),
                 port: *port,
                 identities: identity.iter().cloned().collect(),
                 known_hosts: known_hosts.clone(),
