@@ -64,7 +64,20 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         Some(r) => controller_path(sink, "cluster.root", r, dir, true).map(|p| p.to_string_lossy().into_owned()),
     };
     let state_dir = match doc.cluster.state_dir.as_ref() {
-        Some(s) => controller_path(sink, "cluster.state_dir", s, dir, false),
+        Some(s) => controller_path(sink, "cluster.state_dir", s, dir, false).filter(|state| {
+            let holds_inventory = dir.starts_with(state);
+            if holds_inventory {
+                sink.push(
+                    Diagnostic::new(
+                        "cluster.state_dir",
+                        s.span.clone(),
+                        format!("{:?} is a folder that holds the inventory itself", s.value),
+                    )
+                    .hint("give provision a folder of its own, e.g. \".provision/NAME\" beside the inventory"),
+                );
+            }
+            !holds_inventory
+        }),
         None => Some(resolve(dir, &format!(".provision/{stem}"))),
     };
 
@@ -369,8 +382,14 @@ fn controller_path(sink: &mut Sink, key: &str, v: &Str, dir: &Path, host: bool) 
     match check_controller_path(&resolved, host) {
         Ok(()) => Some(resolved),
         Err(reason) => {
+            // A relative value is shown as written: its resolved form depends on the checkout.
+            let problem = if v.value.starts_with('/') {
+                format!("{:?} resolves to {:?}, which {reason}", v.value, resolved)
+            } else {
+                format!("{:?} {reason}", v.value)
+            };
             sink.push(
-                Diagnostic::new(key, v.span.clone(), format!("{:?} resolves to {:?}, which {reason}", v.value, resolved))
+                Diagnostic::new(key, v.span.clone(), problem)
                     .hint("use folder names of letters, digits and . _ + -, relative to the inventory or absolute"),
             );
             None

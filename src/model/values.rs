@@ -91,6 +91,9 @@ pub fn describe(c: char) -> String {
         '\t' => "a tab".into(),
         '\0' => "a NUL byte".into(),
         ' ' => "a space".into(),
+        '\'' => "a single quote".into(),
+        '"' => "a double quote".into(),
+        '`' => "a backtick".into(),
         c if c.is_control() => format!("the control character U+{:04X}", c as u32),
         c => format!("'{c}'"),
     }
@@ -153,11 +156,13 @@ pub fn check_controller_path(path: &Path, host: bool) -> Result<(), String> {
     if rest.is_empty() {
         return Err("is the root folder itself".into());
     }
-    check_components(rest.split('/'), host.then_some("{host}"))?;
-    if host && rest.split('/').filter(|p| *p == "{host}").count() != 1 {
+    if host
+        && (rest.split('/').filter(|p| *p == "{host}").count() != 1
+            || rest.split('/').any(|p| p.contains("{host}") && p != "{host}"))
+    {
         return Err("must hold {host} exactly once, as a whole folder name that stays in the path".into());
     }
-    Ok(())
+    check_components(rest.split('/'), host.then_some("{host}"))
 }
 
 /// A POSIX user or group name: a lowercase letter or `_`, then up to 31 lowercase letters,
@@ -252,11 +257,11 @@ impl SqlName {
             (SqlServer::Postgres, SqlKind::User) => &["postgres"],
         };
         if kept.contains(&s) || (server == SqlServer::Postgres && s.starts_with("pg_")) {
-            let who = match server {
-                SqlServer::Mysql => "MySQL and MariaDB",
-                SqlServer::Postgres => "PostgreSQL",
-            };
-            return Err(format!("is a name {who} keep for themselves"));
+            return Err(match server {
+                SqlServer::Mysql => "is a name MySQL and MariaDB keep for themselves",
+                SqlServer::Postgres => "is a name PostgreSQL keeps for itself",
+            }
+            .into());
         }
         Ok(SqlName(s.to_string()))
     }
