@@ -13,6 +13,7 @@ use crate::apply::Phase;
 use crate::artifacts::{Archive, Artifact};
 use crate::catalog::MetastoreDbKind;
 use crate::desired::launch::{self, as_user, hadoop_tool};
+use crate::desired::escape::{mysql_str, pg_ident, sql_quote};
 use crate::desired::{Tree, sh_quote};
 use crate::model::{Cluster, Host, Role, Service, Transport};
 use crate::steps::{Content, PackageManager, Step, Supervisor};
@@ -407,8 +408,9 @@ fn metastore_db(c: &Cluster, db: &Host) -> Vec<Step> {
     };
     let sql = sh_quote(&format!("{}/create-metastore.sql", at(&c.paths.metastore_db_conf)));
     let query = format!(
-        "SELECT (SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name='{}') * (SELECT COUNT(*) FROM mysql.user WHERE user='{}')",
-        c.metastore.name, c.metastore.user
+        "SELECT (SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name={}) * (SELECT COUNT(*) FROM mysql.user WHERE user={})",
+        mysql_str(&c.metastore.name),
+        mysql_str(&c.metastore.user)
     );
     vec![
         Step::Run {
@@ -431,16 +433,18 @@ fn metastore_db(c: &Cluster, db: &Host) -> Vec<Step> {
 fn mart_db(c: &Cluster, db: &Host) -> Vec<Step> {
     let at = |p: &str| c.on_host(db, p);
     let bin = c.postgres_bin();
+    let tool = |name: &str| sh_quote(&format!("{bin}/{name}"));
     let pg = &c.users.postgres;
     let data = sh_quote(&at(&c.paths.postgres_data));
     let socket = format!("-h {} -p {}", sh_quote(&at(&c.paths.postgres_run)), db.ports.postgresql);
     let conf = at(&c.paths.postgres_conf);
     let psql = |database: &str, rest: &str| {
-        as_user(pg, &format!("{bin}/psql {socket} -d {} -v ON_ERROR_STOP=1 -q {rest}", sh_quote(database)))
+        as_user(pg, &format!("{} {socket} -d {} -v ON_ERROR_STOP=1 -q {rest}", tool("psql"), sh_quote(database)))
     };
     let exists = format!(
-        "SELECT 1 FROM pg_database d, pg_roles r WHERE d.datname = '{}' AND r.rolname = '{}'",
-        c.mart.name, c.mart.user
+        "SELECT 1 FROM pg_database d, pg_roles r WHERE d.datname = {} AND r.rolname = {}",
+        sql_quote(&c.mart.name),
+        sql_quote(&c.mart.user)
     );
     let schema_done = format!(
         "SELECT (SELECT count(*) FROM category_kind) = {} AND to_regclass('dm_gmarket') IS NOT NULL AND to_regclass('pipeline_runs') IS NOT NULL",
@@ -452,14 +456,15 @@ fn mart_db(c: &Cluster, db: &Host) -> Vec<Step> {
             command: as_user(
                 pg,
                 &format!(
-                    "{bin}/initdb -D {data} -E UTF8 --locale=C.UTF-8 --auth-local=peer --auth-host=scram-sha-256 > /dev/null"
+                    "{} -D {data} -E UTF8 --locale=C.UTF-8 --auth-local=peer --auth-host=scram-sha-256 > /dev/null",
+                    tool("initdb")
                 ),
             ),
             unless: Some(format!("[ -f {data}/PG_VERSION ]")),
             timeout: Duration::from_secs(300),
         },
         start(c, db, Service::Postgres),
-        wait("PostgreSQL accepting connections", &format!("{bin}/pg_isready -q {socket}")),
+        wait("PostgreSQL accepting connections", &format!("{} -q {socket}", tool("pg_isready"))),
         Step::Run {
             name: format!("create database {} and user {}", c.mart.name, c.mart.user),
             command: format!("{} < {}", psql("postgres", ""), sh_quote(&format!("{conf}/mart-database.sql"))),
@@ -472,7 +477,7 @@ fn mart_db(c: &Cluster, db: &Host) -> Vec<Step> {
                 &c.mart.name,
                 &format!(
                     "-c {} -f {}",
-                    sh_quote(&format!("SET ROLE \"{}\"", c.mart.user)),
+                    sh_quote(&format!("SET ROLE {}", pg_ident(&c.mart.user).expect("a checked SQL name"))),
                     sh_quote(&format!("{conf}/mart-schema.sql"))
                 ),
             ),
@@ -535,8 +540,8 @@ fn os(c: &Cluster, tree: &Tree) -> Phase {
             let u = sh_quote(user);
             steps.push(Step::Run {
                 name: format!("service user {user}"),
-                command: format!("useradd --system --create-home --shell /bin/bash {u}"),
-                unless: Some(format!("id -u {u} > /dev/null 2>&1")),
+                command: format!("useradd --system --create-home --shell /bin/bash -- {u}"),
+                unless: Some(format!("id -u -- {u} > /dev/null 2>&1")),
                 timeout: Duration::from_secs(30),
             });
         }

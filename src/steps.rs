@@ -495,13 +495,13 @@ impl Step {
                 let p = sh_quote(path);
                 let mut cmd = format!("mkdir -p {p} && chmod {mode:o} {p}");
                 if let Some(o) = owner {
-                    cmd.push_str(&format!(" && chown {} {p}", sh_quote(o)));
+                    cmd.push_str(&format!(" && chown -- {} {p}", sh_quote(o)));
                 }
                 cmd
             }
             Step::File { path, mode, owner, .. } => {
                 let p = sh_quote(path);
-                let chown = owner.as_ref().map_or(String::new(), |o| format!("chown {} \"$t\"; ", sh_quote(o)));
+                let chown = owner.as_ref().map_or(String::new(), |o| format!("chown -- {} \"$t\"; ", sh_quote(o)));
                 format!(
                     "set -e; mkdir -p \"$(dirname {p})\"; t={p}.provision-tmp.$$; trap 'rm -f \"$t\"' EXIT; \
                      cat > \"$t\"; chmod {mode:o} \"$t\"; {chown}mv -f \"$t\" {p}"

@@ -81,7 +81,9 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
                 "address" => host.address.to_string(),
                 "port" => host.ports.metastore_db,
                 "data_dir" => c.on_host(host, &c.paths.metastore_db_data),
-                "run_dir" => c.on_host(host, &c.paths.metastore_db_run),
+                "socket" => format!("{}/mysqld.sock", c.on_host(host, &c.paths.metastore_db_run)),
+                "pid_file" => format!("{}/mysqld.pid", c.on_host(host, &c.paths.metastore_db_run)),
+                "error_log" => format!("{}/error.log", c.on_host(host, &c.paths.metastore_db_data)),
             },
         );
         t.add(host, &format!("{conf}/my.cnf"), cnf, mode::PUBLIC, &[Service::MetastoreDb]);

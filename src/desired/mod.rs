@@ -11,6 +11,7 @@ mod postgres;
 pub mod repos;
 mod schedule;
 mod templates;
+pub mod escape;
 pub mod tree;
 mod units;
 pub mod vagrant;
@@ -22,7 +23,7 @@ use std::collections::BTreeMap;
 use crate::model::{Cluster, Host, Service};
 use crate::secrets::Secrets;
 
-pub use templates::{sh_quote, sql_quote};
+pub use escape::{sh_quote, sql_quote};
 
 /// One rendered file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,7 +28,7 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
             "user" => c.users.crawler,
             "binary" => c.on_host(host, &c.paths.provision_bin),
             "inventory" => c.on_host(host, &inventory),
-            "logs" => c.on_host(host, &c.paths.provision_logs),
+            "log" => format!("{}/pipeline.log", c.on_host(host, &c.paths.provision_logs)),
             "state" => c.on_host(host, &c.paths.provision_state),
         },
     );

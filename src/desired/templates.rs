@@ -5,6 +5,8 @@ use std::sync::OnceLock;
 
 use tera::{Context, Tera, Value};
 
+use super::escape::{self, Unwritable};
+
 const TEMPLATES: &[(&str, &str)] = &[
     ("hosts", include_str!("../../templates/hosts.tera")),
     ("hadoop-env.sh", include_str!("../../templates/hadoop-env.sh.tera")),
@@ -25,20 +27,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("Vagrantfile", include_str!("../../templates/Vagrantfile.tera")),
 ];
 
-/// Quotes a string for POSIX sh: wrapped in single quotes, inner quotes escaped.
-pub fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
-/// Quotes a string as an SQL literal.
-pub fn sql_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
 fn string_filter(f: fn(&str) -> String) -> impl tera::Filter {
     move |v: &Value, _: &HashMap<String, Value>| -> tera::Result<Value> {
         let s = v.as_str().ok_or_else(|| tera::Error::msg("expected a string"))?;
         Ok(Value::String(f(s)))
+    }
+}
+
+/// A filter for a format that cannot hold every string: rendering stops with the reason.
+fn checked_filter(f: fn(&str) -> Result<String, Unwritable>) -> impl tera::Filter {
+    move |v: &Value, _: &HashMap<String, Value>| -> tera::Result<Value> {
+        let s = v.as_str().ok_or_else(|| tera::Error::msg("expected a string"))?;
+        f(s).map(Value::String).map_err(|e| tera::Error::msg(e.to_string()))
     }
 }
 
@@ -48,8 +48,21 @@ fn tera() -> &'static Tera {
         let mut t = Tera::default();
         t.autoescape_on(vec![]);
         t.add_raw_templates(TEMPLATES.iter().copied()).expect("templates compile");
-        t.register_filter("sh", string_filter(sh_quote));
-        t.register_filter("sql_str", string_filter(sql_quote));
+        t.register_filter("sh", string_filter(escape::sh_quote));
+        t.register_filter("sql_str", string_filter(escape::sql_quote));
+        t.register_filter("pg_ident", checked_filter(escape::pg_ident));
+        t.register_filter("mysql_str", string_filter(escape::mysql_str));
+        t.register_filter("mysql_ident", checked_filter(escape::mysql_ident));
+        t.register_filter("xml", string_filter(escape::xml_text));
+        t.register_filter("xml_comment", string_filter(escape::xml_comment));
+        t.register_filter("props", string_filter(escape::properties));
+        t.register_filter("mycnf", string_filter(escape::mycnf));
+        t.register_filter("pgconf", string_filter(escape::pgconf));
+        t.register_filter("ruby", string_filter(escape::ruby_str));
+        t.register_filter("systemd", checked_filter(escape::systemd_value));
+        t.register_filter("cron", checked_filter(escape::cron_word));
+        t.register_filter("cron_env", checked_filter(escape::cron_env));
+        t.register_filter("cron_fields", checked_filter(escape::cron_fields));
         t
     })
 }
@@ -83,12 +96,6 @@ macro_rules! context {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quotes_for_sh_and_sql() {
-        assert_eq!(sh_quote("a'b c"), "'a'\\''b c'");
-        assert_eq!(sql_quote("it's"), "'it''s'");
-    }
 
     #[test]
     fn every_template_compiles() {

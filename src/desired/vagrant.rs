@@ -13,6 +13,7 @@ pub fn render(c: &Cluster, t: &mut Tree) {
     #[derive(serde::Serialize)]
     struct Vm<'a> {
         name: &'a str,
+        vm_name: String,
         address: String,
         memory_mb: u32,
         cpus: u32,
@@ -20,7 +21,13 @@ pub fn render(c: &Cluster, t: &mut Tree) {
     let hosts: Vec<Vm> = c
         .hosts
         .iter()
-        .map(|h| Vm { name: &h.name, address: h.address.to_string(), memory_mb: h.memory_mb, cpus: h.cpus })
+        .map(|h| Vm {
+            name: &h.name,
+            vm_name: format!("{}-{}", c.name, h.name),
+            address: h.address.to_string(),
+            memory_mb: h.memory_mb,
+            cpus: h.cpus,
+        })
         .collect();
     let text =
         super::templates::render("Vagrantfile", &context! {"cluster" => c.name, "box" => box_name, "hosts" => hosts});

@@ -2,24 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use super::escape::xml_text;
+
 /// A Hadoop configuration file's properties, sorted by name so output is deterministic.
 pub type Properties = BTreeMap<String, String>;
-
-/// Escapes text for an XML element body.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Renders properties as a Hadoop configuration document.
 pub fn site_xml(props: &Properties) -> String {
@@ -29,8 +15,8 @@ pub fn site_xml(props: &Properties) -> String {
     for (name, value) in props {
         out.push_str(&format!(
             "  <property>\n    <name>{}</name>\n    <value>{}</value>\n  </property>\n",
-            escape(name),
-            escape(value)
+            xml_text(name),
+            xml_text(value)
         ));
     }
     out.push_str("</configuration>\n");
