@@ -57,6 +57,11 @@ fn inventory(dir: &Path, layout: &str) -> std::path::PathBuf {
     path
 }
 
+/// The rows landed under `out` for the hour folder `hour` (`YYYY/MM/DD/HH`).
+fn landed(out: &Path, hour: &str) -> Vec<record::Row> {
+    record::from_csv(&std::fs::read(out.join(format!("user/source_data/{hour}/gmarket.csv"))).unwrap()).unwrap()
+}
+
 fn crawl(inv: &Path, site: &Site, out: &Path, hour: &str) -> (i32, String) {
     let o = bin()
         .args(["crawl", "--source", &site.base, "--at", hour, "--out"])
@@ -159,15 +164,41 @@ fn a_changed_layout_publishes_nothing_and_says_which_page() {
 }
 
 #[test]
-fn duplicate_ranks_publish_nothing() {
+fn stated_ranks_that_disagree_with_positions_publish_nothing_naming_the_first() {
     let site = Site::start();
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path(), "next2024");
+    let rank = |n: u32| format!("<span class=\"box__label-rank\">{n}</span>");
     let html = std::fs::read_to_string(root().join("pages/next2024/G03.html"))
         .unwrap()
-        .replace("<span class=\"box__label-rank\">2</span>", "<span class=\"box__label-rank\">1</span>");
+        .replace(&rank(5), "@five@")
+        .replace(&rank(6), &rank(5))
+        .replace("@five@", &rank(6));
     site.fault("/n/best?groupCode=100000003", Fault::Body(html));
     let out = dir.path().join("out");
     let (code, err) = crawl(&inv, &site, &out, "2021-03-25T00");
-    assert_nothing_published(&out, &err, code, "G03 화장품헤어", "rank 1 appears twice");
+    assert_nothing_published(&out, &err, code, "G03 화장품헤어", "position 5 of the list states rank \"6\"");
+}
+
+#[test]
+fn an_ad_item_before_the_best_list_is_not_ranked() {
+    let site = Site::start();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path(), "mobile2021");
+    let ad = "<div class=\"box__ad\"><ul><li id=\"selectedAd\"><a href=\"http://mitem.gmarket.co.kr/Item?goodsCode=1\"><img data-original=\"http://gdimg.gmarket.co.kr/1/still/300\"><strong>광고 상품</strong><em>9,900원</em></a></li></ul></div>";
+    let html = std::fs::read_to_string(root().join("pages/mobile2021/G09.html"))
+        .unwrap()
+        .replace("<div class=\"best-list\">", &format!("{ad}<div class=\"best-list\">"));
+    assert!(html.contains("selectedAd"));
+    site.fault("/Best/Category?code=G09", Fault::Body(html));
+    let out = dir.path().join("out");
+    let (code, err) = crawl(&inv, &site, &out, "2021-03-25T01");
+    assert_eq!(code, 0, "{err}");
+    let rows = landed(&out, "2021/03/25/01");
+    let expected = expected_titles();
+    let g09: Vec<_> = rows.iter().filter(|r| r.category_code == "G09").collect();
+    assert_eq!(g09.len(), 100);
+    for r in g09 {
+        assert_eq!(&r.title, &expected[&format!("mobile2021/G09/{}", r.rank)]);
+    }
 }
