@@ -57,9 +57,13 @@ fn text_of(e: ElementRef<'_>) -> String {
     collapse(&e.text().collect::<String>())
 }
 
+/// The 2021 mobile page's ranked items: only those inside its best list, so that an ad item with
+/// the same `selected` id outside the list is not taken for one.
+const MOBILE2021_ITEMS: &str = "ul.best-list__items > li[id^=\"selected\"] > a";
+
 /// Which layout `doc` is in.
 pub fn recognise(doc: &Html) -> Option<Layout> {
-    if doc.select(&sel("li[id^=\"selected\"] > a")).next().is_some() {
+    if doc.select(&sel(MOBILE2021_ITEMS)).next().is_some() {
         Some(Layout::Mobile2021)
     } else if doc.select(&sel("ul.list__best > li.list-item")).next().is_some() {
         Some(Layout::Next2024)
@@ -74,27 +78,43 @@ pub fn parse(html: &str) -> Result<(Layout, Vec<Item>), String> {
     let Some(layout) = recognise(&doc) else {
         let title = doc.select(&sel("title")).next().map(text_of).unwrap_or_default();
         return Err(format!(
-            "the page is in no known layout (neither the 2021 mobile `li[id^=selected] > a` nor the 2024 `ul.list__best > li.list-item`); its title is {title:?}"
+            "the page is in no known layout (neither the 2021 mobile `{MOBILE2021_ITEMS}` nor the 2024 `ul.list__best > li.list-item`); its title is {title:?}"
         ));
     };
     let items = match layout {
-        Layout::Mobile2021 => mobile2021(&doc),
+        Layout::Mobile2021 => mobile2021(&doc)?,
         Layout::Next2024 => next2024(&doc)?,
     };
     Ok((layout, items))
 }
 
-fn mobile2021(doc: &Html) -> Vec<Item> {
-    let (strong, em, img) = (sel("strong"), sel("em"), sel("img"));
+/// The rank of the item at `position` (1-based) of the list, whose page states `stated` in
+/// `what`: it must be that position, or the page is refused.
+fn stated_rank(position: usize, stated: &str, what: &str) -> Result<u32, String> {
+    match stated.parse::<u32>() {
+        Ok(rank) if rank as usize == position => Ok(rank),
+        _ => Err(format!(
+            "the item at position {position} of the list states rank {stated:?} (`{what}`); the stated ranks must follow the list's order"
+        )),
+    }
+}
+
+fn mobile2021(doc: &Html) -> Result<Vec<Item>, String> {
+    let (strong, em, img, label) = (sel("strong"), sel("em"), sel("img"), sel("span.rank"));
     let mut out = Vec::new();
-    for (i, a) in doc.select(&sel("li[id^=\"selected\"] > a")).enumerate() {
+    for (i, a) in doc.select(&sel(MOBILE2021_ITEMS)).enumerate() {
+        let position = i + 1;
+        let rank = match a.select(&label).next() {
+            Some(stated) => stated_rank(position, &text_of(stated), "span.rank")?,
+            None => position as u32,
+        };
         let id = a.parent().and_then(ElementRef::wrap).and_then(|li| li.value().id()).unwrap_or("").to_string();
         let at = |tag: &str, found: bool| if found { format!("//li[@id='{id}']/a/{tag}") } else { "N/A".to_string() };
         let title = a.select(&strong).next();
         let price = a.select(&em).next();
         let image = a.select(&img).next();
         out.push(Item {
-            rank: i as u32 + 1,
+            rank,
             title: title.map(text_of).unwrap_or_default(),
             price: price.map(text_of).unwrap_or_default(),
             url: a.value().attr("href").unwrap_or("").trim().to_string(),
@@ -108,7 +128,7 @@ fn mobile2021(doc: &Html) -> Vec<Item> {
             price_xpath: at("em", price.is_some()),
         });
     }
-    out
+    Ok(out)
 }
 
 fn next2024(doc: &Html) -> Result<Vec<Item>, String> {
@@ -131,9 +151,10 @@ fn next2024(doc: &Html) -> Result<Vec<Item>, String> {
             if found { format!("//ul[contains(@class,'list__best')]/li[{n}]//{what}") } else { "N/A".to_string() }
         };
         let rank_text = li.select(&rank).next().map(text_of).unwrap_or_default();
-        let rank: u32 = rank_text
-            .parse()
-            .map_err(|_| format!("item {n} has no rank (`span.box__label-rank` reads {rank_text:?})"))?;
+        if rank_text.is_empty() {
+            return Err(format!("item {n} has no rank (`span.box__label-rank` is missing or empty)"));
+        }
+        let rank = stated_rank(out.len() + 1, &rank_text, "span.box__label-rank")?;
         let t = li.select(&title).next();
         let p = li.select(&price).next();
         let image = li.select(&img).next();
@@ -184,10 +205,25 @@ pub fn check(items: &[Item], expected: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// The price in won, when the text holds digits: `12,900원` is 12900.
+/// The price in won, when the text holds exactly one price: digits, optionally in groups of
+/// three separated by commas, then nothing, `원`, `원~` or `~` ("from"), whitespace aside. So
+/// `12,900원` is 12900, and a range (`1,000원~2,000원`), an old and a new price (`12,900원 →
+/// 9,900원`), a sign, or words (`가격문의`) give none: the text alone is kept.
 pub fn price_won(price: &str) -> Option<i64> {
-    let digits: String = price.chars().filter(char::is_ascii_digit).collect();
-    if digits.is_empty() { None } else { digits.parse().ok() }
+    let text = price.trim();
+    let end = text.find(|c: char| !c.is_ascii_digit() && c != ',').unwrap_or(text.len());
+    let (number, rest) = text.split_at(end);
+    let rest: String = rest.split_whitespace().collect();
+    if !matches!(rest.as_str(), "" | "원" | "원~" | "~") {
+        return None;
+    }
+    let mut groups = number.split(',');
+    let first = groups.next()?;
+    let grouped = number.contains(',');
+    if first.is_empty() || (grouped && first.len() > 3) || groups.clone().any(|g| g.len() != 3) {
+        return None;
+    }
+    number.replace(',', "").parse().ok()
 }
 
 #[cfg(test)]
@@ -200,9 +236,96 @@ mod tests {
     }
 
     #[test]
-    fn price_won_reads_the_digits() {
+    fn price_won_reads_one_price() {
         assert_eq!(price_won("12,900원"), Some(12900));
-        assert_eq!(price_won("가격문의"), None);
+        assert_eq!(price_won("12900"), Some(12900));
+        assert_eq!(price_won(" 164,100 "), Some(164100));
+        assert_eq!(price_won("1,234,567원"), Some(1234567));
+        assert_eq!(price_won("12,900 원"), Some(12900));
+        assert_eq!(price_won("12,900원~"), Some(12900));
+        assert_eq!(price_won("0원"), Some(0));
+    }
+
+    #[test]
+    fn price_won_is_none_for_anything_but_one_price() {
+        for text in [
+            "가격문의",
+            "",
+            "원",
+            "1,000원~2,000원",
+            "1,000~2,000",
+            "12,900원 → 9,900원",
+            "12,900원 9,900원",
+            "-5원",
+            "−5원",
+            "+5원",
+            "12,90원",
+            "1,2900원",
+            "1234,567원",
+            ",900원",
+            "12,900,원",
+            "12.5원",
+            "약 12,900원",
+            "99999999999999999999",
+        ] {
+            assert_eq!(price_won(text), None, "{text:?}");
+        }
+    }
+
+    fn mobile_item(id: &str, rank: &str, title: &str) -> String {
+        format!(
+            "<li id=\"{id}\"><a href=\"http://mitem.gmarket.co.kr/Item?goodsCode=1\">{rank}<strong>{title}</strong><em>1,000원</em></a></li>"
+        )
+    }
+
+    #[test]
+    fn mobile2021_takes_only_the_best_list_and_checks_its_stated_ranks() {
+        let list = |items: &[String]| {
+            format!("<div class=\"best-list\"><ul class=\"best-list__items\">{}</ul></div>", items.concat())
+        };
+        let ad = format!("<div class=\"box__ad\"><ul>{}</ul></div>", mobile_item("selectedAd", "", "광고"));
+        let items =
+            [mobile_item("selected1", "<span class=\"rank\">1</span>", "하나"), mobile_item("selected2", "", "둘")];
+        let (layout, found) = parse(&format!("<html><body>{ad}{}</body></html>", list(&items))).unwrap();
+        assert_eq!(layout, Layout::Mobile2021);
+        let ranked: Vec<(u32, &str)> = found.iter().map(|i| (i.rank, i.title.as_str())).collect();
+        assert_eq!(ranked, [(1, "하나"), (2, "둘")]);
+
+        let err = parse(&format!("<html><body>{ad}</body></html>")).unwrap_err();
+        assert!(err.contains("no known layout"), "{err}");
+
+        let swapped = [
+            mobile_item("selected1", "<span class=\"rank\">1</span>", "하나"),
+            mobile_item("selected2", "<span class=\"rank\">3</span>", "셋"),
+            mobile_item("selected3", "<span class=\"rank\">2</span>", "둘"),
+        ];
+        let err = parse(&list(&swapped)).unwrap_err();
+        assert!(err.contains("position 2 ") && err.contains("\"3\"") && err.contains("span.rank"), "{err}");
+    }
+
+    #[test]
+    fn next2024_stated_ranks_must_follow_the_list_skipping_banners() {
+        let item = |rank: &str| {
+            format!(
+                "<li class=\"list-item\"><a class=\"link\" href=\"https://item.gmarket.co.kr/Item?goodscode=1\" data-montelena-goodscode=\"1\"><span class=\"box__label-rank\">{rank}</span><p class=\"box__item-title\">t{rank}</p></a></li>"
+            )
+        };
+        let banner = "<li class=\"list-item list-item--banner\"><a class=\"link\" href=\"/ad\" data-montelena-goodscode=\"9\"><span class=\"box__label-rank\">AD</span></a></li>";
+        let page = |items: &[&str]| format!("<ul class=\"list__best\">{}</ul>", items.concat());
+        let (one, two, three) = (item("1"), item("2"), item("3"));
+        let (_, found) = parse(&page(&[&one, banner, &two, &three])).unwrap();
+        assert_eq!(found.iter().map(|i| i.rank).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(
+            found[1].title_xpath,
+            "//ul[contains(@class,'list__best')]/li[3]//p[contains(@class,'box__item-title')]"
+        );
+
+        let err = parse(&page(&[&one, &three, &two])).unwrap_err();
+        assert!(err.contains("position 2 ") && err.contains("\"3\"") && err.contains("span.box__label-rank"), "{err}");
+        let err = parse(&page(&[&one, &one])).unwrap_err();
+        assert!(err.contains("position 2 ") && err.contains("\"1\""), "{err}");
+        let err = parse(&page(&[&item("")])).unwrap_err();
+        assert!(err.contains("item 1 has no rank"), "{err}");
     }
 
     #[test]

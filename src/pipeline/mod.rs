@@ -2,6 +2,7 @@
 //! landing (HDFS, temporary name then rename) -> the hour's Hive partition -> the default
 //! mart loaded through Hive (PostgreSQL COPY in one transaction) -> a ledger row for every run.
 
+pub mod charset;
 pub mod hour;
 pub mod landing;
 pub mod layout;

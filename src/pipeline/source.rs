@@ -1,10 +1,13 @@
-//! Fetching the best-100 pages: a User-Agent, a bound on requests at once, timeouts, and retries
-//! with backoff on 5xx answers and connection errors.
+//! Fetching the best-100 pages: a User-Agent, a bound on requests at once, timeouts, retries
+//! with backoff on 5xx answers and connection errors, `Retry-After` honoured on 429 and 503
+//! within the page's budget, redirects followed only within the host requested, and the body
+//! decoded in the charset the page declares.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
+use super::charset;
 use super::layout::{self, Item, Layout};
 use crate::model::Category;
 
@@ -62,23 +65,92 @@ pub fn rewrite(url: &str, base: &str) -> Result<String, String> {
     Ok(u.to_string())
 }
 
+/// Redirects followed in a row before giving up, as browsers do.
+const MAX_REDIRECTS: usize = 10;
+
+/// Follows a redirect only to the origin (scheme, host and port) of the URL first requested.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let (from, to) = (attempt.previous()[0].origin(), attempt.url().origin());
+        if from != to {
+            let (from, to) = (from.ascii_serialization(), to.ascii_serialization());
+            attempt.error(format!("redirected from {from} to {to}: only redirects within {from} are followed"))
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+/// The innermost cause of `e`, where the redirect policy's reason is.
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut e = e;
+    while let Some(source) = e.source() {
+        e = source;
+    }
+    e.to_string()
+}
+
+/// How long a `Retry-After` value asks to wait at `now`: delay-seconds, or an HTTP-date (one in
+/// the past is no wait). Anything else is no answer.
+fn retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some((at.with_timezone(&chrono::Utc) - now).to_std().unwrap_or(Duration::ZERO))
+}
+
 async fn fetch(client: &reqwest::Client, url: &str, o: &FetchOptions) -> Result<String, String> {
-    let mut wait = o.backoff;
+    // What a page may take, waits included: as long as every attempt timing out would.
+    let budget = o.timeout * o.attempts;
+    let started = Instant::now();
+    let mut backoff = o.backoff;
     let mut last = String::new();
     for attempt in 1..=o.attempts {
+        let mut wait = backoff;
         match client.get(url).send().await {
-            Ok(resp) if resp.status().is_success() => match resp.text().await {
-                Ok(body) => return Ok(body),
-                Err(e) => last = format!("the body broke off: {e}"),
-            },
-            Ok(resp) if resp.status().is_server_error() => last = format!("HTTP {}", resp.status()),
+            Ok(resp) if resp.status().is_success() => {
+                let content_type =
+                    resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+                match resp.bytes().await {
+                    Ok(body) => return charset::decode(&body, content_type.as_deref()),
+                    Err(e) => last = format!("the body broke off: {e}"),
+                }
+            }
+            Ok(resp) if resp.status() == reqwest::StatusCode::TOO_MANY_REQUESTS || resp.status().is_server_error() => {
+                last = format!("HTTP {}", resp.status());
+                let asked = resp
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| retry_after(v, chrono::Utc::now()));
+                if let Some(asked) = asked
+                    && attempt < o.attempts
+                {
+                    let left = budget.saturating_sub(started.elapsed());
+                    if asked > left {
+                        return Err(format!(
+                            "{last} with Retry-After {}s, more than the {}s left of the page's budget ({} attempts of {}s each)",
+                            asked.as_secs(),
+                            left.as_secs(),
+                            o.attempts,
+                            o.timeout.as_secs()
+                        ));
+                    }
+                    wait = asked;
+                }
+            }
             Ok(resp) => return Err(format!("HTTP {} (not retried)", resp.status())),
+            Err(e) if e.is_redirect() => return Err(innermost(&e)),
             Err(e) if e.is_timeout() => last = format!("no answer within {}s", o.timeout.as_secs()),
             Err(e) => last = format!("{e}"),
         }
         if attempt < o.attempts {
             tokio::time::sleep(wait).await;
-            wait *= 2;
+            backoff *= 2;
         }
     }
     Err(format!("{last} (after {} attempts)", o.attempts))
@@ -113,6 +185,7 @@ pub async fn crawl(categories: &[Category], o: &FetchOptions) -> Vec<Result<(Lay
         .user_agent(concat!("provision/", env!("CARGO_PKG_VERSION"), " (+best-100 hourly collection)"))
         .timeout(o.timeout)
         .connect_timeout(o.timeout)
+        .redirect(redirect_policy())
         .build()
         .expect("an HTTP client");
     futures::stream::iter(categories.iter().map(|c| category(&client, c, o)))
@@ -123,7 +196,20 @@ pub async fn crawl(categories: &[Category], o: &FetchOptions) -> Vec<Result<(Lay
 
 #[cfg(test)]
 mod tests {
-    use super::rewrite;
+    use std::time::Duration;
+
+    use super::{retry_after, rewrite};
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = chrono::DateTime::parse_from_rfc2822("Wed, 21 Oct 2015 07:28:00 GMT").unwrap().to_utc();
+        assert_eq!(retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(retry_after("Wed, 21 Oct 2015 07:30:30 GMT", now), Some(Duration::from_secs(150)));
+        assert_eq!(retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(retry_after("-5", now), None);
+        assert_eq!(retry_after("soon", now), None);
+    }
 
     #[test]
     fn rewrite_keeps_path_and_query() {

@@ -1,7 +1,7 @@
 //! A local HTTP server on loopback that serves the recorded best-100 pages in
 //! pages, standing in for Gmarket (which tests cannot reach), with faults to
-//! inject: 503s before success, a page that never answers in time, a truncated page, another
-//! layout.
+//! inject: 503s before success, 429s with a Retry-After, a page that never answers in time, a
+//! truncated page, another layout, raw bytes under a chosen Content-Type, a redirect.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -22,6 +22,12 @@ pub enum Fault {
     Truncated,
     /// Serve this body instead.
     Body(String),
+    /// Serve these bytes instead, with this Content-Type header, or none.
+    Raw { content_type: Option<String>, body: Vec<u8> },
+    /// Answer 302 with this Location.
+    Redirect(String),
+    /// Answer 429 with this Retry-After this many times, then serve the page.
+    TooMany { times: u32, retry_after: String },
 }
 
 /// A running server.
@@ -33,8 +39,9 @@ pub struct Site {
     pub hits: Arc<Mutex<HashMap<String, u32>>>,
 }
 
-/// The fixture file for a request target, if any.
+/// The fixture file for a request target, if any; query parameters after the first are ignored.
 fn page(target: &str) -> Option<String> {
+    let target = target.split('&').next().unwrap_or(target);
     let dir = root().join("pages");
     let path = if let Some(code) = target.strip_prefix("/Best/Category?code=") {
         dir.join(format!("mobile2021/{code}.html"))
@@ -88,31 +95,42 @@ fn serve(mut s: TcpStream, faults: &Mutex<HashMap<String, Fault>>, hits: &Mutex<
         *e
     };
     let fault = faults.lock().unwrap().get(&target).cloned();
-    let respond = |s: &mut TcpStream, status: &str, body: &str, length: usize| {
-        let _ = write!(
-            s,
-            "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
-        );
-        let _ = s.write_all(body.as_bytes());
+    let respond = |s: &mut TcpStream, status: &str, headers: &[(&str, &str)], body: &[u8]| {
+        let mut head = format!("HTTP/1.1 {status}\r\n");
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+        let _ = s.write_all(head.as_bytes());
+        let _ = s.write_all(body);
     };
+    let html = [("Content-Type", "text/html; charset=utf-8")];
     let Some(body) = page(&target) else {
-        respond(&mut s, "404 Not Found", "no such page", 12);
+        respond(&mut s, "404 Not Found", &html, b"no such page");
         return;
     };
     match fault {
-        Some(Fault::Unavailable(k)) if n <= k => respond(&mut s, "503 Service Unavailable", "busy", 4),
+        Some(Fault::Unavailable(k)) if n <= k => respond(&mut s, "503 Service Unavailable", &html, b"busy"),
         Some(Fault::Slow(d)) => {
             std::thread::sleep(d);
-            respond(&mut s, "200 OK", &body, body.len());
+            respond(&mut s, "200 OK", &html, body.as_bytes());
         }
         Some(Fault::Truncated) => {
             let mut cut = body.len() / 2;
             while !body.is_char_boundary(cut) {
                 cut -= 1;
             }
-            respond(&mut s, "200 OK", &body[..cut], cut);
+            respond(&mut s, "200 OK", &html, &body.as_bytes()[..cut]);
         }
-        Some(Fault::Body(other)) => respond(&mut s, "200 OK", &other, other.len()),
-        _ => respond(&mut s, "200 OK", &body, body.len()),
+        Some(Fault::Body(other)) => respond(&mut s, "200 OK", &html, other.as_bytes()),
+        Some(Fault::Raw { content_type, body }) => {
+            let headers: Vec<(&str, &str)> = content_type.iter().map(|c| ("Content-Type", c.as_str())).collect();
+            respond(&mut s, "200 OK", &headers, &body);
+        }
+        Some(Fault::Redirect(location)) => respond(&mut s, "302 Found", &[("Location", &location)], b""),
+        Some(Fault::TooMany { times, retry_after }) if n <= times => {
+            respond(&mut s, "429 Too Many Requests", &[("Retry-After", &retry_after)], b"slow down")
+        }
+        _ => respond(&mut s, "200 OK", &html, body.as_bytes()),
     }
 }
