@@ -264,7 +264,11 @@ pub fn cron_env(s: &str) -> Result<String, Unwritable> {
 pub fn cron_fields(s: &str) -> Result<String, Unwritable> {
     let fields: Vec<&str> = s.split(' ').collect();
     if fields.len() != 5 {
-        return Err(Unwritable { format: "a crontab line", what: "other than five time fields".into(), value: s.into() });
+        return Err(Unwritable {
+            format: "a crontab line",
+            what: "other than five time fields".into(),
+            value: s.into(),
+        });
     }
     match s.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, ' ' | '*' | '/' | ',' | '-'))) {
         Some(c) => Err(unwritable("crontab time fields", s, c)),
@@ -429,7 +433,10 @@ mod tests {
             assert_eq!(pg.replace("''", "").matches('\'').count(), 0, "{v:?} -> {pg:?}");
             let my = mycnf(v);
             assert!(my == *v || (my.starts_with('"') && my.ends_with('"')), "{v:?} -> {my:?}");
-            assert!(my == *v || v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric()), "{v:?} quoted needlessly");
+            assert!(
+                my == *v || v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{v:?} quoted needlessly"
+            );
         }
     }
 

@@ -2,6 +2,7 @@
 //! pure functions, one module per product. Nothing here touches a disk or a host except
 //! `tree`, which writes a rendered tree to a folder or compares it with one.
 
+pub mod escape;
 mod hadoop;
 mod hive;
 pub mod launch;
@@ -11,7 +12,6 @@ mod postgres;
 pub mod repos;
 mod schedule;
 mod templates;
-pub mod escape;
 pub mod tree;
 mod units;
 pub mod vagrant;

@@ -52,6 +52,9 @@ pub enum WriteError {
         "{0} exists and was not written by `provision render` (it has no {MARKER})\nhint: choose another --out, or remove that folder"
     )]
     Foreign(PathBuf),
+    /// A rendered file's path would leave the folder.
+    #[error("{0} would be written outside the render folder")]
+    Outside(String),
     /// A file system operation failed.
     #[error("{path}: {source}")]
     Io {
@@ -69,9 +72,8 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
 /// Replaces `dir` with exactly the files of `tree`: written beside it first, then swapped in,
 /// so a failure leaves the old folder as it was.
 pub fn write(tree: &Tree, dir: &Path) -> Result<(), WriteError> {
-    if dir.exists() && !dir.join(MARKER).exists() && fs::read_dir(dir).map_err(io_err(dir))?.next().is_some() {
-        return Err(WriteError::Foreign(dir.to_path_buf()));
-    }
+    check_owned(dir)?;
+    check_contained(tree)?;
     let name = dir.file_name().map_or("render".into(), |n| n.to_string_lossy().into_owned());
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io_err(parent))?;
@@ -93,6 +95,26 @@ pub fn write(tree: &Tree, dir: &Path) -> Result<(), WriteError> {
         fs::remove_dir_all(&old).map_err(io_err(&old))?;
     }
     result
+}
+
+/// Refuses a folder that exists, holds something and has no marker: `provision` did not write
+/// it, so it is neither read nor replaced.
+fn check_owned(dir: &Path) -> Result<(), WriteError> {
+    if dir.exists() && !dir.join(MARKER).exists() && fs::read_dir(dir).map_err(io_err(dir))?.next().is_some() {
+        return Err(WriteError::Foreign(dir.to_path_buf()));
+    }
+    Ok(())
+}
+
+/// Refuses a tree with a file whose path is absolute or has a `.` or `..` component.
+fn check_contained(tree: &Tree) -> Result<(), WriteError> {
+    for f in tree.files.values() {
+        let rel = f.rel_path();
+        if rel.is_empty() || !Path::new(&rel).components().all(|c| matches!(c, std::path::Component::Normal(_))) {
+            return Err(WriteError::Outside(rel));
+        }
+    }
+    Ok(())
 }
 
 fn write_all(tree: &Tree, root: &Path) -> Result<(), WriteError> {
@@ -130,6 +152,11 @@ fn read_all(dir: &Path) -> io::Result<BTreeMap<String, (String, u32)>> {
             if rel == MARKER {
                 continue;
             }
+            if meta.is_symlink() {
+                // Never followed: a render writes no links, so one is simply not a rendered file.
+                out.insert(rel, ("(a symbolic link)".into(), 0));
+                continue;
+            }
             let bytes = fs::read(&path)?;
             out.insert(rel, (String::from_utf8_lossy(&bytes).into_owned(), meta.permissions().mode() & 0o7777));
         }
@@ -137,9 +164,12 @@ fn read_all(dir: &Path) -> io::Result<BTreeMap<String, (String, u32)>> {
     Ok(out)
 }
 
-/// How `dir` differs from `tree`, in path order; empty when they agree.
-pub fn compare(tree: &Tree, dir: &Path) -> io::Result<Vec<Change>> {
-    let mut on_disk = read_all(dir)?;
+/// How `dir` differs from `tree`, in path order; empty when they agree. A folder `provision`
+/// did not write is refused before anything in it is read.
+pub fn compare(tree: &Tree, dir: &Path) -> Result<Vec<Change>, WriteError> {
+    check_owned(dir)?;
+    check_contained(tree)?;
+    let mut on_disk = read_all(dir).map_err(io_err(dir))?;
     let mut changes = Vec::new();
     for (rel, f) in &tree.files {
         match on_disk.remove(rel) {
@@ -153,4 +183,44 @@ pub fn compare(tree: &Tree, dir: &Path) -> io::Result<Vec<Change>> {
     changes.extend(on_disk.into_iter().map(|(rel, (old, _))| Change::Removed { rel, old }));
     changes.sort_by_key(Change::rel);
     Ok(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree_with(path: &str) -> Tree {
+        let mut t = Tree::default();
+        t.add_controller(path, "x\n".into());
+        t
+    }
+
+    #[test]
+    fn a_file_outside_the_folder_is_refused_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        for bad in ["../escaped", "a/../../escaped", "/etc/escaped", "./x/../../escaped"] {
+            let t = tree_with(bad);
+            assert!(matches!(write(&t, &out), Err(WriteError::Outside(_))), "{bad} written");
+            assert!(matches!(compare(&t, &out), Err(WriteError::Outside(_))), "{bad} compared");
+            assert!(!dir.path().join("escaped").exists() && !out.exists(), "{bad} left files");
+        }
+        write(&tree_with("ok/file"), &out).unwrap();
+        assert!(out.join("ok/file").exists() && out.join(MARKER).exists());
+    }
+
+    #[test]
+    fn a_folder_provision_did_not_write_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        // Reading a FIFO with no writer blocks: a compare that read the folder would hang.
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = dir.path().to_path_buf();
+        std::thread::spawn(move || tx.send(matches!(compare(&tree_with("a"), &path), Err(WriteError::Foreign(_)))));
+        let refused = rx.recv_timeout(std::time::Duration::from_secs(10));
+        assert_eq!(refused, Ok(true), "the foreign folder was read or not refused");
+        assert!(matches!(write(&tree_with("a"), dir.path()), Err(WriteError::Foreign(_))));
+        assert!(fifo.exists() && !dir.path().join("a").exists());
+    }
 }

@@ -14,8 +14,8 @@ use crate::artifacts::release::Digest;
 use crate::catalog::{self, Os};
 use crate::model::values::{self, SqlKind, SqlServer, check_controller_path};
 use crate::model::{
-    BoxName, Cluster, Database, Endpoints, Hdfs, Heaps, Host, HostPath, HttpUrl, Paths, Pipeline, Ports, Role, Schedule,
-    Software, SoftwareSource, SqlName, Transport, UserName, Users, Versions, Yarn,
+    BoxName, Cluster, Database, Endpoints, Hdfs, Heaps, Host, HostPath, HttpUrl, Paths, Pipeline, Ports, Role,
+    Schedule, Software, SoftwareSource, SqlName, Transport, UserName, Users, Versions, Yarn,
 };
 
 /// Names of hosts that would collide with folders `render` writes beside the hosts' folders.
@@ -289,9 +289,11 @@ fn software(doc: &Document, v: &Versions, runs_hive: bool, sink: &mut Sink) -> O
     let mut url = |key: &str, value: Option<&Str>| -> Option<HttpUrl> {
         match value {
             None => Some(HttpUrl::from(catalog::APACHE_ARCHIVE)),
-            Some(u) => checked(sink, format!("software.{key}"), u, &format!("e.g. \"{}\"", catalog::APACHE_ARCHIVE), |s| {
-                HttpUrl::parse(s, true)
-            }),
+            Some(u) => {
+                checked(sink, format!("software.{key}"), u, &format!("e.g. \"{}\"", catalog::APACHE_ARCHIVE), |s| {
+                    HttpUrl::parse(s, true)
+                })
+            }
         }
     };
     let mirror = url("mirror", t.mirror.as_ref());
@@ -509,7 +511,9 @@ fn transport(
                 misplaced(sink, "port", &p.span)
             }
             let box_name = match &t.box_name {
-                Some(b) => checked(sink, "transport.box", b, "a box name is owner/name, e.g. \"centos/7\"", BoxName::parse),
+                Some(b) => {
+                    checked(sink, "transport.box", b, "a box name is owner/name, e.g. \"centos/7\"", BoxName::parse)
+                }
                 None => Some(BoxName::from(match os? {
                     Os::Centos7 => "centos/7",
                     Os::Rocky9 => "generic/rocky9",
@@ -537,14 +541,18 @@ fn transport(
                 },
             };
             let user = match &t.user {
-                Some(u) => checked(sink, "transport.user", u, "a login name, e.g. \"root\" or \"vagrant\"", UserName::parse),
+                Some(u) => {
+                    checked(sink, "transport.user", u, "a login name, e.g. \"root\" or \"vagrant\"", UserName::parse)
+                }
                 None => Some(UserName::from("root")),
             };
             let mut file = |key: &str, v: &Str| {
-                checked(sink, format!("transport.{key}"), v, "name a file on this machine", |s| match s.chars().find(|c| c.is_control()) {
-                    Some(c) => Err(format!("holds {}", values::describe(c))),
-                    None if s.is_empty() => Err("is empty".into()),
-                    None => Ok(resolve(dir, s)),
+                checked(sink, format!("transport.{key}"), v, "name a file on this machine", |s| {
+                    match s.chars().find(|c| c.is_control()) {
+                        Some(c) => Err(format!("holds {}", values::describe(c))),
+                        None if s.is_empty() => Err("is empty".into()),
+                        None => Ok(resolve(dir, s)),
+                    }
                 })
             };
             let identity = match &t.identity {
@@ -698,13 +706,17 @@ fn categories(entries: &[super::schema::CategoryEntry], sink: &mut Sink) -> Opti
             ok = false;
             continue;
         };
-        let code_ok = checked(sink, format!("{}.code", e.path), code, "a code is 1 to 16 letters, digits, '-' or '_'", |s| {
-            match s.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))) {
+        let code_ok = checked(
+            sink,
+            format!("{}.code", e.path),
+            code,
+            "a code is 1 to 16 letters, digits, '-' or '_'",
+            |s| match s.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))) {
                 _ if s.is_empty() || s.len() > 16 => Err("is not 1 to 16 characters".to_string()),
                 Some(c) => Err(format!("holds {}", values::describe(c))),
                 None => Ok(()),
-            }
-        });
+            },
+        );
         let name_ok = checked(sink, format!("{}.name", e.path), name, "one line of at most 64 characters", |s| {
             values::check_line(s, 64)
         });
@@ -804,12 +816,13 @@ fn hosts(
             Ok(ip) => {
                 if let Err(reason) = values::check_host_address(ip, local) {
                     sink.push(
-                        Diagnostic::new(format!("{}.address", e.path), a.span.clone(), format!("{ip} {reason}"))
-                            .hint(if local {
+                        Diagnostic::new(format!("{}.address", e.path), a.span.clone(), format!("{ip} {reason}")).hint(
+                            if local {
                                 "give each host its own address in 127.0.0.0/8, e.g. \"127.0.10.1\""
                             } else {
                                 "give each host its own unicast address, e.g. \"192.168.56.100\""
-                            }),
+                            },
+                        ),
                     );
                     return None;
                 }
@@ -886,7 +899,9 @@ fn fencing_method(m: &str) -> bool {
     }
     m.strip_prefix("shell(").and_then(|r| r.strip_suffix(')')).is_some_and(|cmd| {
         !cmd.trim().is_empty()
-            && cmd.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '/' | '.' | '_' | '=' | ':' | ',' | '+' | '-'))
+            && cmd
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '/' | '.' | '_' | '=' | ':' | ',' | '+' | '-'))
     })
 }
 

@@ -452,13 +452,18 @@ impl Cluster {
     }
 
     /// A host path as the daemons on `host` see it: the host's root joined with `path`.
+    ///
+    /// Every path here comes from a [`HostPath`] (with a constant file name added), so it stays
+    /// below the root; a path with a `.` or `..` component is a bug and stops the program rather
+    /// than reach outside the host's folder.
     pub fn on_host(&self, host: &Host, path: &str) -> String {
         let root = self.host_root(host);
-        if root == Path::new("/") {
-            path.to_string()
-        } else {
-            root.join(path.trim_start_matches('/')).to_string_lossy().into_owned()
-        }
+        let below = Path::new(path.trim_start_matches('/'));
+        assert!(
+            below.components().all(|c| matches!(c, std::path::Component::Normal(_))),
+            "host path {path:?} leaves the host's root"
+        );
+        if root == Path::new("/") { path.to_string() } else { root.join(below).to_string_lossy().into_owned() }
     }
 
     /// The daemons `host` runs, in start order.

@@ -105,3 +105,15 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_host_path_that_would_leave_the_host_folder_is_never_joined() {
+    let mut c = crate::support::cluster("inventory/local.toml");
+    let host = c.hosts[0].clone();
+    let root = c.host_root(&host);
+    assert!(c.on_host(&host, &c.paths.hadoop_conf).starts_with(&*root.to_string_lossy()));
+    // Only a built-in default can bypass the grammar; even then the join refuses.
+    c.paths.hadoop_conf = provision::model::HostPath::from("/../../etc");
+    let joined = std::panic::catch_unwind(|| c.on_host(&host, &c.paths.hadoop_conf));
+    assert!(joined.is_err(), "joined {joined:?}");
+}
