@@ -17,8 +17,8 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde::{Deserialize, Serialize};
 
-/// Every secret of one cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Every secret of one cluster. Its `Debug` form names no value.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Secrets {
     /// The password of the metastore database server's root user (MySQL; MariaDB's root logs
     /// in through its socket only).
@@ -31,8 +31,14 @@ pub struct Secrets {
     pub nifi_sensitive_key: String,
 }
 
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secrets").finish_non_exhaustive()
+    }
+}
+
 /// The state file as stored, where a later version may have added keys an old file lacks.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Stored {
     metastore_root_password: Option<String>,
