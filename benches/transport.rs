@@ -92,6 +92,7 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cluster = provision::inventory::load(&root.join("inventory/local.toml")).unwrap();
     let secrets = provision::secrets::Secrets {
+        metastore_root_password: "r".into(),
         metastore_password: "m".into(),
         mart_password: "p".into(),
         nifi_sensitive_key: "k".repeat(16),

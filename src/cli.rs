@@ -207,6 +207,11 @@ pub struct UpArgs {
     /// Do not end with `provision verify` (it runs only after a complete `up`, not with --only).
     #[arg(long)]
     pub no_verify: bool,
+    /// Make new values for secrets missing from `<state_dir>/secrets.toml` although the
+    /// cluster was already rendered or deployed (without it that is refused): the databases
+    /// and NiFi's stored flow do not know the new values.
+    #[arg(long)]
+    pub regenerate_secrets: bool,
 }
 
 /// Arguments of `provision down`.
@@ -215,7 +220,8 @@ pub struct DownArgs {
     /// How to reach the hosts.
     #[command(flatten)]
     pub run: RunArgs,
-    /// Also remove all state: every host's folder (the local topology only).
+    /// Also remove what provision made on this machine: every host's folder and the state
+    /// folder's files (the local topology only; folders without provision's marker are refused).
     #[arg(long)]
     pub purge: bool,
     /// Destroy the Vagrant VMs (`vagrant destroy`) instead of stopping the daemons and halting
@@ -274,6 +280,11 @@ pub struct RenderArgs {
     /// Render in memory and compare with the folder: print what differs, exit 1 if anything does.
     #[arg(long)]
     pub check: bool,
+    /// Make new values for secrets missing from `<state_dir>/secrets.toml` although the
+    /// cluster was already rendered or deployed (without it that is refused): the databases
+    /// and NiFi's stored flow do not know the new values.
+    #[arg(long)]
+    pub regenerate_secrets: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

@@ -27,6 +27,7 @@ pub mod model;
 pub mod phases;
 pub mod pipeline;
 pub mod secrets;
+pub mod state;
 pub mod steps;
 pub mod transport;
 pub mod ui;

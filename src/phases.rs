@@ -180,11 +180,12 @@ pub fn down(c: &Cluster, purge: bool) -> Vec<Phase> {
         let mut phase = Phase { name: "purge".into(), ..Phase::default() };
         for h in &c.hosts {
             let root = c.host_root(h).display().to_string();
+            let marker = c.host_root(h).join(crate::state::MARKER).display().to_string();
             phase.hosts.insert(
                 h.name.clone(),
                 vec![Step::Run {
                     name: format!("remove {root}"),
-                    command: format!("rm -rf {}", sh_quote(&root)),
+                    command: format!("[ -f {} ] && rm -rf {}", sh_quote(&marker), sh_quote(&root)),
                     unless: Some(format!("[ ! -e {} ]", sh_quote(&root))),
                     timeout: Duration::from_secs(120),
                 }],
@@ -412,7 +413,11 @@ fn metastore_db(c: &Cluster, db: &Host) -> Vec<Step> {
         mysql_str(&c.metastore.name),
         mysql_str(&c.metastore.user)
     );
-    vec![
+    // MySQL's root logs in with the kept password (root.cnf), MariaDB's through its socket.
+    let mysql = c.versions.metastore_db.kind == MetastoreDbKind::Mysql;
+    let root_cnf = sh_quote(&format!("{}/root.cnf", at(&c.paths.metastore_db_conf)));
+    let login = if mysql { format!("--defaults-file={root_cnf}") } else { format!("--defaults-file={cnf} -uroot") };
+    let mut steps = vec![
         Step::Run {
             name: "initialise the metastore database server".into(),
             command: init,
@@ -421,13 +426,23 @@ fn metastore_db(c: &Cluster, db: &Host) -> Vec<Step> {
         },
         start(c, db, Service::MetastoreDb),
         wait("metastore database answering", &format!("{admin} --defaults-file={cnf} -uroot ping > /dev/null 2>&1")),
-        Step::Run {
-            name: format!("create database {} and user {}", c.metastore.name, c.metastore.user),
-            command: format!("{client} --defaults-file={cnf} -uroot < {sql}"),
-            unless: Some(format!("{client} --defaults-file={cnf} -uroot -N -e {} | grep -qv '^0$'", sh_quote(&query))),
+    ];
+    if mysql {
+        let set = sh_quote(&format!("{}/set-root-password.sql", at(&c.paths.metastore_db_conf)));
+        steps.push(Step::Run {
+            name: "give the metastore database server's root its password".into(),
+            command: format!("{client} --defaults-file={cnf} -uroot < {set}"),
+            unless: Some(format!("{client} {login} -e 'SELECT 1' > /dev/null 2>&1")),
             timeout: Duration::from_secs(60),
-        },
-    ]
+        });
+    }
+    steps.push(Step::Run {
+        name: format!("create database {} and user {}", c.metastore.name, c.metastore.user),
+        command: format!("{client} {login} < {sql}"),
+        unless: Some(format!("{client} {login} -N -e {} | grep -qv '^0$'", sh_quote(&query))),
+        timeout: Duration::from_secs(60),
+    });
+    steps
 }
 
 fn mart_db(c: &Cluster, db: &Host) -> Vec<Step> {
@@ -749,13 +764,28 @@ fn users_of(c: &Cluster, h: &Host, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// The folder of a host on one machine, made with the marker that lets `down --purge` remove it.
+fn host_folder(c: &Cluster, h: &Host) -> Step {
+    let root = c.host_root(h);
+    let (q_root, marker) = (sh_quote(&root.display().to_string()), root.join(crate::state::MARKER));
+    Step::Run {
+        name: format!("create the host folder {}", root.display()),
+        command: format!(
+            "mkdir -p \"$(dirname {q_root})\" && mkdir {q_root} && touch {}",
+            sh_quote(&marker.display().to_string())
+        ),
+        unless: Some(format!("[ -d {q_root} ]")),
+        timeout: Duration::from_secs(10),
+    }
+}
+
 /// Folders, links to the cached software, and packages every host needs before its files.
 fn prepare(c: &Cluster, artifacts: &[Artifact], binary: Option<&Archive>) -> Phase {
     let mut phase = Phase { name: "prepare".into(), ..Phase::default() };
     let local = c.transport == Transport::Local;
     for h in &c.hosts {
         let at = |p: &str| c.on_host(h, p);
-        let mut steps = Vec::new();
+        let mut steps = if local { vec![host_folder(c, h)] } else { Vec::new() };
         let mut dir = |path: &str, mode: u32, owner: &str| {
             let path = at(path);
             if !steps.iter().any(|s| matches!(s, Step::Dir { path: p, .. } if *p == path)) {
@@ -894,8 +924,12 @@ mod tests {
     fn local() -> (Cluster, Tree) {
         let c =
             crate::inventory::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/inventory/local.toml"))).unwrap();
-        let secrets =
-            Secrets { metastore_password: "a".into(), mart_password: "b".into(), nifi_sensitive_key: "c".into() };
+        let secrets = Secrets {
+            metastore_root_password: "r".into(),
+            metastore_password: "a".into(),
+            mart_password: "b".into(),
+            nifi_sensitive_key: "c".into(),
+        };
         let tree = crate::desired::render(&c, &secrets);
         (c, tree)
     }

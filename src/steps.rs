@@ -500,10 +500,12 @@ impl Step {
                 cmd
             }
             Step::File { path, mode, owner, .. } => {
+                // mktemp makes a new file (never an existing one or a link) readable by its
+                // owner only, so a secret is never readable by others on its way in.
                 let p = sh_quote(path);
                 let chown = owner.as_ref().map_or(String::new(), |o| format!("chown -- {} \"$t\"; ", sh_quote(o)));
                 format!(
-                    "set -e; mkdir -p \"$(dirname {p})\"; t={p}.provision-tmp.$$; trap 'rm -f \"$t\"' EXIT; \
+                    "set -e; mkdir -p \"$(dirname {p})\"; t=$(mktemp {p}.provision-tmp.XXXXXX); trap 'rm -f \"$t\"' EXIT; \
                      cat > \"$t\"; chmod {mode:o} \"$t\"; {chown}mv -f \"$t\" {p}"
                 )
             }

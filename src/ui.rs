@@ -8,7 +8,6 @@ use similar::TextDiff;
 use crate::desired::Tree;
 use crate::desired::tree::Change;
 use crate::model::Cluster;
-use crate::secrets::Secrets;
 
 /// Prints a failure as `error:` with its chain of causes.
 pub fn error(e: &anyhow::Error) {
@@ -41,9 +40,26 @@ fn restarts(changes: &[Change]) -> Vec<String> {
     changes.iter().flat_map(affects).collect::<BTreeSet<_>>().into_iter().collect()
 }
 
-/// Prints the result of `render --check`: every differing file with a unified diff (secrets
-/// masked) and the services each change affects.
-pub fn render_check(out: &Path, tree: &Tree, changes: &[Change], secrets: &Secrets, json: bool) {
+/// The unified diff of `old` and `new` under the headers `a` and `b`; of a secret file only how
+/// many lines differ, whatever either side holds.
+fn diff(old: &str, new: &str, secret: bool, a: &str, b: &str) -> String {
+    let diff = TextDiff::from_lines(old, new);
+    if secret {
+        let n = diff.iter_all_changes().filter(|c| c.tag() != similar::ChangeTag::Equal).count();
+        return format!("         (secret file, {n} lines differ)\n");
+    }
+    diff.unified_diff().context_radius(2).header(a, b).to_string()
+}
+
+/// Whether a file with permission bits `mode` is one that only its owner may read, as every
+/// file holding a secret is.
+fn owner_only(mode: u32) -> bool {
+    mode & 0o077 == 0
+}
+
+/// Prints the result of `render --check`: every differing file with a unified diff (files that
+/// hold secrets, rendered or found, only counted) and the services each change affects.
+pub fn render_check(out: &Path, tree: &Tree, changes: &[Change], json: bool) {
     if json {
         let files: Vec<serde_json::Value> = changes
             .iter()
@@ -67,20 +83,18 @@ pub fn render_check(out: &Path, tree: &Tree, changes: &[Change], secrets: &Secre
         let services = affects(c);
         let note = if services.is_empty() { String::new() } else { format!(" (restarts {})", services.join(", ")) };
         println!("{:<8} {}{note}", kind(c), c.rel());
-        let (old, new) = match c {
-            Change::Added(f) => (String::new(), f.content.clone()),
-            Change::Removed { old, .. } => (old.clone(), String::new()),
+        let (old, new, secret) = match c {
+            Change::Added(f) => ("", f.content.as_str(), f.is_secret()),
+            Change::Removed { old, old_mode, .. } => (old.as_str(), "", owner_only(*old_mode)),
             Change::Changed { file, old, old_mode } => {
                 if *old_mode != file.mode {
                     println!("         mode {:o} -> {:o}", old_mode, file.mode);
                 }
-                (old.clone(), file.content.clone())
+                (old.as_str(), file.content.as_str(), file.is_secret() || owner_only(*old_mode))
             }
         };
-        let (old, new) = (secrets.redact(&old), secrets.redact(&new));
         let rel = c.rel();
-        let diff = TextDiff::from_lines(&old, &new);
-        print!("{}", diff.unified_diff().context_radius(2).header(&format!("a/{rel}"), &format!("b/{rel}")));
+        print!("{}", diff(old, new, secret, &format!("a/{rel}"), &format!("b/{rel}")));
     }
     println!(
         "{} of {} files differ from {}; services affected: {}",
@@ -289,9 +303,10 @@ pub fn up_report(report: &crate::apply::Report, json: bool) {
     println!("logs: {}", report.log_dir.display());
 }
 
-/// Prints what `up` would change: each differing file with a unified diff (secrets masked),
-/// packages to install, services to start or restart.
-pub fn plan_report(report: &crate::apply::Report, secrets: &Secrets, json: bool) {
+/// Prints what `up` would change: each differing file with a unified diff (of the steps in
+/// `secret`, files that hold secrets, as `(host, step)`, only how many lines differ), packages
+/// to install, services to start or restart.
+pub fn plan_report(report: &crate::apply::Report, secret: &BTreeSet<(String, String)>, json: bool) {
     use crate::apply::Status;
     if json {
         let mut doc = run_json(report);
@@ -315,16 +330,10 @@ pub fn plan_report(report: &crate::apply::Report, secrets: &Secrets, json: bool)
         n += 1;
         println!("{}: {} ({reason})", o.host, o.step);
         if let Some(new) = new {
-            let old = secrets.redact(old.as_deref().unwrap_or(""));
-            let new = secrets.redact(new);
             let label = o.step.trim_start_matches("file ");
-            let diff = TextDiff::from_lines(&old, &new);
-            print!(
-                "{}",
-                diff.unified_diff()
-                    .context_radius(2)
-                    .header(&format!("{}:{label} (now)", o.host), &format!("{}:{label} (after up)", o.host))
-            );
+            let hidden = secret.contains(&(o.host.clone(), o.step.clone()));
+            let (a, b) = (format!("{}:{label} (now)", o.host), format!("{}:{label} (after up)", o.host));
+            print!("{}", diff(old.as_deref().unwrap_or(""), new, hidden, &a, &b));
         }
     }
     print_failures(report);

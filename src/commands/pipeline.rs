@@ -33,12 +33,23 @@ fn fetch(s: &SourceArgs) -> source::FetchOptions {
     o
 }
 
-/// The cluster's secrets: from `$PROVISION_STATE_DIR` when set (the crawler host's cron line
-/// sets it), else from the inventory's state folder.
+/// The cluster's secrets: the crawler host's copy, which holds only the mart's password, from
+/// `$PROVISION_STATE_DIR` when set (the crawler host's cron line sets it), else every secret
+/// from the inventory's state folder.
 pub(super) fn secrets(c: &Cluster) -> anyhow::Result<Secrets> {
-    let state = std::env::var_os("PROVISION_STATE_DIR").map_or_else(|| c.state_dir.clone(), std::path::PathBuf::from);
-    let path = Secrets::path(&state);
-    Secrets::load(&path)?.with_context(|| format!("no secrets in {}\nhint: run `provision up` first", path.display()))
+    let (path, found) = match std::env::var_os("PROVISION_STATE_DIR") {
+        Some(state) => {
+            let path = Secrets::path(std::path::Path::new(&state));
+            let found = Secrets::load_crawler_copy(&path)?;
+            (path, found)
+        }
+        None => {
+            let path = Secrets::path(&c.state_dir);
+            let found = Secrets::load(&path)?;
+            (path, found)
+        }
+    };
+    found.with_context(|| format!("no secrets in {}\nhint: run `provision up` first", path.display()))
 }
 
 /// Runs `provision crawl`.

@@ -19,15 +19,12 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         PathBuf::from("build").join(stem)
     });
     let secrets_path = Secrets::path(&cluster.state_dir);
-    let (secrets, generated) = Secrets::load_or_generate(&secrets_path)?;
+    let (secrets, generated) = super::secrets(&cluster, Some(&out), args.regenerate_secrets, !args.check)?;
     let rendered = desired::render(&cluster, &secrets);
     let changes = tree::compare(&rendered, &out).with_context(|| format!("reading {}", out.display()))?;
     if args.check {
-        ui::render_check(&out, &rendered, &changes, &secrets, args.json);
+        ui::render_check(&out, &rendered, &changes, args.json);
         return Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
-    }
-    if generated {
-        secrets.save(&secrets_path)?;
     }
     if !changes.is_empty() {
         tree::write(&rendered, &out)?;

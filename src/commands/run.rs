@@ -1,6 +1,7 @@
 //! `provision plan`, `up` and `down`: inventory -> rendered files -> phases -> the runner,
 //! reading only (plan) or acting (up, down).
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,7 +14,7 @@ use crate::desired;
 use crate::inventory;
 use crate::model::{Cluster, Transport};
 use crate::phases;
-use crate::secrets::Secrets;
+use crate::state;
 use crate::transport;
 use crate::ui;
 use crate::vagrant;
@@ -110,6 +111,9 @@ fn select(phases: Vec<Phase>, only: &[String]) -> anyhow::Result<Vec<Phase>> {
 }
 
 fn run(c: &Cluster, args: &RunArgs, phases: &[Phase], mode: Mode, verb: &str) -> Report {
+    // The run's log goes into the state folder; like the log, a folder that cannot be made
+    // does not stop the run.
+    let _ = crate::state::create(&c.state_dir);
     let opts = Options { parallel: usize::from(args.parallel), log_dir: log_dir(c, verb), mode };
     let connect = |host: &str| transport::open(c, host, args.accept_new_host_keys);
     let progress = ui::Progress::new();
@@ -133,7 +137,7 @@ pub fn fetch(args: &FetchArgs) -> anyhow::Result<ExitCode> {
 /// Runs `provision plan`: what `up` would change, changing nothing.
 pub fn plan(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let cluster = inventory::load(&args.inventory)?;
-    let (secrets, _) = Secrets::load_or_generate(&Secrets::path(&cluster.state_dir))?;
+    let (secrets, _) = super::secrets(&cluster, None, false, false)?;
     let tree = desired::render(&cluster, &secrets);
     let artifacts = artifacts(&cluster, false, prepares(&args.only))?;
     for a in artifacts.iter().filter(|a| !a.is_cached()) {
@@ -149,14 +153,26 @@ pub fn plan(args: &RunArgs) -> anyhow::Result<ExitCode> {
         Mode::Probe,
         "plan",
     );
-    ui::plan_report(&report, &secrets, args.json);
+    ui::plan_report(&report, &secret_steps(&cluster, &tree), args.json);
     Ok(exit(&report))
 }
 
+/// The file steps that put files holding secrets on the hosts, as `(host, step)`.
+fn secret_steps(c: &Cluster, tree: &desired::Tree) -> BTreeSet<(String, String)> {
+    tree.files
+        .values()
+        .filter(|f| f.is_secret())
+        .filter_map(|f| {
+            let host = c.host(f.host.as_deref()?)?;
+            Some((host.name.clone(), format!("file {}", c.on_host(host, &f.path))))
+        })
+        .collect()
+}
+
 /// Prints what `up` would do, step by step, touching nothing.
-fn dry_run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+fn dry_run(args: &RunArgs, regenerate_secrets: bool) -> anyhow::Result<ExitCode> {
     let cluster = inventory::load(&args.inventory)?;
-    let (secrets, _) = Secrets::load_or_generate(&Secrets::path(&cluster.state_dir))?;
+    let (secrets, _) = super::secrets(&cluster, None, regenerate_secrets, false)?;
     let tree = desired::render(&cluster, &secrets);
     let artifacts = artifacts::needed(&cluster, &artifacts::cache_dir());
     let binary = binary(&cluster, args, false)?;
@@ -168,14 +184,10 @@ fn dry_run(args: &RunArgs) -> anyhow::Result<ExitCode> {
 pub fn up(up: &UpArgs) -> anyhow::Result<ExitCode> {
     let args = &up.run;
     if args.dry_run {
-        return dry_run(args);
+        return dry_run(args, up.regenerate_secrets);
     }
     let cluster = inventory::load(&args.inventory)?;
-    let secrets_path = Secrets::path(&cluster.state_dir);
-    let (secrets, generated) = Secrets::load_or_generate(&secrets_path)?;
-    if generated {
-        secrets.save(&secrets_path)?;
-    }
+    let (secrets, _) = super::secrets(&cluster, None, up.regenerate_secrets, true)?;
     let tree = desired::render(&cluster, &secrets);
     // Checked first, when it is to be sent: a crawler binary that cannot run there is refused
     // before VMs or downloads.
@@ -210,17 +222,33 @@ pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
         ui::note("the VMs are destroyed");
         return Ok(ExitCode::SUCCESS);
     }
+    let purge = args.purge && cluster.transport == Transport::Local;
+    if purge {
+        // Checked before anything is stopped or removed.
+        let inventory = &args.run.inventory;
+        state::removable(&cluster.state_dir, inventory)?;
+        for h in &cluster.hosts {
+            state::removable(&cluster.host_root(h), inventory)?;
+        }
+    }
     let report =
         run(&cluster, &args.run, &select(phases::down(&cluster, args.purge), &args.run.only)?, Mode::Apply, "down");
     ui::up_report(&report, args.run.json);
     if report.ok() && on_vagrant && args.run.only.is_empty() {
         vagrant::halt(&cluster, &mut |line| ui::note(&format!("[vagrant] {line}")))?;
     }
-    if args.purge && report.ok() && cluster.transport == Transport::Local {
+    if purge && report.ok() {
         // The run's own log lives in the state folder; it goes last.
-        std::fs::remove_dir_all(&cluster.state_dir)
-            .or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })?;
-        ui::note(&format!("removed {}", cluster.state_dir.display()));
+        let kept = state::purge(&cluster.state_dir)?;
+        if kept.is_empty() {
+            ui::note(&format!("removed {}", cluster.state_dir.display()));
+        } else {
+            ui::note(&format!(
+                "removed provision's files from {}, which keeps what provision did not make: {}",
+                cluster.state_dir.display(),
+                kept.join(", ")
+            ));
+        }
     }
     Ok(exit(&report))
 }

@@ -25,6 +25,8 @@ pub(super) fn run_verify(
     secrets: &Secrets,
     request: &verify::Request,
 ) -> anyhow::Result<verify::Report> {
+    // Like the report, a state folder that cannot be made does not stop the verification.
+    let _ = crate::state::create(&cluster.state_dir);
     let log_dir =
         cluster.state_dir.join("runs").join(format!("{}-verify", chrono::Local::now().format("%Y%m%d-%H%M%S")));
     let progress = ui::Progress::new();

@@ -1,8 +1,9 @@
 //! Hive: hive-site.xml on the Hive hosts, and on the metastore database's host its server
-//! configuration and the SQL that creates the metastore database and user.
+//! configuration, the SQL that creates the metastore database and user, and MySQL's root login.
 
 use super::xml::{Properties, props, site_xml};
 use super::{Tree, mode};
+use crate::catalog::MetastoreDbKind;
 use crate::context;
 use crate::model::{Cluster, Host, Role, Service, Transport};
 use crate::secrets::Secrets;
@@ -99,5 +100,25 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
             },
         );
         t.add(host, &format!("{conf}/create-metastore.sql"), sql, mode::SECRET, &[]);
+        if c.versions.metastore_db.kind == MetastoreDbKind::Mysql {
+            render_mysql_root(c, host, secrets, t);
+        }
     }
+}
+
+/// MySQL's root login (MySQL starts with a root without password): the client options that
+/// log in as root with the kept password, and the SQL that sets it once.
+fn render_mysql_root(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
+    let conf = &c.paths.metastore_db_conf;
+    let password = &secrets.metastore_root_password;
+    let head =
+        format!("Rendered by provision for {} of cluster {}; edit the inventory, not this file.", host.name, c.name);
+    let socket = format!("{}/mysqld.sock", c.on_host(host, &c.paths.metastore_db_run));
+    let options = format!(
+        "# {head}\n# The metastore database server's root login.\n[client]\nuser=root\npassword=\"{}\"\nsocket={socket}\n",
+        password.replace('\\', "\\\\")
+    );
+    t.add_secret(host, &format!("{conf}/root.cnf"), options, &c.users.mysql, &[]);
+    let sql = format!("-- {head}\nALTER USER 'root'@'localhost' IDENTIFIED BY {};\n", super::sql_quote(password));
+    t.add_secret(host, &format!("{conf}/set-root-password.sql"), sql, &c.users.mysql, &[]);
 }

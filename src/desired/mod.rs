@@ -43,6 +43,12 @@ pub struct File {
 }
 
 impl File {
+    /// Whether it holds a secret: every file that does is rendered 0600 (by [`Tree::add_secret`]
+    /// or with [`mode::SECRET`]), and none of its lines is ever shown.
+    pub fn is_secret(&self) -> bool {
+        self.mode == mode::SECRET
+    }
+
     /// Where the file goes inside a render folder: `<host>/<path>` or the controller path.
     pub fn rel_path(&self) -> String {
         match &self.host {

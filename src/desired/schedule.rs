@@ -1,6 +1,6 @@
 //! The crawler's hourly schedule: a cron file on the crawler host, and on a host other than
 //! this machine what `provision pipeline run` reads there: a copy of the inventory, and the
-//! secrets in the host's state folder (readable by the crawler's user only), which the cron
+//! mart's password in the host's state folder (readable by the crawler's user only), which the cron
 //! line names with `PROVISION_STATE_DIR`.
 
 use super::{Tree, mode};
@@ -17,7 +17,7 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
     if c.transport != Transport::Local {
         t.add(host, &inventory, c.source.clone(), mode::PUBLIC, &[]);
         let path = Secrets::path(std::path::Path::new(&c.paths.provision_state)).display().to_string();
-        t.add_secret(host, &path, secrets.to_toml(), &c.users.crawler, &[]);
+        t.add_secret(host, &path, secrets.crawler_toml(), &c.users.crawler, &[]);
     }
     let text = super::templates::render(
         "crontab",

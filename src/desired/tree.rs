@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io;
-use std::os::unix::fs::PermissionsExt;
+use std::io::{self, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::{File, Tree};
@@ -22,6 +22,8 @@ pub enum Change {
         rel: String,
         /// What the folder holds.
         old: String,
+        /// The mode the folder's file has.
+        old_mode: u32,
     },
     /// In both, with other contents or mode.
     Changed {
@@ -69,7 +71,8 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     move |source| WriteError::Io { path: path.to_path_buf(), source }
 }
 
-/// Replaces `dir` with exactly the files of `tree`: written beside it first, then swapped in,
+/// Replaces `dir` with exactly the files of `tree`: written beside it first (into a new
+/// folder only this user may enter, each file created with its final mode), then swapped in,
 /// so a failure leaves the old folder as it was.
 pub fn write(tree: &Tree, dir: &Path) -> Result<(), WriteError> {
     check_owned(dir)?;
@@ -77,7 +80,8 @@ pub fn write(tree: &Tree, dir: &Path) -> Result<(), WriteError> {
     let name = dir.file_name().map_or("render".into(), |n| n.to_string_lossy().into_owned());
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io_err(parent))?;
-    let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
+    let staging =
+        tempfile::Builder::new().prefix(&format!(".{name}.new-")).tempdir_in(parent).map_err(io_err(parent))?.keep();
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     let result = write_all(tree, &staging).and_then(|_| {
         if dir.exists() {
@@ -117,19 +121,25 @@ fn check_contained(tree: &Tree) -> Result<(), WriteError> {
     Ok(())
 }
 
+/// A new file at `path` (never an existing one or a link) created with `mode`, holding `content`.
+fn create(path: &Path, content: &str, mode: u32) -> Result<(), WriteError> {
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path).map_err(io_err(path))?;
+    // The umask may have taken bits away: they are put back on the open file, never added to a secret's.
+    file.set_permissions(fs::Permissions::from_mode(mode)).map_err(io_err(path))?;
+    file.write_all(content.as_bytes()).map_err(io_err(path))
+}
+
 fn write_all(tree: &Tree, root: &Path) -> Result<(), WriteError> {
-    fs::create_dir_all(root).map_err(io_err(root))?;
-    fs::write(root.join(MARKER), "Written by `provision render`; replaced as a whole by every render.\n")
-        .map_err(io_err(root))?;
+    create(&root.join(MARKER), "Written by `provision render`; replaced as a whole by every render.\n", 0o644)?;
     for f in tree.files.values() {
         let path = root.join(f.rel_path());
         if let Some(p) = path.parent() {
             fs::create_dir_all(p).map_err(io_err(p))?;
         }
-        fs::write(&path, &f.content).map_err(io_err(&path))?;
-        fs::set_permissions(&path, fs::Permissions::from_mode(f.mode)).map_err(io_err(&path))?;
+        create(&path, &f.content, f.mode)?;
     }
-    Ok(())
+    // Written: the folder gets the usual mode of a render folder (its secret files stay 0600).
+    fs::set_permissions(root, fs::Permissions::from_mode(0o755)).map_err(io_err(root))
 }
 
 /// Every file below `dir` (but the marker) with its contents and mode, keyed by relative path.
@@ -180,7 +190,7 @@ pub fn compare(tree: &Tree, dir: &Path) -> Result<Vec<Change>, WriteError> {
             Some(_) => {}
         }
     }
-    changes.extend(on_disk.into_iter().map(|(rel, (old, _))| Change::Removed { rel, old }));
+    changes.extend(on_disk.into_iter().map(|(rel, (old, old_mode))| Change::Removed { rel, old, old_mode }));
     changes.sort_by_key(Change::rel);
     Ok(changes)
 }

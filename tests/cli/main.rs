@@ -8,6 +8,8 @@ mod mirror;
 mod pages;
 mod pipeline;
 mod portable;
+mod purge;
+mod secrets;
 mod shell;
 mod ssh;
 mod sshd;
