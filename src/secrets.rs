@@ -96,6 +96,24 @@ pub enum SecretsError {
     },
 }
 
+impl Stored {
+    /// Every key with its value, if the file has it.
+    fn entries(&self) -> [(&'static str, Option<&str>); 4] {
+        [
+            ("metastore_root_password", self.metastore_root_password.as_deref()),
+            ("metastore_password", self.metastore_password.as_deref()),
+            ("mart_password", self.mart_password.as_deref()),
+            ("nifi_sensitive_key", self.nifi_sensitive_key.as_deref()),
+        ]
+    }
+}
+
+/// What a kept secret may be: 12 to 256 letters, digits, `-` or `_`, so that no file or
+/// command it reaches needs more than its writer's quoting.
+fn secret_grammar(v: &str) -> bool {
+    (12..=256).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 fn random(len: usize) -> String {
     rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
 }
@@ -155,12 +173,22 @@ impl Secrets {
         let text = String::from_utf8(bytes).map_err(|_| damaged("it is not UTF-8 text".into()))?;
         // toml's messages may quote what they could not read, which can be a secret: only the
         // line is named.
-        toml::from_str(&text).map(Some).map_err(|e| {
+        let stored: Stored = toml::from_str(&text).map_err(|e| {
             let line = e.span().map_or(String::new(), |s| format!("line {}: ", line_of(&text, s.start)));
             damaged(format!(
                 "{line}not a `key = \"value\"` line of a known key (metastore_root_password, metastore_password, mart_password, nifi_sensitive_key)"
             ))
-        })
+        })?;
+        for (key, value) in stored.entries() {
+            if let Some(v) = value
+                && !secret_grammar(v)
+            {
+                return Err(damaged(format!(
+                    "{key} is not 12 to 256 letters, digits, '-' or '_' (the value is not shown)"
+                )));
+            }
+        }
+        Ok(Some(stored))
     }
 
     /// The kept secrets, with every missing one generated, and the names of those generated.
@@ -308,6 +336,26 @@ mod tests {
         let err = Secrets::obtain(&path, None, false).unwrap_err().to_string();
         assert!(err.contains(&format!("chmod 600 {}", path.display())), "{err}");
         assert!(Secrets::load(&path).is_err());
+    }
+
+    #[test]
+    fn a_kept_value_outside_the_grammar_is_refused_unshown() {
+        let dir = tempfile::tempdir().unwrap();
+        for bad in ["short", "with space and more", "new\\nline-injected=1", "quote'\\\"-------"] {
+            let text = format!(
+                "{}metastore_password = \"{bad}\"\n",
+                full()
+                    .to_toml()
+                    .lines()
+                    .filter(|l| !l.starts_with("metastore_password"))
+                    .map(|l| format!("{l}\n"))
+                    .collect::<String>()
+            );
+            let path = write(dir.path(), &text, 0o600);
+            let e = Secrets::load(&path).unwrap_err().to_string();
+            assert!(e.contains("metastore_password is not 12 to 256"), "{bad:?}: {e}");
+            assert!(!e.contains(bad), "{bad:?} shown: {e}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! configuration, the SQL that creates the metastore database and user, and MySQL's root login.
 
 use super::xml::{Properties, props, site_xml};
-use super::{Tree, mode};
+use super::{Tree, escape, mode};
 use crate::catalog::MetastoreDbKind;
 use crate::context;
 use crate::model::{Cluster, Host, Role, Service, Transport};
@@ -115,10 +115,11 @@ fn render_mysql_root(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) 
         format!("Rendered by provision for {} of cluster {}; edit the inventory, not this file.", host.name, c.name);
     let socket = format!("{}/mysqld.sock", c.on_host(host, &c.paths.metastore_db_run));
     let options = format!(
-        "# {head}\n# The metastore database server's root login.\n[client]\nuser=root\npassword=\"{}\"\nsocket={socket}\n",
-        password.replace('\\', "\\\\")
+        "# {head}\n# The metastore database server's root login.\n[client]\nuser=root\npassword={}\nsocket={}\n",
+        escape::mycnf(password),
+        escape::mycnf(&socket)
     );
     t.add_secret(host, &format!("{conf}/root.cnf"), options, &c.users.mysql, &[]);
-    let sql = format!("-- {head}\nALTER USER 'root'@'localhost' IDENTIFIED BY {};\n", super::sql_quote(password));
+    let sql = format!("-- {head}\nALTER USER 'root'@'localhost' IDENTIFIED BY {};\n", escape::mysql_str(password));
     t.add_secret(host, &format!("{conf}/set-root-password.sql"), sql, &c.users.mysql, &[]);
 }
