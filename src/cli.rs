@@ -22,7 +22,7 @@ pub enum Command {
     /// `up` does it too), checked, and packed for hosts other than this machine.
     Fetch(FetchArgs),
     /// Connect to the hosts and show what `up` would change there, changing nothing.
-    Plan(RunArgs),
+    Plan(PlanArgs),
     /// Bring the hosts to the rendered state and start the platform (every step acts only
     /// where the host differs), then verify it.
     Up(UpArgs),
@@ -198,12 +198,33 @@ pub struct VerifyArgs {
     pub json: bool,
 }
 
+/// Arguments of `provision plan`.
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The inventory and how to reach its hosts.
+    #[command(flatten)]
+    pub hosts: HostsArgs,
+    /// The phases to show.
+    #[command(flatten)]
+    pub phases: PhasesArgs,
+}
+
 /// Arguments of `provision up`.
 #[derive(Debug, clap::Args)]
 pub struct UpArgs {
-    /// How to reach the hosts and what to run.
+    /// The inventory and how to reach its hosts.
     #[command(flatten)]
-    pub run: RunArgs,
+    pub hosts: HostsArgs,
+    /// The phases to run.
+    #[command(flatten)]
+    pub phases: PhasesArgs,
+    /// Print every step of every phase and host, in order, and touch nothing (no host, no VM).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The `provision` executable the crawler host of remote hosts gets [default: this one];
+    /// for CentOS 7 the portable build (see README).
+    #[arg(long, env = "PROVISION_CRAWLER_BINARY")]
+    pub crawler_binary: Option<PathBuf>,
     /// Do not end with `provision verify` (it runs only after a complete `up`, not with --only).
     #[arg(long)]
     pub no_verify: bool,
@@ -217,9 +238,15 @@ pub struct UpArgs {
 /// Arguments of `provision down`.
 #[derive(Debug, clap::Args)]
 pub struct DownArgs {
-    /// How to reach the hosts.
+    /// The inventory and how to reach its hosts.
     #[command(flatten)]
-    pub run: RunArgs,
+    pub hosts: HostsArgs,
+    /// The phases to run.
+    #[command(flatten)]
+    pub phases: PhasesArgs,
+    /// Print every step that would stop, remove, halt or destroy, in order, and touch nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Also remove what provision made on this machine: every host's folder and the state
     /// folder's files (the local topology only; folders without provision's marker are refused).
     #[arg(long)]
@@ -230,9 +257,9 @@ pub struct DownArgs {
     pub destroy: bool,
 }
 
-/// Arguments of the verbs that connect to hosts.
+/// The inventory and how to reach its hosts: shared by the verbs that connect to hosts.
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
+pub struct HostsArgs {
     /// The inventory file.
     #[arg(long, short, default_value = "inventory/cluster.toml")]
     pub inventory: PathBuf,
@@ -245,16 +272,14 @@ pub struct RunArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Run only these phases (comma-separated names, e.g. `configure` to push changed files).
+}
+
+/// Which phases a verb runs.
+#[derive(Debug, clap::Args)]
+pub struct PhasesArgs {
+    /// Only these phases (comma-separated names, e.g. `configure` to push changed files).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
-    /// Print every step of every phase and host, in order, and touch nothing (no host, no VM).
-    #[arg(long)]
-    pub dry_run: bool,
-    /// The `provision` executable the crawler host of remote hosts gets [default: this one];
-    /// for CentOS 7 the portable build (see README).
-    #[arg(long, env = "PROVISION_CRAWLER_BINARY")]
-    pub crawler_binary: Option<PathBuf>,
 }
 
 /// Arguments of `provision fetch`.

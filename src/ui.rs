@@ -448,10 +448,11 @@ pub fn runs(runs: &[crate::pipeline::ledger::Run], json: bool) {
     }
 }
 
-/// Prints every step of every phase and host, in order: what `up` would do.
-pub fn dry_run(phases: &[crate::apply::Phase], json: bool) {
+/// Prints every step of every phase and host, in order, then what follows the phases: what `up`
+/// or `down` would do.
+pub fn dry_run(phases: &[crate::apply::Phase], then: &[String], json: bool) {
     if json {
-        let doc: Vec<serde_json::Value> = phases
+        let mut doc: Vec<serde_json::Value> = phases
             .iter()
             .map(|p| {
                 let hosts: serde_json::Map<String, serde_json::Value> = p
@@ -462,6 +463,7 @@ pub fn dry_run(phases: &[crate::apply::Phase], json: bool) {
                 serde_json::json!({"phase": p.name, "hosts": hosts})
             })
             .collect();
+        doc.extend(then.iter().map(|t| serde_json::json!({"then": t})));
         println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
         return;
     }
@@ -473,6 +475,9 @@ pub fn dry_run(phases: &[crate::apply::Phase], json: bool) {
                 println!("    {}", s.describe());
             }
         }
+    }
+    for t in then {
+        println!("then {t}");
     }
 }
 

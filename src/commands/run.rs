@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use crate::apply::{self, Mode, Options, Phase, Report};
 use crate::artifacts::{self, Artifact};
-use crate::cli::{DownArgs, FetchArgs, RunArgs, UpArgs};
+use crate::cli::{DownArgs, FetchArgs, HostsArgs, PlanArgs, UpArgs};
 use crate::desired;
 use crate::inventory;
 use crate::model::{Cluster, Transport};
@@ -67,11 +67,11 @@ fn artifacts(c: &Cluster, fetch: bool, pack: bool) -> anyhow::Result<Vec<Artifac
 /// The `provision` executable the crawler host gets when the hosts are not this machine:
 /// `--crawler-binary`, else this one. With `check`, one that needs a newer glibc than the
 /// crawler host's OS ships is refused before anything is done.
-fn binary(c: &Cluster, args: &RunArgs, check: bool) -> anyhow::Result<Option<artifacts::Archive>> {
+fn binary(c: &Cluster, crawler_binary: Option<&PathBuf>, check: bool) -> anyhow::Result<Option<artifacts::Archive>> {
     if c.transport == Transport::Local {
         return Ok(None);
     }
-    let exe = match &args.crawler_binary {
+    let exe = match crawler_binary {
         Some(p) => p.clone(),
         None => std::env::current_exe().context("finding the provision executable")?,
     };
@@ -110,7 +110,7 @@ fn select(phases: Vec<Phase>, only: &[String]) -> anyhow::Result<Vec<Phase>> {
     Ok(phases.into_iter().filter(|p| only.contains(&p.name)).collect())
 }
 
-fn run(c: &Cluster, args: &RunArgs, phases: &[Phase], mode: Mode, verb: &str) -> Report {
+fn run(c: &Cluster, args: &HostsArgs, phases: &[Phase], mode: Mode, verb: &str) -> Report {
     // The run's log goes into the state folder; like the log, a folder that cannot be made
     // does not stop the run.
     let _ = crate::state::create(&c.state_dir);
@@ -135,21 +135,19 @@ pub fn fetch(args: &FetchArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Runs `provision plan`: what `up` would change, changing nothing.
-pub fn plan(args: &RunArgs) -> anyhow::Result<ExitCode> {
+pub fn plan(plan: &PlanArgs) -> anyhow::Result<ExitCode> {
+    let (args, only) = (&plan.hosts, &plan.phases.only);
     let cluster = inventory::load(&args.inventory)?;
     let (secrets, _) = super::secrets(&cluster, None, false, false)?;
     let tree = desired::render(&cluster, &secrets);
-    let artifacts = artifacts(&cluster, false, prepares(&args.only))?;
+    let artifacts = artifacts(&cluster, false, prepares(only))?;
     for a in artifacts.iter().filter(|a| !a.is_cached()) {
         ui::note(&format!("up would fetch {} {} into {}", a.name, a.version, a.dir.display()));
     }
     let report = run(
         &cluster,
         args,
-        &select(
-            phases::up(&cluster, &tree, &artifacts, binary(&cluster, args, prepares(&args.only))?.as_ref()),
-            &args.only,
-        )?,
+        &select(phases::up(&cluster, &tree, &artifacts, binary(&cluster, None, prepares(only))?.as_ref()), only)?,
         Mode::Probe,
         "plan",
     );
@@ -170,34 +168,35 @@ fn secret_steps(c: &Cluster, tree: &desired::Tree) -> BTreeSet<(String, String)>
 }
 
 /// Prints what `up` would do, step by step, touching nothing.
-fn dry_run(args: &RunArgs, regenerate_secrets: bool) -> anyhow::Result<ExitCode> {
-    let cluster = inventory::load(&args.inventory)?;
-    let (secrets, _) = super::secrets(&cluster, None, regenerate_secrets, false)?;
+fn up_dry_run(up: &UpArgs) -> anyhow::Result<ExitCode> {
+    let cluster = inventory::load(&up.hosts.inventory)?;
+    let (secrets, _) = super::secrets(&cluster, None, up.regenerate_secrets, false)?;
     let tree = desired::render(&cluster, &secrets);
     let artifacts = artifacts::needed(&cluster, &artifacts::cache_dir());
-    let binary = binary(&cluster, args, false)?;
-    ui::dry_run(&select(phases::up(&cluster, &tree, &artifacts, binary.as_ref()), &args.only)?, args.json);
+    let binary = binary(&cluster, up.crawler_binary.as_ref(), false)?;
+    let phases = select(phases::up(&cluster, &tree, &artifacts, binary.as_ref()), &up.phases.only)?;
+    ui::dry_run(&phases, &[], up.hosts.json);
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `provision up`, then `verify` unless told not to.
 pub fn up(up: &UpArgs) -> anyhow::Result<ExitCode> {
-    let args = &up.run;
-    if args.dry_run {
-        return dry_run(args, up.regenerate_secrets);
+    if up.dry_run {
+        return up_dry_run(up);
     }
+    let (args, only) = (&up.hosts, &up.phases.only);
     let cluster = inventory::load(&args.inventory)?;
     let (secrets, _) = super::secrets(&cluster, None, up.regenerate_secrets, true)?;
     let tree = desired::render(&cluster, &secrets);
     // Checked first, when it is to be sent: a crawler binary that cannot run there is refused
     // before VMs or downloads.
-    let binary = binary(&cluster, args, prepares(&args.only))?;
+    let binary = binary(&cluster, up.crawler_binary.as_ref(), prepares(only))?;
     vagrant_up(&cluster, &tree)?;
-    let artifacts = artifacts(&cluster, prepares(&args.only), prepares(&args.only))?;
-    let phases = select(phases::up(&cluster, &tree, &artifacts, binary.as_ref()), &args.only)?;
+    let artifacts = artifacts(&cluster, prepares(only), prepares(only))?;
+    let phases = select(phases::up(&cluster, &tree, &artifacts, binary.as_ref()), only)?;
     let report = run(&cluster, args, &phases, Mode::Apply, "up");
     ui::up_report(&report, args.json);
-    if !report.ok() || up.no_verify || !args.only.is_empty() {
+    if !report.ok() || up.no_verify || !only.is_empty() {
         return Ok(exit(&report));
     }
     ui::note("verifying the platform (provision verify; --no-verify skips this)");
@@ -210,31 +209,49 @@ pub fn up(up: &UpArgs) -> anyhow::Result<ExitCode> {
 /// Runs `provision down`: the daemons stopped; on Vagrant VMs then `vagrant halt`, or with
 /// `--destroy` the VMs destroyed outright.
 pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
-    let cluster = inventory::load(&args.run.inventory)?;
+    let (hosts, only) = (&args.hosts, &args.phases.only);
+    let cluster = inventory::load(&hosts.inventory)?;
     let on_vagrant = matches!(cluster.transport, Transport::Vagrant { .. });
     anyhow::ensure!(
         !args.destroy || on_vagrant,
         "{}: --destroy destroys Vagrant VMs, and this inventory's transport is not vagrant",
-        args.run.inventory.display()
+        hosts.inventory.display()
     );
+    let purge = args.purge && cluster.transport == Transport::Local;
+    if args.dry_run {
+        let vagrant_dir = vagrant::dir(&cluster).display().to_string();
+        let mut after = Vec::new();
+        let phases = if args.destroy {
+            after.push(format!("vagrant destroy -f in {vagrant_dir}"));
+            Vec::new()
+        } else {
+            if on_vagrant && only.is_empty() {
+                after.push(format!("vagrant halt in {vagrant_dir}"));
+            }
+            if purge {
+                after.push(format!("remove provision's files from {}", cluster.state_dir.display()));
+            }
+            select(phases::down(&cluster, args.purge), only)?
+        };
+        ui::dry_run(&phases, &after, hosts.json);
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.destroy {
         vagrant::destroy(&cluster, &mut |line| ui::note(&format!("[vagrant] {line}")))?;
         ui::note("the VMs are destroyed");
         return Ok(ExitCode::SUCCESS);
     }
-    let purge = args.purge && cluster.transport == Transport::Local;
     if purge {
         // Checked before anything is stopped or removed.
-        let inventory = &args.run.inventory;
+        let inventory = &hosts.inventory;
         state::removable(&cluster.state_dir, inventory)?;
         for h in &cluster.hosts {
             state::removable(&cluster.host_root(h), inventory)?;
         }
     }
-    let report =
-        run(&cluster, &args.run, &select(phases::down(&cluster, args.purge), &args.run.only)?, Mode::Apply, "down");
-    ui::up_report(&report, args.run.json);
-    if report.ok() && on_vagrant && args.run.only.is_empty() {
+    let report = run(&cluster, hosts, &select(phases::down(&cluster, args.purge), only)?, Mode::Apply, "down");
+    ui::up_report(&report, hosts.json);
+    if report.ok() && on_vagrant && only.is_empty() {
         vagrant::halt(&cluster, &mut |line| ui::note(&format!("[vagrant] {line}")))?;
     }
     if purge && report.ok() {

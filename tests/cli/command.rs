@@ -109,3 +109,69 @@ fn render_refuses_to_replace_a_folder_it_did_not_write() {
     assert!(text(&out.stderr).contains("was not written by `provision render`"), "{}", text(&out.stderr));
     assert_eq!(fs::read_to_string(dir.path().join("mine/notes.txt")).unwrap(), "keep me");
 }
+
+/// Every file and folder below `dir`, with its contents (folders as empty), sorted.
+fn snapshot(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p.clone());
+                out.push((p, Vec::new()));
+            } else {
+                out.push((p.clone(), fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn down_dry_run_prints_what_it_would_do_and_touches_nothing() {
+    let dir = tempdir();
+    let inv = copy_inventory("inventory/local.toml", dir.path());
+    let text_of = |s: &str| s.replace("../.provision/local", "state");
+    fs::write(&inv, text_of(&fs::read_to_string(&inv).unwrap())).unwrap();
+    // A state folder and host folders as `up` leaves them, with a pid file of a "daemon".
+    let state = dir.path().join("state");
+    provision::state::create(&state).unwrap();
+    let nn01 = state.join("hosts/nn01");
+    provision::state::create(&nn01).unwrap();
+    fs::create_dir_all(nn01.join("var/run/provision")).unwrap();
+    fs::write(nn01.join("var/run/provision/hdfs-namenode.pid"), "999999\n").unwrap();
+    let before = snapshot(dir.path());
+    let out = bin().args(["down", "--dry-run", "--purge", "-i"]).arg(&inv).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert!(printed.contains("phase 1 stop-1") && printed.contains("stopped hdfs-namenode.service"), "{printed}");
+    assert!(printed.contains("then remove provision's files from"), "{printed}");
+    assert_eq!(snapshot(dir.path()), before, "down --dry-run changed files");
+
+    let cluster = copy_inventory("inventory/cluster.toml", dir.path());
+    let out = bin().args(["down", "--dry-run", "--destroy", "--json", "-i"]).arg(&cluster).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let then = doc.as_array().unwrap().iter().filter_map(|p| p["then"].as_str()).collect::<Vec<_>>();
+    assert!(then.len() == 1 && then[0].starts_with("vagrant destroy -f in "), "{doc}");
+    assert!(!dir.path().join("state/vagrant").exists(), "vagrant was run");
+}
+
+#[test]
+fn each_verb_takes_only_its_own_flags() {
+    for (args, flag) in [
+        (&["plan", "--dry-run"][..], "--dry-run"),
+        (&["plan", "--crawler-binary", "x"], "--crawler-binary"),
+        (&["down", "--crawler-binary", "x"], "--crawler-binary"),
+        (&["down", "--no-verify"], "--no-verify"),
+        (&["down", "--regenerate-secrets"], "--regenerate-secrets"),
+        (&["up", "--purge"], "--purge"),
+        (&["up", "--destroy"], "--destroy"),
+    ] {
+        let out = bin().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?} accepted");
+        assert!(text(&out.stderr).contains(&format!("unexpected argument '{flag}'")), "{}", text(&out.stderr));
+    }
+}
