@@ -88,6 +88,19 @@ pub struct Report {
     pub failed_phase: Option<String>,
     /// The folder of the per-host logs.
     pub log_dir: PathBuf,
+    /// When each phase that ran started and how long it took, in order.
+    pub timings: Vec<PhaseTiming>,
+}
+
+/// When one phase ran.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PhaseTiming {
+    /// The phase.
+    pub phase: String,
+    /// Seconds from the start of the run to the phase's start.
+    pub started: f64,
+    /// Seconds the phase took.
+    pub seconds: f64,
 }
 
 impl Report {
@@ -181,7 +194,9 @@ pub fn run(phases: &[Phase], connect: &Connect<'_>, opts: &Options, observer: &d
     let slots: BTreeMap<String, Mutex<HostSlot>> =
         names.iter().map(|h| (h.clone(), Mutex::new(HostSlot { conn: None, state: RunState::default() }))).collect();
     let _ = std::fs::create_dir_all(&opts.log_dir);
+    let began = Instant::now();
     for phase in phases {
+        let phase_began = Instant::now();
         let counts: BTreeMap<String, usize> = phase.hosts.iter().map(|(h, s)| (h.clone(), s.len())).collect();
         observer.phase_started(&phase.name, &counts);
         let queue: Mutex<VecDeque<&String>> = Mutex::new(phase.hosts.keys().collect());
@@ -204,6 +219,11 @@ pub fn run(phases: &[Phase], connect: &Connect<'_>, opts: &Options, observer: &d
         results.sort_by_key(|o| order.iter().position(|h| **h == o.host));
         let failed = results.iter().any(|o| matches!(o.status, Status::Failed(_)));
         report.outcomes.extend(results);
+        report.timings.push(PhaseTiming {
+            phase: phase.name.clone(),
+            started: phase_began.duration_since(began).as_secs_f64(),
+            seconds: phase_began.elapsed().as_secs_f64(),
+        });
         observer.phase_done(&phase.name, !failed);
         if failed && opts.mode == Mode::Apply {
             report.failed_phase = Some(phase.name.clone());
@@ -339,4 +359,42 @@ fn run_step(
         state.changed.extend(affects.iter().cloned());
     }
     Ok(Status::Changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Quiet;
+    impl Observer for Quiet {
+        fn phase_started(&self, _: &str, _: &BTreeMap<String, usize>) {}
+        fn step_done(&self, _: &Outcome) {}
+        fn phase_done(&self, _: &str, _: bool) {}
+    }
+
+    #[test]
+    fn every_phase_that_ran_is_timed_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let run_step = |name: &str, command: &str| Step::Run {
+            name: name.into(),
+            command: command.into(),
+            unless: None,
+            timeout: Duration::from_secs(10),
+        };
+        let phase = |name: &str, command: &str| Phase {
+            name: name.into(),
+            hosts: BTreeMap::from([("h".to_string(), vec![run_step(name, command)])]),
+        };
+        let phases =
+            [phase("quick", "true"), phase("slow", "sleep 0.3"), phase("broken", "false"), phase("never", "true")];
+        let connect =
+            |h: &str| -> Result<Box<dyn Transport>, TransportError> { Ok(Box::new(crate::transport::Local::new(h))) };
+        let opts = Options { parallel: 1, log_dir: dir.path().to_path_buf(), mode: Mode::Apply };
+        let report = run(&phases, &connect, &opts, &Quiet);
+        let names: Vec<&str> = report.timings.iter().map(|t| t.phase.as_str()).collect();
+        assert_eq!(names, ["quick", "slow", "broken"], "the phase after the failure did not run");
+        let slow = &report.timings[1];
+        assert!(slow.seconds >= 0.3, "{slow:?}");
+        assert!(report.timings[2].started >= slow.started + slow.seconds, "{:?}", report.timings);
+    }
 }

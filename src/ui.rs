@@ -268,6 +268,7 @@ fn run_json(report: &crate::apply::Report) -> serde_json::Value {
         "failed_phase": report.failed_phase,
         "hosts": hosts,
         "failures": failures,
+        "timings": report.timings,
         "logs": report.log_dir.display().to_string(),
     })
 }
@@ -294,6 +295,11 @@ pub fn up_report(report: &crate::apply::Report, json: bool) {
         totals = (totals.0 + c, totals.1 + u, totals.2 + f);
     }
     println!("{:<16} {:>8} {:>10} {:>7}", "total", totals.0, totals.1, totals.2);
+    if !report.timings.is_empty() {
+        let total: f64 = report.timings.iter().map(|t| t.seconds).sum();
+        let each: Vec<String> = report.timings.iter().map(|t| format!("{} {:.1}s", t.phase, t.seconds)).collect();
+        println!("phases ({total:.1}s): {}", each.join(", "));
+    }
     print_failures(report);
     if let Some(p) = &report.failed_phase {
         eprintln!(
