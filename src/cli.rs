@@ -45,6 +45,13 @@ pub enum Command {
     Pipeline(PipelineCommand),
     /// List the pipeline's runs from the ledger, newest first.
     Runs(RunsArgs),
+    /// Run one of the cluster's own clients with its configuration: `hdfs dfs -ls /`,
+    /// `hdfs haadmin -getAllServiceState`, `yarn node -list`, `mapred job -list`, `zkCli ls /`,
+    /// `hive -e 'SHOW DATABASES'`, `psql -c '...'` (the mart's password never on a command line).
+    Client(ClientArgs),
+    /// Print the exports that put the cluster's clients on a shell's PATH (and, on the local
+    /// topology, JAVA_HOME, HADOOP_HOME and HADOOP_CONF_DIR): `eval "$(provision env -i ...)"`.
+    Env(EnvArgs),
 }
 
 /// Where pages come from.
@@ -161,6 +168,31 @@ pub struct RunsArgs {
     #[arg(long, default_value_t = 24)]
     pub limit: i64,
     /// Print them as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `provision client`.
+#[derive(Debug, clap::Args)]
+pub struct ClientArgs {
+    /// The inventory file.
+    #[arg(long, short, default_value = "inventory/cluster.toml")]
+    pub inventory: PathBuf,
+    /// The client.
+    #[arg(value_enum)]
+    pub tool: crate::client::Tool,
+    /// Its arguments, as the tool itself takes them.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// Arguments of `provision env`.
+#[derive(Debug, clap::Args)]
+pub struct EnvArgs {
+    /// The inventory file.
+    #[arg(long, short, default_value = "inventory/cluster.toml")]
+    pub inventory: PathBuf,
+    /// Print the variables as JSON instead of shell exports.
     #[arg(long)]
     pub json: bool,
 }

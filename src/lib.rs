@@ -16,6 +16,7 @@ pub mod apply;
 pub mod artifacts;
 pub mod catalog;
 pub mod cli;
+pub mod client;
 pub mod commands;
 pub mod desired;
 pub mod hdfs;

@@ -1,5 +1,6 @@
 //! One file per verb: each wires its arguments to the layers below and nothing else.
 
+mod client;
 mod marts;
 mod pipeline;
 mod render;
@@ -67,5 +68,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Mart(crate::cli::MartCommand::Export(args)) => marts::export(args),
         Command::Pipeline(crate::cli::PipelineCommand::Run(args)) => pipeline::run(args),
         Command::Runs(args) => pipeline::runs(args),
+        Command::Client(args) => client::client(args),
+        Command::Env(args) => client::env(args),
     }
 }

@@ -171,6 +171,8 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
 
     pipeline_on_the_platform(&inv, &state);
     marts_through_hive(&inv, &state, dir.path());
+    clients_on_the_platform(&inv, &state);
+    down_dry_run_stops_nothing(&inv);
 
     let (code, _, err) = provision(&inv, &["down"]);
     assert_eq!(code, 0, "{err}");
@@ -465,4 +467,82 @@ fn every_daemon_binds_its_own_address(inv: &Path, state: &Path) {
         checked += 1;
     }
     assert!(checked >= 40, "only {checked} listening sockets of the topology were found");
+}
+
+/// `provision client ARGS`: its exit code, stdout and stderr.
+fn client(inv: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = bin()
+        .args(["client", "-i"])
+        .arg(inv)
+        .args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = stdin {
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Each of the cluster's clients does one real thing against the running platform, and
+/// `provision env` puts them on a shell's PATH.
+fn clients_on_the_platform(inv: &Path, state: &Path) {
+    let ok = |args: &[&str], stdin: Option<&str>| {
+        let (code, out, err) = client(inv, args, stdin);
+        assert_eq!(code, 0, "client {args:?}:\n{out}\n{err}");
+        out
+    };
+    let listed = ok(&["hdfs", "dfs", "-ls", "/user/source_data"], None);
+    assert!(listed.contains("/user/source_data/"), "{listed}");
+    let states = ok(&["hdfs", "haadmin", "-getAllServiceState"], None);
+    assert_eq!(states.matches("active").count(), 1, "{states}");
+    assert_eq!(states.matches("standby").count(), 1, "{states}");
+    let report = ok(&["hdfs", "dfsadmin", "-report"], None);
+    assert!(report.contains("Live datanodes (3)"), "{report}");
+    let fsck = ok(&["hdfs", "fsck", "/user/source_data"], None);
+    assert!(fsck.contains("is HEALTHY"), "{fsck}");
+    let nodes = ok(&["yarn", "node", "-list"], None);
+    assert!(nodes.contains("Total Nodes:3"), "{nodes}");
+    let apps = ok(&["yarn", "application", "-list", "-appStates", "ALL"], None);
+    assert!(apps.contains("Total number of applications"), "{apps}");
+    let jobs = ok(&["mapred", "job", "-list"], None);
+    assert!(jobs.contains("Total jobs:"), "{jobs}");
+    let znodes = ok(&["zkCli", "ls", "/hadoop-ha"], None);
+    assert!(znodes.contains("[NNHA]"), "{znodes}");
+    let databases = ok(&["hive", "-e", "SHOW DATABASES"], None);
+    assert!(databases.lines().any(|l| l == "buzzni"), "{databases}");
+    let counted = ok(&["hive"], Some("-- from standard input\nSELECT 40 + 2;\n"));
+    assert!(counted.lines().any(|l| l == "42"), "{counted}");
+    let categories = ok(&["psql", "-tAc", "SELECT count(*) FROM category_kind"], None);
+    assert_eq!(categories.trim(), "12", "{categories}");
+    let (code, _, err) = client(inv, &["hdfs", "rm", "/"], None);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("hdfs has no subcommand `rm`"), "{err}");
+
+    let (code, exports, err) = provision(inv, &["env"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(exports.contains("export HADOOP_CONF_DIR='") && exports.contains("export PATH='"), "{exports}");
+    let script = format!(
+        "{exports}\nhdfs dfs -test -d /user/source_data && zkCli ls / | grep -q zookeeper && echo through-path"
+    );
+    let out = std::process::Command::new("sh").arg("-c").arg(&script).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("through-path"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(state.join("client/bin/hdfs").exists());
+}
+
+/// `down --dry-run` prints the stops and stops nothing.
+fn down_dry_run_stops_nothing(inv: &Path) {
+    let (code, out, err) = provision(inv, &["down", "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("stopped hdfs-namenode.service"), "{out}");
+    let (code, out, _) = provision(inv, &["status"]);
+    assert_eq!(code, 0, "a daemon stopped after down --dry-run:\n{out}");
 }
