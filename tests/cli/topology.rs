@@ -518,7 +518,7 @@ fn clients_on_the_platform(inv: &Path, state: &Path) {
     let znodes = ok(&["zkCli", "ls", "/hadoop-ha"], None);
     assert!(znodes.contains("[NNHA]"), "{znodes}");
     let databases = ok(&["hive", "-e", "SHOW DATABASES"], None);
-    assert!(databases.lines().any(|l| l == "buzzni"), "{databases}");
+    assert!(databases.lines().any(|l| l == "default"), "{databases}");
     let counted = ok(&["hive"], Some("-- from standard input\nSELECT 40 + 2;\n"));
     assert!(counted.lines().any(|l| l == "42"), "{counted}");
     let categories = ok(&["psql", "-tAc", "SELECT count(*) FROM category_kind"], None);
