@@ -134,6 +134,15 @@ pub trait Observer: Sync {
     fn phase_done(&self, phase: &str, ok: bool);
 }
 
+/// An observer that shows nothing: for runs whose caller reads only the report.
+pub struct Quiet;
+
+impl Observer for Quiet {
+    fn phase_started(&self, _: &str, _: &BTreeMap<String, usize>) {}
+    fn step_done(&self, _: &Outcome) {}
+    fn phase_done(&self, _: &str, _: bool) {}
+}
+
 /// Opens a connection to a host by name.
 pub type Connect<'a> = dyn Fn(&str) -> Result<Box<dyn Transport>, TransportError> + Sync + 'a;
 
@@ -364,13 +373,6 @@ fn run_step(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct Quiet;
-    impl Observer for Quiet {
-        fn phase_started(&self, _: &str, _: &BTreeMap<String, usize>) {}
-        fn step_done(&self, _: &Outcome) {}
-        fn phase_done(&self, _: &str, _: bool) {}
-    }
 
     #[test]
     fn every_phase_that_ran_is_timed_in_order() {

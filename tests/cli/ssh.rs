@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use provision::apply::{self, Mode, Observer, Options, Outcome, Phase, Status};
+use provision::apply::{self, Mode, Options, Phase, Quiet, Status};
 use provision::steps::{Content, RunState, Step};
 use provision::transport::{Local, Ssh, SshOptions, Transport, TransportError};
 
@@ -32,14 +32,6 @@ fn trusted() -> (ClientKey, Sshd, tempfile::TempDir, SshOptions) {
     let opts = options(&key, &state.path().join("known_hosts"), true);
     drop(Ssh::connect("first", &sshd.address, &opts).unwrap_or_else(|e| panic!("{e}\n{}", sshd.log())));
     (key, sshd, state, SshOptions { accept_new_host_keys: false, ..opts })
-}
-
-struct Quiet;
-
-impl Observer for Quiet {
-    fn phase_started(&self, _: &str, _: &BTreeMap<String, usize>) {}
-    fn step_done(&self, _: &Outcome) {}
-    fn phase_done(&self, _: &str, _: bool) {}
 }
 
 #[test]
