@@ -12,7 +12,7 @@ use super::reader::{Located, Sink};
 use super::schema::{DatabaseSection, Document, HostEntry, Str};
 use crate::artifacts::release::Digest;
 use crate::catalog::{self, Os};
-use crate::model::values::{self, SqlKind, SqlServer, check_controller_path};
+use crate::model::values::{self, Reach, SqlKind, SqlServer, check_controller_path};
 use crate::model::{
     BoxName, Cluster, Database, Endpoints, Hdfs, Heaps, Host, HostPath, HttpUrl, Paths, Pipeline, Ports, Role,
     Schedule, Software, SoftwareSource, SqlName, Transport, UserName, Users, Versions, Yarn,
@@ -156,8 +156,12 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         ),
     };
 
-    let local = doc.transport.kind.as_ref().is_some_and(|k| k.value == "local");
-    let hosts = hosts(&doc.hosts, local, &ports, &mut explicit_ports, sink);
+    let reach = match doc.transport.kind.as_ref().map(|k| k.value.as_str()) {
+        Some("local") => Reach::Local,
+        Some("vagrant") => Reach::Vagrant,
+        _ => Reach::Ssh,
+    };
+    let hosts = hosts(&doc.hosts, reach, &ports, &mut explicit_ports, sink);
     let categories = categories(&doc.categories, sink);
     let nameservice = doc.cluster.nameservice.as_ref().and_then(|ns| {
         check_identifier(sink, "cluster.nameservice", ns, "letters, digits or '-'", |c| {
@@ -756,7 +760,7 @@ fn categories(entries: &[super::schema::CategoryEntry], sink: &mut Sink) -> Opti
 
 fn hosts(
     entries: &[HostEntry],
-    local: bool,
+    reach: Reach,
     cluster_ports: &Ports,
     explicit: &mut HashMap<String, Range<usize>>,
     sink: &mut Sink,
@@ -814,10 +818,10 @@ fn hosts(
                 None
             }
             Ok(ip) => {
-                if let Err(reason) = values::check_host_address(ip, local) {
+                if let Err(reason) = values::check_host_address(ip, reach) {
                     sink.push(
                         Diagnostic::new(format!("{}.address", e.path), a.span.clone(), format!("{ip} {reason}")).hint(
-                            if local {
+                            if reach == Reach::Local {
                                 "give each host its own address in 127.0.0.0/8, e.g. \"127.0.10.1\""
                             } else {
                                 "give each host its own unicast address, e.g. \"192.168.56.100\""

@@ -480,25 +480,37 @@ pub fn check_host_name(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks that `ip` can be one host's own address: unicast, and loopback exactly when every
-/// host is on this machine (`local`).
-pub fn check_host_address(ip: Ipv4Addr, local: bool) -> Result<(), String> {
+/// Where the hosts of an inventory are, which decides the addresses they may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Every host on this machine (the local transport): loopback addresses only.
+    Local,
+    /// Existing hosts over SSH: any unicast address, loopback included (an sshd on this
+    /// machine, such as a container's forwarded port).
+    Ssh,
+    /// VMs Vagrant creates on a host-only network: never loopback, never a /24's network or
+    /// broadcast address.
+    Vagrant,
+}
+
+/// Checks that `ip` can be one host's own address where the hosts are.
+pub fn check_host_address(ip: Ipv4Addr, reach: Reach) -> Result<(), String> {
     if ip.is_unspecified() {
         return Err("is the unspecified address, not a host's".into());
     }
     if ip.is_broadcast() || ip.is_multicast() {
         return Err("is a broadcast or multicast address, not a host's".into());
     }
-    if local && !ip.is_loopback() {
-        return Err("is not a loopback address; the local transport runs every host on this machine".into());
+    match reach {
+        Reach::Local if !ip.is_loopback() => {
+            Err("is not a loopback address; the local transport runs every host on this machine".into())
+        }
+        Reach::Vagrant if ip.is_loopback() => Err("is a loopback address; a VM needs an address of its own".into()),
+        Reach::Vagrant if matches!(ip.octets()[3], 0 | 255) => {
+            Err("ends in .0 or .255: the network or broadcast address of a /24, not a host's".into())
+        }
+        _ => Ok(()),
     }
-    if !local && ip.is_loopback() {
-        return Err("is a loopback address; a remote host needs an address of its own".into());
-    }
-    if !local && matches!(ip.octets()[3], 0 | 255) {
-        return Err("ends in .0 or .255: the network or broadcast address of a /24, not a host's".into());
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -603,18 +615,20 @@ mod tests {
     #[test]
     fn addresses_are_unicast_and_loopback_only_on_one_machine() {
         let ip = |s: &str| s.parse::<Ipv4Addr>().unwrap();
-        assert!(check_host_address(ip("192.168.56.100"), false).is_ok());
-        assert!(check_host_address(ip("127.0.10.1"), true).is_ok());
-        for (bad, local) in [
-            ("0.0.0.0", false),
-            ("255.255.255.255", false),
-            ("224.0.0.1", false),
-            ("127.0.0.1", false),
-            ("192.168.56.255", false),
-            ("192.168.56.0", false),
-            ("192.168.56.10", true),
+        assert!(check_host_address(ip("192.168.56.100"), Reach::Vagrant).is_ok());
+        assert!(check_host_address(ip("127.0.10.1"), Reach::Local).is_ok());
+        assert!(check_host_address(ip("127.11.0.2"), Reach::Ssh).is_ok());
+        for (bad, reach) in [
+            ("0.0.0.0", Reach::Ssh),
+            ("255.255.255.255", Reach::Ssh),
+            ("224.0.0.1", Reach::Vagrant),
+            ("0.0.0.0", Reach::Local),
+            ("127.0.0.1", Reach::Vagrant),
+            ("192.168.56.255", Reach::Vagrant),
+            ("192.168.56.0", Reach::Vagrant),
+            ("192.168.56.10", Reach::Local),
         ] {
-            assert!(check_host_address(ip(bad), local).is_err(), "{bad} accepted (local {local})");
+            assert!(check_host_address(ip(bad), reach).is_err(), "{bad} accepted ({reach:?})");
         }
     }
 
