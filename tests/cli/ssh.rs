@@ -551,5 +551,5 @@ fn the_software_is_packed_sent_unpacked_and_linked_once() {
         "the crawler host gets the mart's password only"
     );
     let cron = std::fs::read_to_string(h2.join("etc/cron.d/provision-pipeline")).unwrap();
-    assert!(cron.contains(&format!("PROVISION_STATE_DIR={}\n", h2.join("var/lib/provision").display())), "{cron}");
+    assert!(cron.contains(&format!("PROVISION_STATE_DIR=\"{}\"\n", h2.join("var/lib/provision").display())), "{cron}");
 }
