@@ -157,14 +157,17 @@ pub async fn job(c: &Cluster) -> Result<Job, VerifyError> {
     };
     let logs: Vec<String> =
         c.with_role(Role::NodeManager).map(|h| format!("{} on {}", c.on_host(h, &c.paths.yarn_logs), h.name)).collect();
-    let application = if id.is_empty() { format!("tagged {tag}") } else { id.clone() };
+    let diagnostics = if id.is_empty() {
+        format!("{}/ws/v1/cluster/apps?applicationTags={tag}", webapp(rm))
+    } else {
+        format!("{}/ws/v1/cluster/apps/{id}", webapp(rm))
+    };
     Err(fail(
         check,
         format!("pi {MAPS} {SAMPLES} submitted through the ResourceManager to succeed with \"{ANSWER}3.…\""),
         format!("{client}{yarn}"),
         format!(
-            "the application's diagnostics at {}/ws/v1/cluster/apps ({application}), its containers' logs in the NodeManagers' log folders ({}), and {}",
-            webapp(rm),
+            "the application's diagnostics at {diagnostics}, its containers' logs in the NodeManagers' log folders ({}), and {}",
             logs.join(", "),
             log_of(c, &rm.name, "resourcemanager")
         ),
