@@ -196,7 +196,9 @@ fn artifact(
             version: version.to_string(),
             dir: entry(cache, name, version, pom),
             probe: match name {
-                "hadoop" => format!("share/hadoop/common/lib/hadoop-hdfs-{version}.jar"),
+                // The MapReduce framework in Hadoop's own place: a layout of an earlier
+                // project, without it, is never taken for this one.
+                "hadoop" => format!("share/hadoop/mapreduce/hadoop-mapreduce-client-app-{version}.jar"),
                 "zookeeper" => format!("lib/zookeeper-{version}.jar"),
                 _ => format!("lib/hive-exec-{version}.jar"),
             },
@@ -412,5 +414,43 @@ impl Artifact {
             return Err(ArtifactError::Maven { name: self.name.into(), version: self.version.clone(), message });
         }
         Ok(layout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hadoop(cache: &Path) -> Artifact {
+        let c =
+            crate::inventory::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/inventory/local.toml"))).unwrap();
+        needed(&c, cache).into_iter().find(|a| a.name == "hadoop").unwrap()
+    }
+
+    fn lay_out(dir: &Path, files: &[&str]) {
+        let mut manifest = String::new();
+        for rel in files {
+            let path = dir.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "jar").unwrap();
+            manifest.push_str(&format!("{} 3 {rel}\n", hex::encode(Sha256::digest(b"jar"))));
+        }
+        std::fs::write(dir.join(MANIFEST), manifest).unwrap();
+    }
+
+    #[test]
+    fn a_hadoop_layout_is_reused_only_when_laid_out_by_this_project_with_the_mapreduce_framework() {
+        let cache = tempfile::tempdir().unwrap();
+        let a = hadoop(cache.path());
+        // The entry is named by the project's digest: a layout of another project is elsewhere.
+        assert_eq!(a.dir, entry(cache.path(), "hadoop", "3.5.0", HADOOP_POM));
+        let older = HADOOP_POM.replace("hadoop-mapreduce-client-app", "");
+        assert_ne!(a.dir, entry(cache.path(), "hadoop", "3.5.0", &older));
+        assert_eq!(a.probe, "share/hadoop/mapreduce/hadoop-mapreduce-client-app-3.5.0.jar");
+        // A complete-looking layout without the framework, in its place all the same, is fetched again.
+        lay_out(&a.dir, &["share/hadoop/common/lib/hadoop-hdfs-3.5.0.jar"]);
+        assert!(!a.is_cached());
+        lay_out(&a.dir, &["share/hadoop/common/lib/hadoop-hdfs-3.5.0.jar", &a.probe]);
+        assert!(a.is_cached());
     }
 }

@@ -115,15 +115,76 @@ pub fn hdfs_site(c: &Cluster, host: &Host) -> Properties {
     p
 }
 
+/// How YARN's containers are sized on a cluster whose NodeManagers each offer `memory_mb` and
+/// `vcores`: Hadoop's defaults (an ApplicationMaster of 1536 MB, tasks of 1024 MB, containers
+/// granted in steps of 1024 MB) ask for more than a small NodeManager has, so every size is
+/// derived from one NodeManager, with the ApplicationMaster and a map task fitting in it
+/// together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContainerSizes {
+    /// The smallest container the scheduler grants, and the step it rounds requests up to (MB).
+    pub minimum_mb: u32,
+    /// The largest container: one whole NodeManager (MB).
+    pub maximum_mb: u32,
+    /// The most vcores a container may ask for: one NodeManager's.
+    pub maximum_vcores: u32,
+    /// The MapReduce ApplicationMaster's container (MB).
+    pub am_mb: u32,
+    /// A map task's container (MB).
+    pub map_mb: u32,
+    /// A reduce task's container (MB).
+    pub reduce_mb: u32,
+}
+
+impl ContainerSizes {
+    /// The sizes for NodeManagers of `memory_mb` and `vcores`.
+    pub fn of(memory_mb: u32, vcores: u32) -> ContainerSizes {
+        // An eighth of a NodeManager in whole 128 MB, from 128 MB to 512 MB (so that Hadoop's
+        // 1536 MB ApplicationMaster of a large NodeManager is still a whole number of steps).
+        let minimum_mb = (memory_mb / 8 / 128 * 128).clamp(128, 512);
+        let step = |mb: u32| (mb / minimum_mb * minimum_mb).max(minimum_mb);
+        // Half a NodeManager, at most Hadoop's 1536 MB; a task three eighths, at most its 1024 MB:
+        // together seven eighths of one NodeManager, whatever its size.
+        let am_mb = step((memory_mb / 2).min(1536));
+        let map_mb = step((memory_mb * 3 / 8).min(1024));
+        ContainerSizes { minimum_mb, maximum_mb: memory_mb, maximum_vcores: vcores, am_mb, map_mb, reduce_mb: map_mb }
+    }
+
+    /// The Java heap of a container of `container_mb`: 80%, the rest for the JVM's own memory
+    /// (metaspace, threads, buffers), which the NodeManager counts too.
+    pub fn heap_mb(container_mb: u32) -> u32 {
+        container_mb * 4 / 5
+    }
+
+    /// The map side's sort buffer, which lives in the map task's heap: Hadoop's 100 MB, or
+    /// half the heap when that is less.
+    pub fn sort_mb(&self) -> u32 {
+        (Self::heap_mb(self.map_mb) / 2).min(100)
+    }
+}
+
+/// The sizes of `c`'s containers.
+pub fn container_sizes(c: &Cluster) -> ContainerSizes {
+    ContainerSizes::of(c.yarn.nodemanager_memory_mb, c.yarn.nodemanager_vcores)
+}
+
 /// yarn-site.xml of `host`.
 pub fn yarn_site(c: &Cluster, host: &Host) -> Properties {
     let ip = host.address.to_string();
+    let sizes = container_sizes(c);
     let mut p = props([
         ("yarn.nodemanager.aux-services", "mapreduce_shuffle".to_string()),
         ("yarn.nodemanager.vmem-check-enabled", "false".into()),
         ("yarn.nodemanager.resource.memory-mb", c.yarn.nodemanager_memory_mb.to_string()),
         ("yarn.nodemanager.resource.cpu-vcores", c.yarn.nodemanager_vcores.to_string()),
-        ("yarn.scheduler.maximum-allocation-mb", c.yarn.nodemanager_memory_mb.to_string()),
+        // Requests are rounded up to multiples of the minimum: Hadoop's 1024 MB would make every
+        // container of a small NodeManager a whole one.
+        ("yarn.scheduler.minimum-allocation-mb", sizes.minimum_mb.to_string()),
+        // No container larger than one NodeManager (Hadoop's 8192 MB could never be placed).
+        ("yarn.scheduler.maximum-allocation-mb", sizes.maximum_mb.to_string()),
+        ("yarn.scheduler.minimum-allocation-vcores", "1".into()),
+        // No container with more vcores than one NodeManager has (Hadoop's is 4).
+        ("yarn.scheduler.maximum-allocation-vcores", sizes.maximum_vcores.to_string()),
         (
             "yarn.nodemanager.env-whitelist",
             "JAVA_HOME,HADOOP_COMMON_HOME,HADOOP_HDFS_HOME,HADOOP_CONF_DIR,CLASSPATH_PREPEND_DISTCACHE,HADOOP_YARN_HOME,HADOOP_HOME,PATH,LANG,TZ,HADOOP_MAPRED_HOME".into(),
@@ -171,17 +232,40 @@ pub fn capacity_scheduler() -> Properties {
     ])
 }
 
-/// mapred-site.xml of `host`.
+/// mapred-site.xml of `host`: the MapReduce client's settings (the job's containers run
+/// with what the submitting host's copy says).
 pub fn mapred_site(c: &Cluster, host: &Host) -> Properties {
-    let env = format!("HADOOP_MAPRED_HOME={}", c.on_host(host, &c.paths.hadoop_home));
+    let sizes = container_sizes(c);
+    // Hadoop's own JVM options (on Java 17 the same --add-opens as the daemons') with a heap
+    // of 80% of the container.
+    let java = |container_mb: u32| {
+        std::iter::once(format!("-Xmx{}m", ContainerSizes::heap_mb(container_mb)))
+            .chain(hadoop_jvm_options(c))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     props([
         ("mapreduce.framework.name", "yarn".to_string()),
         ("mapreduce.shuffle.port", host.ports.mapreduce_shuffle.to_string()),
-        ("yarn.app.mapreduce.am.env", env.clone()),
-        ("mapreduce.map.env", env.clone()),
-        ("mapreduce.reduce.env", env),
+        // The framework's jars as a container finds them: below the HADOOP_MAPRED_HOME of the
+        // NodeManager it runs on (passed on through yarn.nodemanager.env-whitelist), where
+        // Hadoop's layout keeps them. Hadoop's default names no folder at all.
+        ("mapreduce.application.classpath", MAPREDUCE_CLASSPATH.into()),
+        // Hadoop's 1536 MB ApplicationMaster and 1024 MB tasks do not fit a small NodeManager.
+        ("yarn.app.mapreduce.am.resource.mb", sizes.am_mb.to_string()),
+        ("yarn.app.mapreduce.am.command-opts", java(sizes.am_mb)),
+        ("mapreduce.map.memory.mb", sizes.map_mb.to_string()),
+        ("mapreduce.map.java.opts", java(sizes.map_mb)),
+        ("mapreduce.reduce.memory.mb", sizes.reduce_mb.to_string()),
+        ("mapreduce.reduce.java.opts", java(sizes.reduce_mb)),
+        // The sort buffer is allocated in the map's heap, which may be smaller than Hadoop's 100 MB.
+        ("mapreduce.task.io.sort.mb", sizes.sort_mb().to_string()),
     ])
 }
+
+/// Where a container finds the MapReduce framework, in Hadoop's layout.
+const MAPREDUCE_CLASSPATH: &str =
+    "$HADOOP_MAPRED_HOME/share/hadoop/mapreduce/*,$HADOOP_MAPRED_HOME/share/hadoop/mapreduce/lib/*";
 
 /// hadoop-env.sh of `host`: the same JVM options and heaps as the service units.
 fn hadoop_env(c: &Cluster, host: &Host) -> String {
@@ -222,4 +306,58 @@ fn hadoop_env(c: &Cluster, host: &Host) -> String {
             "daemons" => daemons,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_application_master_and_a_map_task_fit_in_one_nodemanager() {
+        for (memory, vcores) in [(512, 1), (1024, 1), (2048, 2), (3000, 2), (4096, 4), (8192, 8), (65536, 32)] {
+            let s = ContainerSizes::of(memory, vcores);
+            assert!(s.am_mb + s.map_mb <= memory, "{memory} MB: {s:?}");
+            assert_eq!(s.maximum_mb, memory);
+            assert_eq!(s.maximum_vcores, vcores);
+            for mb in [s.am_mb, s.map_mb, s.reduce_mb] {
+                assert!(mb >= s.minimum_mb && mb % s.minimum_mb == 0, "{memory} MB: {mb} is no step of {s:?}");
+                assert!(mb <= s.maximum_mb, "{memory} MB: {s:?}");
+            }
+            assert!(ContainerSizes::heap_mb(s.map_mb) > s.sort_mb(), "{memory} MB: {s:?}");
+        }
+    }
+
+    #[test]
+    fn small_nodemanagers_get_small_containers_and_large_ones_hadoops_defaults() {
+        let at = |memory| {
+            let s = ContainerSizes::of(memory, 1);
+            (s.minimum_mb, s.am_mb, s.map_mb)
+        };
+        assert_eq!(at(1024), (128, 512, 384));
+        assert_eq!(at(2048), (256, 1024, 768));
+        assert_eq!(at(8192), (512, 1536, 1024));
+        assert_eq!(ContainerSizes::heap_mb(512), 409);
+        assert_eq!(ContainerSizes::of(8192, 1).sort_mb(), 100);
+    }
+
+    #[test]
+    fn the_client_configuration_asks_for_what_the_nodemanagers_offer() {
+        let c =
+            crate::inventory::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/inventory/local.toml")))
+                .unwrap();
+        let nm = c.one(Role::NodeManager).unwrap();
+        let rm = c.one(Role::ResourceManager).unwrap();
+        let yarn = yarn_site(&c, nm);
+        let mapred = mapred_site(&c, rm);
+        let mb = |p: &Properties, k: &str| p[k].parse::<u32>().unwrap();
+        let offered = mb(&yarn, "yarn.nodemanager.resource.memory-mb");
+        assert_eq!(offered, 1024);
+        assert!(mb(&mapred, "yarn.app.mapreduce.am.resource.mb") + mb(&mapred, "mapreduce.map.memory.mb") <= offered);
+        assert!(mb(&mapred, "mapreduce.reduce.memory.mb") <= mb(&yarn, "yarn.scheduler.maximum-allocation-mb"));
+        assert_eq!(yarn["yarn.scheduler.maximum-allocation-vcores"], "1");
+        let am_opts = &mapred["yarn.app.mapreduce.am.command-opts"];
+        assert!(am_opts.starts_with("-Xmx409m ") && am_opts.contains("--add-opens=java.base/java.lang=ALL-UNNAMED"));
+        assert!(mapred["mapreduce.map.java.opts"].starts_with("-Xmx307m "));
+        assert!(mapred["mapreduce.application.classpath"].contains("$HADOOP_MAPRED_HOME/share/hadoop/mapreduce/*"));
+    }
 }

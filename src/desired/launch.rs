@@ -456,19 +456,28 @@ fn hadoop_daemon(c: &Cluster, host: &Host, service: Service) -> Launch {
         ]);
     }
     command.extend(["-cp".into(), hadoop_classpath(c, host).join(":"), class.into()]);
+    let mut vars = vec![
+        ("JAVA_HOME", c.java_home()),
+        ("HADOOP_HOME", home.clone()),
+        ("HADOOP_CONF_DIR", at(&c.paths.hadoop_conf)),
+        ("HADOOP_LOG_DIR", logs.clone()),
+        ("MALLOC_ARENA_MAX", "4".into()),
+    ];
+    if service == Service::NodeManager {
+        // A container gets these from its NodeManager (yarn.nodemanager.env-whitelist): its
+        // classpath (yarn.application.classpath, mapreduce.application.classpath) names its
+        // jars below them, as Hadoop's own launcher scripts would have set them.
+        for var in ["HADOOP_COMMON_HOME", "HADOOP_HDFS_HOME", "HADOOP_YARN_HOME", "HADOOP_MAPRED_HOME"] {
+            vars.push((var, home.clone()));
+        }
+    }
     Launch {
         service,
         host: host.name.clone(),
         description: format!("{description} on {} of cluster {}", host.name, c.name),
         user: c.users.hadoop.clone(),
         command,
-        env: env(&[
-            ("JAVA_HOME", c.java_home()),
-            ("HADOOP_HOME", home),
-            ("HADOOP_CONF_DIR", at(&c.paths.hadoop_conf)),
-            ("HADOOP_LOG_DIR", logs.clone()),
-            ("MALLOC_ARENA_MAX", "4".into()),
-        ]),
+        env: env(&vars),
         workdir: logs.clone(),
         log_dir: logs,
         after,

@@ -1,6 +1,7 @@
 //! Proofs that the platform works, each with its figure, run in order and stopped at the
 //! first failure: every service healthy; a file written, read back and deleted through the
-//! nameservice with its blocks replicated as configured; a pipeline cycle (crawl, land, make
+//! nameservice with its blocks replicated as configured; a MapReduce job run through YARN; a
+//! pipeline cycle (crawl, land, make
 //! queryable, load the mart) counted at every stage and sampled field by field; with
 //! `--failover` the NameNode failover drill with a pipeline cycle in flight; ZooKeeper keeping
 //! its quorum and HDFS HA with one of its servers stopped. The report is also written as
@@ -9,6 +10,7 @@
 pub mod cycle;
 pub mod failover;
 pub mod report;
+pub mod yarn;
 pub mod zookeeper;
 
 use std::path::{Path, PathBuf};
@@ -220,7 +222,7 @@ pub struct Request {
 /// One check's outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
-    /// Its short name (`health`, `hdfs`, `pipeline`, `failover`, `zookeeper`).
+    /// Its short name (`health`, `hdfs`, `yarn`, `pipeline`, `failover`, `zookeeper`).
     pub name: &'static str,
     /// Whether it passed.
     pub ok: bool,
@@ -286,7 +288,7 @@ pub async fn run(
         health: None,
         file: None,
     };
-    let mut names = vec!["health", "hdfs", "pipeline"];
+    let mut names = vec!["health", "hdfs", "yarn", "pipeline"];
     if request.failover {
         names.push("failover");
     }
@@ -327,6 +329,7 @@ pub async fn run(
                     )
                 })
             }
+            "yarn" => yarn::job(c).await.map(|j| (j.figure(), serde_json::to_value(&j).expect("json"))),
             "pipeline" => {
                 let (hour, fetch) = cycle_source(request, &sample, 0);
                 match fetch {

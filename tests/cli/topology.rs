@@ -122,7 +122,7 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     assert_eq!(code, 0, "verify --failover failed:\n{out}\n{err}");
     let report = json(&out);
     let names: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["health", "hdfs", "pipeline", "failover", "zookeeper"]);
+    assert_eq!(names, ["health", "hdfs", "yarn", "pipeline", "failover", "zookeeper"]);
     assert_eq!(report["ok"], true);
     let checks = |name: &str| report["checks"].as_array().unwrap().iter().find(|k| k["name"] == name).unwrap().clone();
     assert_eq!(checks("hdfs")["data"]["replicas"], 3);
@@ -202,6 +202,65 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
         warm.as_secs_f64(),
         drill["failover_seconds"].as_f64().unwrap()
     );
+}
+
+/// Apache's pi estimator (`pi 2 10` with `options` before its numbers) submitted through the
+/// ResourceManager with rm01's client configuration, as a user on that host would: whether
+/// it exited 0, and what it printed.
+fn pi(inv: &Path, options: &[&str]) -> (bool, String) {
+    let cluster = provision::inventory::load(inv).unwrap();
+    let rm = cluster.one(provision::model::Role::ResourceManager).unwrap();
+    let args: Vec<&str> = std::iter::once("pi").chain(options.iter().copied()).chain(["2", "10"]).collect();
+    let tool = provision::desired::launch::hadoop_tool(&cluster, rm, "org.apache.hadoop.examples.ExampleDriver", &args);
+    let out = std::process::Command::new("sh").arg("-c").arg(tool.shell(None)).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[test]
+fn a_mapreduce_job_runs_through_yarn_on_the_local_topology() {
+    let _heavy = crate::support::heavy();
+    assert!(
+        std::net::TcpStream::connect_timeout(&"127.0.10.1:2181".parse().unwrap(), Duration::from_millis(300)).is_err(),
+        "something already listens on 127.0.10.1:2181: stop the other local topology first (provision down -i inventory/local.toml)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path());
+    let _cleanup = Cleanup(inv.clone());
+    let (code, out, err) = provision(&inv, &["up", "--no-verify"]);
+    assert_eq!(code, 0, "up failed:\n{out}\n{err}");
+
+    // The cluster's own client configuration runs a stock job: the ApplicationMaster and the
+    // tasks fit the NodeManagers, and the containers find the MapReduce framework.
+    let started = Instant::now();
+    let (ok, text) = pi(&inv, &[]);
+    assert!(ok && text.contains("Estimated value of Pi is 3."), "pi 2 10 failed:\n{text}");
+    let took = started.elapsed();
+
+    // verify's yarn check runs the same job, after health and HDFS, and reports its time.
+    let (code, out, err) = provision(&inv, &["verify", "--json"]);
+    assert_eq!(code, 0, "verify failed:\n{out}\n{err}");
+    let report = json(&out);
+    let names: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
+    assert_eq!(&names[..3], ["health", "hdfs", "yarn"]);
+    let yarn = report["checks"].as_array().unwrap().iter().find(|k| k["name"] == "yarn").unwrap().clone();
+    assert_eq!(yarn["ok"], true, "{yarn}");
+    assert!(yarn["data"]["estimate"].as_str().unwrap().starts_with("3."), "{yarn}");
+    assert!(yarn["data"]["application"].as_str().unwrap().starts_with("application_"), "{yarn}");
+    let seconds = yarn["data"]["seconds"].as_f64().unwrap();
+    assert!(seconds > 0.0 && yarn["figure"].as_str().unwrap().contains("finished in"), "{yarn}");
+
+    // What went wrong before: Hadoop's 1536 MB ApplicationMaster is refused by NodeManagers of
+    // 1024 MB, and containers without the framework on their classpath cannot start it.
+    let (ok, text) = pi(&inv, &["-Dyarn.app.mapreduce.am.resource.mb=1536"]);
+    assert!(!ok && !text.contains("Estimated value of Pi"), "an ApplicationMaster of 1536 MB ran:\n{text}");
+    assert!(text.contains("maximum allowed allocation"), "{text}");
+    let (ok, text) = pi(&inv, &["-Dmapreduce.application.classpath=/nonexistent/*"]);
+    assert!(!ok && !text.contains("Estimated value of Pi"), "a job without the framework ran:\n{text}");
+
+    let (code, _, err) = provision(&inv, &["down", "--purge"]);
+    assert_eq!(code, 0, "{err}");
+    eprintln!("pi 2 10 through YARN: {:.1}s by hand, {seconds:.1}s in verify", took.as_secs_f64());
 }
 
 fn rt() -> tokio::runtime::Runtime {
