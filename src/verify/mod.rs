@@ -303,9 +303,10 @@ pub async fn run(
                 let h = health::check_all(c).await;
                 report.health = Some(h.clone());
                 require_healthy(c, &h).map(|()| {
+                    let slow = h.slow_summary().map_or(String::new(), |s| format!(" (slow: {s})"));
                     (
                         format!(
-                            "{} daemons up; ZooKeeper leader {}; NameNodes {} active, {} standby",
+                            "{} daemons up{slow}; ZooKeeper leader {}; NameNodes {} active, {} standby",
                             h.checks.len(),
                             h.checks
                                 .iter()
@@ -314,7 +315,7 @@ pub async fn run(
                             h.namenode("active").unwrap_or("-"),
                             h.namenode("standby").unwrap_or("-"),
                         ),
-                        serde_json::json!({"daemons": h.checks.len()}),
+                        serde_json::json!({"daemons": h.checks.len(), "slow": h.slow().count()}),
                     )
                 })
             }
