@@ -234,6 +234,13 @@ pub async fn namenode_state(nn: &Host) -> Result<String, String> {
     bean["State"].as_str().map(str::to_string).ok_or_else(|| "no State in NameNodeStatus".into())
 }
 
+/// How many live DataNodes a NameNode lists.
+pub async fn live_datanodes(nn: &Host) -> Result<u64, String> {
+    let fs =
+        jmx(&nn.address.to_string(), nn.ports.namenode_http, "Hadoop:service=NameNode,name=FSNamesystemState").await?;
+    fs["NumLiveDataNodes"].as_u64().ok_or_else(|| "no NumLiveDataNodes in FSNamesystemState".into())
+}
+
 /// One try of `service`'s check on `host`: where it asked, and what it said or why it failed.
 async fn try_once(host: &Host, service: Service) -> (String, Result<String, String>) {
     let ip = host.address.to_string();
@@ -255,8 +262,7 @@ async fn try_once(host: &Host, service: Service) -> (String, Result<String, Stri
             let ep = format!("{ip}:{}", p.namenode_http);
             let r = async {
                 let state = namenode_state(host).await?;
-                let fs = jmx(&ip, p.namenode_http, "Hadoop:service=NameNode,name=FSNamesystemState").await?;
-                Ok(format!("{state}, {} live DataNodes", fs["NumLiveDataNodes"].as_u64().unwrap_or(0)))
+                Ok(format!("{state}, {} live DataNodes", live_datanodes(host).await?))
             }
             .await;
             (ep, r)
