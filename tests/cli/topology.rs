@@ -202,6 +202,104 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     );
 }
 
+/// Spinning shell loops, one per core, that keep the machine busy until dropped; each also dies
+/// with the test's thread that started it.
+struct Busy(Vec<std::process::Child>);
+
+impl Busy {
+    fn start(n: usize) -> Busy {
+        use std::os::unix::process::CommandExt;
+        let spin = || {
+            let mut cmd = std::process::Command::new("sh");
+            cmd.args(["-c", "while :; do :; done"]).stdin(Stdio::null());
+            // SAFETY: prctl only sets a flag of the child being started; nothing is allocated.
+            unsafe {
+                cmd.pre_exec(|| {
+                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+            cmd.spawn().expect("sh")
+        };
+        Busy((0..n).map(|_| spin()).collect())
+    }
+
+    /// Whether every loop still runs.
+    fn spinning(&mut self) -> bool {
+        self.0.iter_mut().all(|c| c.try_wait().is_ok_and(|s| s.is_none()))
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The slow daemons of a verification's health check, as `service on host`.
+fn slow_daemons(report: &serde_json::Value) -> Vec<String> {
+    report["health"]["checks"]
+        .as_array()
+        .map(|checks| {
+            checks
+                .iter()
+                .filter(|c| c["slow"] == true)
+                .map(|c| format!("{} on {} ({}s)", c["service"], c["host"], c["seconds"]))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_local_topology_comes_up_and_survives_failover_while_every_core_is_kept_busy() {
+    let _heavy = crate::support::heavy();
+    assert!(
+        std::net::TcpStream::connect_timeout(&"127.0.10.1:2181".parse().unwrap(), Duration::from_millis(300)).is_err(),
+        "something already listens on 127.0.10.1:2181: stop the other local topology first (provision down -i inventory/local.toml)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path());
+    let _cleanup = Cleanup(inv.clone());
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    // Dropped before the cleanup: the loops stop first, however the test ends.
+    let mut busy = Busy::start(cores);
+
+    let started = Instant::now();
+    let (code, out, err) = provision(&inv, &["up", "--json"]);
+    let up = started.elapsed();
+    assert_eq!(code, 0, "up on a busy machine failed after {:.0}s:\n{out}\n{err}", up.as_secs_f64());
+    assert!(err.contains("verified: every check passed"), "up did not end with a verification:\n{err}");
+
+    let started = Instant::now();
+    let (code, out, err) = provision(&inv, &["verify", "--failover", "--json"]);
+    let verify = started.elapsed();
+    assert_eq!(code, 0, "verify --failover on a busy machine failed after {:.0}s:\n{out}\n{err}", verify.as_secs_f64());
+    let report = json(&out);
+    assert_eq!(report["ok"], true);
+    let names: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["health", "hdfs", "pipeline", "failover", "zookeeper"]);
+    let hdfs = report["checks"].as_array().unwrap().iter().find(|k| k["name"] == "hdfs").unwrap()["data"].clone();
+    assert_eq!(hdfs["replicas"], 3, "{hdfs}");
+    assert!(busy.spinning(), "the busy loops ended before the verification did");
+    drop(busy);
+
+    let (code, _, err) = provision(&inv, &["down", "--purge"]);
+    assert_eq!(code, 0, "{err}");
+    eprintln!(
+        "busy machine ({cores} spinning loops): up {:.0}s, verify --failover {:.0}s, slow daemons {:?}, replication {}s after the write",
+        up.as_secs_f64(),
+        verify.as_secs_f64(),
+        slow_daemons(&report),
+        hdfs["replication_seconds"]
+    );
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
 }
