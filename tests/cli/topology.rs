@@ -275,6 +275,7 @@ fn the_local_topology_comes_up_and_survives_failover_while_every_core_is_kept_bu
     let up = started.elapsed();
     assert_eq!(code, 0, "up on a busy machine failed after {:.0}s:\n{out}\n{err}", up.as_secs_f64());
     assert!(err.contains("verified: every check passed"), "up did not end with a verification:\n{err}");
+    let up_health = err.lines().find(|l| l.starts_with("ok    health")).unwrap_or_default().to_string();
 
     let started = Instant::now();
     let (code, out, err) = provision(&inv, &["verify", "--failover", "--json"]);
@@ -292,7 +293,7 @@ fn the_local_topology_comes_up_and_survives_failover_while_every_core_is_kept_bu
     let (code, _, err) = provision(&inv, &["down", "--purge"]);
     assert_eq!(code, 0, "{err}");
     eprintln!(
-        "busy machine ({cores} spinning loops): up {:.0}s, verify --failover {:.0}s, slow daemons {:?}, replication {}s after the write",
+        "busy machine ({cores} spinning loops): up {:.0}s ({up_health}), verify --failover {:.0}s, slow daemons {:?}, replication {}s after the write",
         up.as_secs_f64(),
         verify.as_secs_f64(),
         slow_daemons(&report),
