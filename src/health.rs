@@ -392,16 +392,10 @@ fn judge(host: String, service: &'static str, endpoint: String, tried: Tried<Str
 /// Checks every daemon `up` starts, all at once, each given [`RETRY_BUDGET`], and judges the
 /// whole.
 pub async fn check_all(c: &Cluster) -> Health {
-    check_all_within(c, Backoff::within(RETRY_BUDGET)).await
-}
-
-/// Checks every daemon `up` starts, all at once, each tried as `backoff` says, and judges the
-/// whole.
-pub async fn check_all_within(c: &Cluster, backoff: Backoff) -> Health {
     let mut futures = Vec::new();
     for h in &c.hosts {
         for s in supervised(c, h) {
-            futures.push(check(h, s, backoff));
+            futures.push(check(h, s, Backoff::within(RETRY_BUDGET)));
         }
     }
     let checks: Vec<Check> = futures::future::join_all(futures).await;
