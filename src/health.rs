@@ -13,11 +13,86 @@ use crate::hive::client::Session;
 use crate::model::{Cluster, Host, Role, Service};
 use crate::phases::supervised;
 
-/// How long one check may take.
+/// How long one try of a check may take.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a daemon is given to answer, over all its tries, before it is judged down: on a
+/// machine busy with other work a running daemon answers late, not never.
+pub const RETRY_BUDGET: Duration = Duration::from_secs(30);
+/// The pause after a first failed try, doubled after each further one up to [`MAX_PAUSE`].
+const FIRST_PAUSE: Duration = Duration::from_millis(250);
+/// The longest pause between two tries.
+const MAX_PAUSE: Duration = Duration::from_secs(4);
 /// How long HiveServer2's check may take: the first statement of a fresh server compiles and
 /// opens its metastore connection, which takes seconds on a busy machine.
 const HIVESERVER2_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// When to try again after a failed try: pauses doubling from `first` up to `max`, tries started
+/// only within `budget` of the first one (the last one at the budget's end at the latest; it
+/// may run its own timeout past it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// How long after the first try another one may start.
+    pub budget: Duration,
+    /// The pause after the first failed try.
+    pub first: Duration,
+    /// The longest pause.
+    pub max: Duration,
+}
+
+impl Backoff {
+    /// The health checks' pauses within `budget` ([`RETRY_BUDGET`] but where a test needs less).
+    pub const fn within(budget: Duration) -> Self {
+        Backoff { budget, first: FIRST_PAUSE, max: MAX_PAUSE }
+    }
+
+    /// The pause before the next try after `tries` failed ones, `elapsed` after the first began;
+    /// `None` once the budget is spent.
+    pub fn pause(&self, tries: u32, elapsed: Duration) -> Option<Duration> {
+        let left = self.budget.checked_sub(elapsed).filter(|d| !d.is_zero())?;
+        let doubled = self.first.saturating_mul(2u32.saturating_pow(tries.saturating_sub(1)));
+        Some(doubled.min(self.max).min(left))
+    }
+}
+
+/// What came of something tried until it succeeded or the budget was spent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tried<T> {
+    /// The successful try's value, or the last try's error.
+    pub result: Result<T, String>,
+    /// How many tries were made.
+    pub tries: u32,
+    /// From the first try's start to the last one's end.
+    pub elapsed: Duration,
+    /// The first try's error, when it failed.
+    pub first_error: Option<String>,
+}
+
+/// Runs `attempt` until it succeeds, pausing between tries as `backoff` says; each try bounds
+/// its own time.
+pub async fn retry<T, F, Fut>(backoff: Backoff, mut attempt: F) -> Tried<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let started = tokio::time::Instant::now();
+    let mut tries = 0;
+    let mut first_error = None;
+    loop {
+        tries += 1;
+        let result = attempt().await;
+        let elapsed = started.elapsed();
+        match result {
+            Err(e) => {
+                first_error.get_or_insert_with(|| e.clone());
+                match backoff.pause(tries, elapsed) {
+                    Some(pause) => tokio::time::sleep(pause).await,
+                    None => return Tried { result: Err(e), tries, elapsed, first_error },
+                }
+            }
+            ok => return Tried { result: ok, tries, elapsed, first_error },
+        }
+    }
+}
 
 /// One daemon's state.
 #[derive(Debug, Clone, Serialize)]
@@ -30,8 +105,34 @@ pub struct Check {
     pub endpoint: String,
     /// Whether it answered as it should.
     pub up: bool,
-    /// What it said (its role, counts) or why it is down.
+    /// Whether it answered only after failed tries (still up).
+    pub slow: bool,
+    /// How many tries were made.
+    pub tries: u32,
+    /// From the first try to the answer, or to the last failed try when down.
+    pub seconds: f64,
+    /// What it said (its role, counts) or why it is down, with what was tried.
     pub detail: String,
+}
+
+impl Check {
+    /// `up`, `slow` (up after failed tries) or `down`.
+    pub fn state(&self) -> &'static str {
+        match (self.up, self.slow) {
+            (true, false) => "up",
+            (true, true) => "slow",
+            (false, _) => "down",
+        }
+    }
+
+    /// What it said, with how long a slow one took to say it.
+    pub fn described(&self) -> String {
+        if self.slow {
+            format!("{} (answered after {} tries, {:.1}s)", self.detail, self.tries, self.seconds)
+        } else {
+            self.detail.clone()
+        }
+    }
 }
 
 /// Every daemon's state and what is wrong with the whole.
@@ -47,6 +148,20 @@ impl Health {
     /// Whether every daemon is up and the whole is consistent.
     pub fn healthy(&self) -> bool {
         self.problems.is_empty()
+    }
+
+    /// The daemons that answered only after failed tries.
+    pub fn slow(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.slow)
+    }
+
+    /// The slow daemons in a line (`journalnode on nn01 after 3 tries, 4.2s; ...`), or `None`.
+    pub fn slow_summary(&self) -> Option<String> {
+        let slow: Vec<String> = self
+            .slow()
+            .map(|c| format!("{} on {} after {} tries, {:.1}s", c.service, c.host, c.tries, c.seconds))
+            .collect();
+        (!slow.is_empty()).then(|| slow.join("; "))
     }
 
     /// The NameNode host reporting `state` (`active` or `standby`).
@@ -119,10 +234,18 @@ pub async fn namenode_state(nn: &Host) -> Result<String, String> {
     bean["State"].as_str().map(str::to_string).ok_or_else(|| "no State in NameNodeStatus".into())
 }
 
-async fn check(host: &Host, service: Service) -> Check {
+/// How many live DataNodes a NameNode lists.
+pub async fn live_datanodes(nn: &Host) -> Result<u64, String> {
+    let fs =
+        jmx(&nn.address.to_string(), nn.ports.namenode_http, "Hadoop:service=NameNode,name=FSNamesystemState").await?;
+    fs["NumLiveDataNodes"].as_u64().ok_or_else(|| "no NumLiveDataNodes in FSNamesystemState".into())
+}
+
+/// One try of `service`'s check on `host`: where it asked, and what it said or why it failed.
+async fn try_once(host: &Host, service: Service) -> (String, Result<String, String>) {
     let ip = host.address.to_string();
     let p = &host.ports;
-    let (endpoint, result): (String, Result<String, String>) = match service {
+    match service {
         Service::Zookeeper => {
             let ep = format!("{ip}:{}", p.zookeeper_client);
             let r = zookeeper_mode(&ep).await;
@@ -139,8 +262,7 @@ async fn check(host: &Host, service: Service) -> Check {
             let ep = format!("{ip}:{}", p.namenode_http);
             let r = async {
                 let state = namenode_state(host).await?;
-                let fs = jmx(&ip, p.namenode_http, "Hadoop:service=NameNode,name=FSNamesystemState").await?;
-                Ok(format!("{state}, {} live DataNodes", fs["NumLiveDataNodes"].as_u64().unwrap_or(0)))
+                Ok(format!("{state}, {} live DataNodes", live_datanodes(host).await?))
             }
             .await;
             (ep, r)
@@ -234,20 +356,46 @@ async fn check(host: &Host, service: Service) -> Check {
                 .map(|v| format!("answering (NiFi {})", v["about"]["version"].as_str().unwrap_or("?")));
             (ep, r)
         }
-    };
-    let (up, detail) = match result {
-        Ok(d) => (true, d),
-        Err(e) => (false, e),
-    };
-    Check { host: host.name.clone(), service: service.name(), endpoint, up, detail }
+    }
 }
 
-/// Checks every daemon `up` starts, all at once, and judges the whole.
+/// `service` on `host` tried until it answers or `backoff`'s budget is spent.
+async fn check(host: &Host, service: Service, backoff: Backoff) -> Check {
+    let endpoint = std::cell::RefCell::new(String::new());
+    let tried = retry(backoff, || async {
+        let (ep, r) = try_once(host, service).await;
+        *endpoint.borrow_mut() = ep;
+        r
+    })
+    .await;
+    judge(host.name.clone(), service.name(), endpoint.into_inner(), tried)
+}
+
+/// A daemon's state from its tries: up at the first, slow (up) after failed ones, or down with
+/// what was tried.
+fn judge(host: String, service: &'static str, endpoint: String, tried: Tried<String>) -> Check {
+    let seconds = tried.elapsed.as_secs_f64();
+    let (up, detail) = match tried.result {
+        Ok(d) => (true, d),
+        Err(e) => {
+            let mut detail = format!("{e} ({} tries over {seconds:.1}s", tried.tries);
+            if let Some(first) = tried.first_error.filter(|f| *f != e) {
+                detail.push_str(&format!("; the first: {first}"));
+            }
+            detail.push(')');
+            (false, detail)
+        }
+    };
+    Check { host, service, endpoint, up, slow: up && tried.tries > 1, tries: tried.tries, seconds, detail }
+}
+
+/// Checks every daemon `up` starts, all at once, each given [`RETRY_BUDGET`], and judges the
+/// whole.
 pub async fn check_all(c: &Cluster) -> Health {
     let mut futures = Vec::new();
     for h in &c.hosts {
         for s in supervised(c, h) {
-            futures.push(check(h, s));
+            futures.push(check(h, s, Backoff::within(RETRY_BUDGET)));
         }
     }
     let checks: Vec<Check> = futures::future::join_all(futures).await;
@@ -281,4 +429,112 @@ pub async fn check_all(c: &Cluster) -> Health {
         }
     }
     Health { checks, problems }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    const BUDGET: Backoff = Backoff::within(RETRY_BUDGET);
+
+    /// A try that fails `failures` times, then answers; each try takes `each`.
+    fn flaky(
+        failures: u32,
+        each: Duration,
+    ) -> impl FnMut() -> std::pin::Pin<Box<dyn Future<Output = Result<String, String>>>> {
+        let tries = std::sync::Arc::new(AtomicU32::new(0));
+        move || {
+            let tries = tries.clone();
+            Box::pin(async move {
+                tokio::time::sleep(each).await;
+                let n = tries.fetch_add(1, Ordering::SeqCst) + 1;
+                if n > failures { Ok("answering".to_string()) } else { Err(format!("connection refused ({n})")) }
+            })
+        }
+    }
+
+    #[test]
+    fn pauses_double_up_to_the_longest_and_end_with_the_budget() {
+        let pauses: Vec<Duration> = (1..=6).map(|n| BUDGET.pause(n, Duration::ZERO).unwrap()).collect();
+        let ms = |v: &[u64]| v.iter().map(|m| Duration::from_millis(*m)).collect::<Vec<_>>();
+        assert_eq!(pauses, ms(&[250, 500, 1000, 2000, 4000, 4000]));
+        assert_eq!(BUDGET.pause(100, Duration::ZERO), Some(MAX_PAUSE), "no overflow after many tries");
+        assert_eq!(
+            BUDGET.pause(5, Duration::from_millis(29_000)),
+            Some(Duration::from_secs(1)),
+            "the last try at the end"
+        );
+        assert_eq!(BUDGET.pause(5, RETRY_BUDGET), None);
+        assert_eq!(BUDGET.pause(1, Duration::from_secs(31)), None);
+        assert_eq!(Backoff::within(Duration::ZERO).pause(1, Duration::ZERO), None, "no budget: one try");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_at_the_first_try_is_up_and_not_slow() {
+        let tried = retry(BUDGET, flaky(0, Duration::from_millis(10))).await;
+        assert_eq!((tried.tries, tried.elapsed, tried.first_error.clone()), (1, Duration::from_millis(10), None));
+        let k = judge("nn01".into(), "journalnode", "127.0.10.1:8480".into(), tried);
+        assert_eq!((k.up, k.slow, k.state()), (true, false, "up"));
+        assert_eq!(k.described(), "answering");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_after_failed_tries_is_slow_with_how_long_it_took() {
+        let tried = retry(BUDGET, flaky(3, Duration::ZERO)).await;
+        assert_eq!(tried.result.as_deref(), Ok("answering"));
+        assert_eq!(tried.tries, 4);
+        assert_eq!(tried.elapsed, Duration::from_millis(250 + 500 + 1000));
+        let k = judge("nn01".into(), "journalnode", "127.0.10.1:8480".into(), tried);
+        assert_eq!((k.up, k.slow, k.state()), (true, true, "slow"));
+        assert_eq!(k.described(), "answering (answered after 4 tries, 1.8s)");
+        let h = Health { checks: vec![k], problems: Vec::new() };
+        assert!(h.healthy(), "slow is healthy");
+        assert_eq!(h.slow_summary().as_deref(), Some("journalnode on nn01 after 4 tries, 1.8s"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_daemon_that_never_answers_is_down_after_the_budget_with_what_was_tried() {
+        let started = tokio::time::Instant::now();
+        let tried = retry(BUDGET, flaky(u32::MAX, Duration::ZERO)).await;
+        assert_eq!(started.elapsed(), RETRY_BUDGET, "tried until the budget's end, no longer");
+        // 0, 0.25, 0.75, 1.75, 3.75, then every 4s up to 27.75, and the last at 30.
+        assert_eq!(tried.tries, 12);
+        let k = judge("nn01".into(), "journalnode", "127.0.10.1:8480".into(), tried);
+        assert_eq!((k.up, k.slow, k.state()), (false, false, "down"));
+        assert_eq!(k.detail, "connection refused (12) (12 tries over 30.0s; the first: connection refused (1))");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn tries_that_hang_each_end_at_their_own_timeout_and_the_last_starts_within_the_budget() {
+        let hang = || with_timeout(std::future::pending::<Result<String, String>>());
+        let tried = retry(Backoff::within(Duration::from_secs(5)), hang).await;
+        // Tries at 0, 3.25 and 6.75 s would be three; the third would start past the budget.
+        assert_eq!(tried.tries, 2);
+        assert_eq!(tried.elapsed, Duration::from_millis(3000 + 250 + 3000));
+        assert_eq!(tried.result, Err("no answer within 3s".to_string()));
+        assert_eq!(tried.first_error.as_deref(), Some("no answer within 3s"));
+        let k = judge("nn01".into(), "namenode", "127.0.10.1:9870".into(), tried);
+        assert_eq!(k.detail, "no answer within 3s (2 tries over 6.2s)");
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_reported_down_naming_the_host_service_and_endpoint() {
+        // A port nothing listens on: bound, then released.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let c =
+            crate::inventory::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/inventory/local.toml")))
+                .unwrap();
+        let mut host = c.host("nn01").unwrap().clone();
+        host.address = "127.0.0.1".parse().unwrap();
+        host.ports.journalnode_http = port;
+        let started = std::time::Instant::now();
+        let k = check(&host, Service::JournalNode, Backoff::within(Duration::from_millis(400))).await;
+        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+        assert_eq!((k.host.as_str(), k.service, k.up), ("nn01", "journalnode", false));
+        assert_eq!(k.endpoint, format!("127.0.0.1:{port}"));
+        assert!(k.tries >= 2, "{k:?}");
+        assert!(k.detail.contains(&format!("{} tries over", k.tries)), "{}", k.detail);
+    }
 }

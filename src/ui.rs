@@ -366,13 +366,22 @@ pub fn note(message: &str) {
 /// Prints every daemon's state, then the verdict.
 pub fn status_report(h: &crate::health::Health, json: bool) {
     if json {
-        let doc = serde_json::json!({"healthy": h.healthy(), "checks": h.checks, "problems": h.problems});
+        let doc = serde_json::json!({
+            "healthy": h.healthy(),
+            "slow": h.slow().count(),
+            "checks": h.checks,
+            "problems": h.problems
+        });
         println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
         return;
     }
     println!("{:<14} {:<16} {:<5} detail", "host", "service", "state");
     for k in &h.checks {
-        println!("{:<14} {:<16} {:<5} {}", k.host, k.service, if k.up { "up" } else { "DOWN" }, k.detail);
+        let state = if k.up { k.state() } else { "DOWN" };
+        println!("{:<14} {:<16} {state:<5} {}", k.host, k.service, k.described());
+    }
+    if let Some(slow) = h.slow_summary() {
+        println!("slow: {slow}");
     }
     if h.healthy() {
         println!("healthy: {} daemons up", h.checks.len());

@@ -134,9 +134,49 @@ pub async fn write_read(c: &Cluster) -> Result<f64, VerifyError> {
     Ok(started.elapsed().as_secs_f64())
 }
 
-/// HDFS through the nameservice: a file written, its block's replicas counted (WebHDFS on the
-/// active NameNode), read back and deleted.
-pub async fn hdfs(c: &Cluster, health: &Health) -> Result<(f64, usize), VerifyError> {
+/// How long a written file's blocks may take to reach `dfs.replication`.
+///
+/// The replicas are counted until they reach the factor, rather than first waiting for the
+/// active NameNode to list every DataNode's storage: the count is what this check judges, the
+/// NameNode re-replicates an under-replicated block by itself (every few seconds), and polling
+/// covers every reason a write's pipeline was short, not only one: storages not yet reported to
+/// a NameNode that just became active ("Not enough replicas was chosen. Reason:
+/// {NO_REQUIRED_STORAGE_TYPE=1}"), or a DataNode left out of the pipeline on a busy machine;
+/// and it reads no JMX fields whose meaning changes between Hadoop versions.
+const REPLICATION_BUDGET: Duration = Duration::from_secs(90);
+
+/// The pauses between two counts of a file's replicas.
+const REPLICATION_POLL: health::Backoff =
+    health::Backoff { budget: REPLICATION_BUDGET, first: Duration::from_millis(500), max: Duration::from_secs(3) };
+
+/// What the replication check measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct Replication {
+    /// The replicas every block reached (`dfs.replication`).
+    pub replicas: usize,
+    /// From the file written to every block on that many DataNodes; 0 when it was at once.
+    pub replication_seconds: f64,
+    /// What the first count found, when it was short.
+    pub first_count: Option<String>,
+    /// The write, read back and delete through the nameservice afterwards.
+    pub write_read_seconds: f64,
+}
+
+/// The replicas of each block of `path`, by WebHDFS on `nn`.
+async fn replicas(c: &Cluster, nn: &crate::model::Host, path: &str) -> Result<Vec<usize>, String> {
+    let url = format!(
+        "http://{}:{}/webhdfs/v1{path}?op=GET_BLOCK_LOCATIONS&user.name={}",
+        nn.address, nn.ports.namenode_http, c.users.hadoop
+    );
+    let doc = health::http_json(&url).await.map_err(|e| format!("no block locations: {e}"))?;
+    let blocks = doc["LocatedBlocks"]["locatedBlocks"].as_array().cloned().unwrap_or_default();
+    Ok(blocks.iter().map(|b| b["locations"].as_array().map_or(0, Vec::len)).collect())
+}
+
+/// HDFS through the nameservice: a file written, its blocks' replicas counted (WebHDFS on the
+/// active NameNode) until each is on `dfs.replication` DataNodes or [`REPLICATION_BUDGET`] is
+/// spent, then a file written, read back and deleted.
+pub async fn hdfs(c: &Cluster, health: &Health) -> Result<Replication, VerifyError> {
     let check = "HDFS block replication";
     let client = hdfs_client(c)?;
     let active = health.namenode("active").unwrap_or_default().to_string();
@@ -146,26 +186,51 @@ pub async fn hdfs(c: &Cluster, health: &Health) -> Result<(f64, usize), VerifyEr
     write_all(&client, &path, Bytes::from("provision verify replication\n".repeat(1024))).await.map_err(|e| {
         fail("write through the nameservice", "the file written", e.to_string(), log_of(c, &active, "namenode"))
     })?;
-    let url = format!(
-        "http://{}:{}/webhdfs/v1{path}?op=GET_BLOCK_LOCATIONS&user.name={}",
-        nn.address, nn.ports.namenode_http, c.users.hadoop
-    );
-    let doc = health::http_json(&url)
-        .await
-        .map_err(|e| fail(check, "the block locations", e, log_of(c, &active, "namenode")))?;
-    let blocks = doc["LocatedBlocks"]["locatedBlocks"].as_array().cloned().unwrap_or_default();
     let want = c.hdfs.replication as usize;
-    let replicas: Vec<usize> = blocks.iter().map(|b| b["locations"].as_array().map_or(0, Vec::len)).collect();
+    let counted = health::retry(REPLICATION_POLL, || async {
+        let found = replicas(c, nn, &path).await?;
+        if found.is_empty() || found.iter().any(|n| *n != want) {
+            Err(format!("{} blocks with {found:?} replicas", found.len()))
+        } else {
+            Ok(())
+        }
+    })
+    .await;
     let _ = client.delete(&dir, true).await;
-    if blocks.is_empty() || replicas.iter().any(|n| *n != want) {
+    if let Err(found) = counted.result {
+        let live = health::live_datanodes(nn).await.map_or_else(|e| format!("no answer: {e}"), |n| n.to_string());
         return Err(fail(
             check,
-            format!("every block on {want} DataNodes (dfs.replication)"),
-            format!("{} blocks with {replicas:?} replicas", blocks.len()),
-            log_of(c, &active, "namenode"),
+            format!("every block on {want} DataNodes (dfs.replication) within {}s", REPLICATION_BUDGET.as_secs()),
+            format!(
+                "{found} after {:.1}s and {} counts; the active NameNode {active} lists {live} live DataNodes",
+                counted.elapsed.as_secs_f64(),
+                counted.tries
+            ),
+            format!(
+                "{} (\"Not enough replicas was chosen\"), and its DataNodes page http://{}:{}/dfshealth.html#tab-datanode",
+                log_of(c, &active, "namenode"),
+                nn.address,
+                nn.ports.namenode_http
+            ),
         ));
     }
-    Ok((write_read(c).await?, want))
+    let first_count = counted.first_error;
+    let replication_seconds = if first_count.is_some() { counted.elapsed.as_secs_f64() } else { 0.0 };
+    Ok(Replication { replicas: want, replication_seconds, first_count, write_read_seconds: write_read(c).await? })
+}
+
+impl Replication {
+    /// The check in a line.
+    pub fn figure(&self) -> String {
+        let late = self.first_count.as_ref().map_or(String::new(), |first| {
+            format!(" after {:.1}s of re-replication (at first {first})", self.replication_seconds)
+        });
+        format!(
+            "its block on {} DataNodes{late}; wrote, read back and deleted a file through the nameservice in {:.2}s",
+            self.replicas, self.write_read_seconds
+        )
+    }
 }
 
 /// Runs `steps` on `host` as one phase, logging into `log_dir`.
@@ -305,9 +370,10 @@ pub async fn run(
                 let h = health::check_all(c).await;
                 report.health = Some(h.clone());
                 require_healthy(c, &h).map(|()| {
+                    let slow = h.slow_summary().map_or(String::new(), |s| format!(" (slow: {s})"));
                     (
                         format!(
-                            "{} daemons up; ZooKeeper leader {}; NameNodes {} active, {} standby",
+                            "{} daemons up{slow}; ZooKeeper leader {}; NameNodes {} active, {} standby",
                             h.checks.len(),
                             h.checks
                                 .iter()
@@ -316,18 +382,13 @@ pub async fn run(
                             h.namenode("active").unwrap_or("-"),
                             h.namenode("standby").unwrap_or("-"),
                         ),
-                        serde_json::json!({"daemons": h.checks.len()}),
+                        serde_json::json!({"daemons": h.checks.len(), "slow": h.slow().count()}),
                     )
                 })
             }
             "hdfs" => {
                 let h = report.health.clone().expect("health ran first");
-                hdfs(c, &h).await.map(|(secs, replicas)| {
-                    (
-                        format!("wrote, read back and deleted a file through the nameservice in {secs:.2}s; its block on {replicas} DataNodes"),
-                        serde_json::json!({"write_read_seconds": secs, "replicas": replicas}),
-                    )
-                })
+                hdfs(c, &h).await.map(|r| (r.figure(), serde_json::to_value(&r).expect("json")))
             }
             "yarn" => yarn::job(c).await.map(|j| (j.figure(), serde_json::to_value(&j).expect("json"))),
             "pipeline" => {
@@ -418,5 +479,26 @@ mod tests {
         let e = and_then(first.clone(), then);
         assert_eq!(e.found, "standby (afterwards, restart nn01 also failed: found it failed)");
         assert_eq!(and_then(first, Ok(())).found, "standby");
+    }
+
+    #[test]
+    fn a_block_replicated_late_says_how_long_and_what_was_first_counted() {
+        let at_once = Replication { replicas: 3, replication_seconds: 0.0, first_count: None, write_read_seconds: 0.5 };
+        assert_eq!(
+            at_once.figure(),
+            "its block on 3 DataNodes; wrote, read back and deleted a file through the nameservice in 0.50s"
+        );
+        let late = Replication {
+            first_count: Some("1 blocks with [2] replicas".into()),
+            replication_seconds: 6.25,
+            ..at_once
+        };
+        assert!(
+            late.figure().starts_with(
+                "its block on 3 DataNodes after 6.2s of re-replication (at first 1 blocks with [2] replicas); "
+            ),
+            "{}",
+            late.figure()
+        );
     }
 }

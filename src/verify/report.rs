@@ -40,8 +40,15 @@ pub fn markdown(c: &Cluster, r: &Report) -> String {
     if let Some(h) = &r.health {
         let _ = writeln!(out, "\n## Daemons\n\n| host | service | endpoint | state | detail |\n|---|---|---|---|---|");
         for k in &h.checks {
-            let state = if k.up { "up" } else { "down" };
-            let _ = writeln!(out, "| {} | {} | {} | {state} | {} |", k.host, k.service, k.endpoint, cell(&k.detail));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                k.host,
+                k.service,
+                k.endpoint,
+                k.state(),
+                cell(&k.described())
+            );
         }
     }
     out

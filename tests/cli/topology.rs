@@ -171,6 +171,7 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
 
     pipeline_on_the_platform(&inv, &state);
     marts_through_hive(&inv, &state, dir.path());
+    mapreduce_through_yarn(&inv);
     clients_on_the_platform(&inv, &state);
     down_dry_run_stops_nothing(&inv);
 
@@ -217,28 +218,18 @@ fn pi(inv: &Path, options: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
-#[test]
-fn a_mapreduce_job_runs_through_yarn_on_the_local_topology() {
-    let _heavy = crate::support::heavy();
-    assert!(
-        std::net::TcpStream::connect_timeout(&"127.0.10.1:2181".parse().unwrap(), Duration::from_millis(300)).is_err(),
-        "something already listens on 127.0.10.1:2181: stop the other local topology first (provision down -i inventory/local.toml)"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let inv = inventory(dir.path());
-    let _cleanup = Cleanup(inv.clone());
-    let (code, out, err) = provision(&inv, &["up", "--no-verify"]);
-    assert_eq!(code, 0, "up failed:\n{out}\n{err}");
-
+/// A stock MapReduce job through YARN on the running topology, by hand and by verify, and
+/// the two ways it failed before.
+fn mapreduce_through_yarn(inv: &Path) {
     // The cluster's own client configuration runs a stock job: the ApplicationMaster and the
     // tasks fit the NodeManagers, and the containers find the MapReduce framework.
     let started = Instant::now();
-    let (ok, text) = pi(&inv, &[]);
+    let (ok, text) = pi(inv, &[]);
     assert!(ok && text.contains("Estimated value of Pi is 3."), "pi 2 10 failed:\n{text}");
     let took = started.elapsed();
 
     // verify's yarn check runs the same job, after health and HDFS, and reports its time.
-    let (code, out, err) = provision(&inv, &["verify", "--json"]);
+    let (code, out, err) = provision(inv, &["verify", "--json"]);
     assert_eq!(code, 0, "verify failed:\n{out}\n{err}");
     let report = json(&out);
     let names: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
@@ -252,15 +243,111 @@ fn a_mapreduce_job_runs_through_yarn_on_the_local_topology() {
 
     // What went wrong before: Hadoop's 1536 MB ApplicationMaster is refused by NodeManagers of
     // 1024 MB, and containers without the framework on their classpath cannot start it.
-    let (ok, text) = pi(&inv, &["-Dyarn.app.mapreduce.am.resource.mb=1536"]);
+    let (ok, text) = pi(inv, &["-Dyarn.app.mapreduce.am.resource.mb=1536"]);
     assert!(!ok && !text.contains("Estimated value of Pi"), "an ApplicationMaster of 1536 MB ran:\n{text}");
     assert!(text.contains("maximum allowed allocation"), "{text}");
-    let (ok, text) = pi(&inv, &["-Dmapreduce.application.classpath=/nonexistent/*"]);
+    let (ok, text) = pi(inv, &["-Dmapreduce.application.classpath=/nonexistent/*"]);
     assert!(!ok && !text.contains("Estimated value of Pi"), "a job without the framework ran:\n{text}");
+    eprintln!("pi 2 10 through YARN: {:.1}s by hand, {seconds:.1}s in verify", took.as_secs_f64());
+}
+
+/// Spinning shell loops, one per core, that keep the machine busy until dropped; each also dies
+/// with the test's thread that started it.
+struct Busy(Vec<std::process::Child>);
+
+impl Busy {
+    fn start(n: usize) -> Busy {
+        use std::os::unix::process::CommandExt;
+        let spin = || {
+            let mut cmd = std::process::Command::new("sh");
+            cmd.args(["-c", "while :; do :; done"]).stdin(Stdio::null());
+            // SAFETY: prctl only sets a flag of the child being started; nothing is allocated.
+            unsafe {
+                cmd.pre_exec(|| {
+                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+            cmd.spawn().expect("sh")
+        };
+        Busy((0..n).map(|_| spin()).collect())
+    }
+
+    /// Whether every loop still runs.
+    fn spinning(&mut self) -> bool {
+        self.0.iter_mut().all(|c| c.try_wait().is_ok_and(|s| s.is_none()))
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The slow daemons of a verification's health check, as `service on host`.
+fn slow_daemons(report: &serde_json::Value) -> Vec<String> {
+    report["health"]["checks"]
+        .as_array()
+        .map(|checks| {
+            checks
+                .iter()
+                .filter(|c| c["slow"] == true)
+                .map(|c| format!("{} on {} ({}s)", c["service"], c["host"], c["seconds"]))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_local_topology_comes_up_and_survives_failover_while_every_core_is_kept_busy() {
+    let _heavy = crate::support::heavy();
+    assert!(
+        std::net::TcpStream::connect_timeout(&"127.0.10.1:2181".parse().unwrap(), Duration::from_millis(300)).is_err(),
+        "something already listens on 127.0.10.1:2181: stop the other local topology first (provision down -i inventory/local.toml)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path());
+    let _cleanup = Cleanup(inv.clone());
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    // Dropped before the cleanup: the loops stop first, however the test ends.
+    let mut busy = Busy::start(cores);
+
+    let started = Instant::now();
+    let (code, out, err) = provision(&inv, &["up", "--json"]);
+    let up = started.elapsed();
+    assert_eq!(code, 0, "up on a busy machine failed after {:.0}s:\n{out}\n{err}", up.as_secs_f64());
+    assert!(err.contains("verified: every check passed"), "up did not end with a verification:\n{err}");
+    let up_health = err.lines().find(|l| l.starts_with("ok    health")).unwrap_or_default().to_string();
+
+    let started = Instant::now();
+    let (code, out, err) = provision(&inv, &["verify", "--failover", "--json"]);
+    let verify = started.elapsed();
+    assert_eq!(code, 0, "verify --failover on a busy machine failed after {:.0}s:\n{out}\n{err}", verify.as_secs_f64());
+    let report = json(&out);
+    assert_eq!(report["ok"], true);
+    let names: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["health", "hdfs", "yarn", "pipeline", "failover", "zookeeper"]);
+    let hdfs = report["checks"].as_array().unwrap().iter().find(|k| k["name"] == "hdfs").unwrap()["data"].clone();
+    assert_eq!(hdfs["replicas"], 3, "{hdfs}");
+    assert!(busy.spinning(), "the busy loops ended before the verification did");
+    drop(busy);
 
     let (code, _, err) = provision(&inv, &["down", "--purge"]);
     assert_eq!(code, 0, "{err}");
-    eprintln!("pi 2 10 through YARN: {:.1}s by hand, {seconds:.1}s in verify", took.as_secs_f64());
+    eprintln!(
+        "busy machine ({cores} spinning loops): up {:.0}s ({up_health}), verify --failover {:.0}s, slow daemons {:?}, replication {}s after the write",
+        up.as_secs_f64(),
+        verify.as_secs_f64(),
+        slow_daemons(&report),
+        hdfs["replication_seconds"]
+    );
 }
 
 fn rt() -> tokio::runtime::Runtime {
