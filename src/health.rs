@@ -529,9 +529,7 @@ mod tests {
         let mut host = c.host("nn01").unwrap().clone();
         host.address = "127.0.0.1".parse().unwrap();
         host.ports.journalnode_http = port;
-        let started = std::time::Instant::now();
         let k = check(&host, Service::JournalNode, Backoff::within(Duration::from_millis(400))).await;
-        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
         assert_eq!((k.host.as_str(), k.service, k.up), ("nn01", "journalnode", false));
         assert_eq!(k.endpoint, format!("127.0.0.1:{port}"));
         assert!(k.tries >= 2, "{k:?}");
