@@ -529,7 +529,7 @@ mod tests {
         let mut host = c.host("nn01").unwrap().clone();
         host.address = "127.0.0.1".parse().unwrap();
         host.ports.journalnode_http = port;
-        let k = check(&host, Service::JournalNode, Backoff::within(Duration::from_millis(400))).await;
+        let k = check(&host, Service::JournalNode, Backoff::within(Duration::from_secs(2))).await;
         assert_eq!((k.host.as_str(), k.service, k.up), ("nn01", "journalnode", false));
         assert_eq!(k.endpoint, format!("127.0.0.1:{port}"));
         assert!(k.tries >= 2, "{k:?}");
