@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 /// The file that marks a folder as made by `provision`.
 pub const MARKER: &str = ".provision-state";
 
-/// What the state folder holds of provision's own, besides the marker and emptied folders.
-const STATE_FILES: [&str; 2] = ["secrets.toml", "runs"];
+/// What the state folder holds of provision's own, besides the marker and emptied folders:
+/// the secrets, the runs' logs, and the clients' launchers of `provision env`.
+const STATE_FILES: [&str; 3] = ["secrets.toml", "runs", "client"];
 
 /// Why a folder is not purged.
 #[derive(Debug, thiserror::Error)]
@@ -130,11 +131,14 @@ mod tests {
         create(&state).unwrap();
         fs::create_dir_all(state.join("runs/1-up")).unwrap();
         fs::create_dir_all(state.join("hosts")).unwrap();
+        fs::create_dir_all(state.join("client/bin")).unwrap();
+        fs::write(state.join("client/bin/hdfs"), "#!/bin/sh\n").unwrap();
         fs::write(state.join("secrets.toml"), "x").unwrap();
         fs::write(state.join("notes.txt"), "mine").unwrap();
         assert_eq!(purge(&state).unwrap(), ["notes.txt"]);
         assert_eq!(fs::read_to_string(state.join("notes.txt")).unwrap(), "mine");
         assert!(!state.join("secrets.toml").exists() && !state.join("runs").exists() && !state.join("hosts").exists());
+        assert!(!state.join("client").exists(), "the launchers of provision env were kept");
         fs::remove_file(state.join("notes.txt")).unwrap();
         assert!(purge(&state).unwrap().is_empty());
         assert!(!state.exists());
