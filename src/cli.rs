@@ -239,6 +239,10 @@ pub struct PlanArgs {
     /// The phases to show.
     #[command(flatten)]
     pub phases: PhasesArgs,
+    /// The `provision` executable `up` would send to the crawler host of remote hosts
+    /// [default: this one], compared with the one there.
+    #[arg(long, env = "PROVISION_CRAWLER_BINARY")]
+    pub crawler_binary: Option<PathBuf>,
 }
 
 /// Arguments of `provision up`.

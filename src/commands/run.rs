@@ -147,7 +147,15 @@ pub fn plan(plan: &PlanArgs) -> anyhow::Result<ExitCode> {
     let report = run(
         &cluster,
         args,
-        &select(phases::up(&cluster, &tree, &artifacts, binary(&cluster, None, prepares(only))?.as_ref()), only)?,
+        &select(
+            phases::up(
+                &cluster,
+                &tree,
+                &artifacts,
+                binary(&cluster, plan.crawler_binary.as_ref(), prepares(only))?.as_ref(),
+            ),
+            only,
+        )?,
         Mode::Probe,
         "plan",
     );

@@ -163,7 +163,6 @@ fn down_dry_run_prints_what_it_would_do_and_touches_nothing() {
 fn each_verb_takes_only_its_own_flags() {
     for (args, flag) in [
         (&["plan", "--dry-run"][..], "--dry-run"),
-        (&["plan", "--crawler-binary", "x"], "--crawler-binary"),
         (&["down", "--crawler-binary", "x"], "--crawler-binary"),
         (&["down", "--no-verify"], "--no-verify"),
         (&["down", "--regenerate-secrets"], "--regenerate-secrets"),
