@@ -10,8 +10,20 @@ use std::net::Ipv4Addr;
 use std::ops::Deref;
 use std::path::Path;
 
-/// Implements the read-only string views shared by every checked value.
+/// Implements the read-only string views shared by every checked value; with `defaults`, also
+/// `From<&'static str>`, for the built-in defaults only (the literals of `settings.rs` and
+/// validation's fallbacks, which the tests check against the grammar): inventory values go
+/// through `parse`.
 macro_rules! checked_str {
+    ($name:ident, defaults) => {
+        checked_str!($name);
+
+        impl From<&'static str> for $name {
+            fn from(s: &'static str) -> $name {
+                $name(s.to_string())
+            }
+        }
+    };
     ($name:ident) => {
         impl Deref for $name {
             type Target = str;
@@ -103,7 +115,7 @@ pub fn describe(c: char) -> String {
 /// component, is not `/` itself, and holds only letters, digits, `/` and `. _ + -`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct HostPath(String);
-checked_str!(HostPath);
+checked_str!(HostPath, defaults);
 
 impl HostPath {
     /// The longest path accepted.
@@ -122,14 +134,6 @@ impl HostPath {
         }
         check_components(rest.split('/'), None)?;
         Ok(HostPath(s.to_string()))
-    }
-}
-
-/// Built-in defaults only: the literals of `settings.rs`, which the tests check against the
-/// grammar. Inventory values go through [`HostPath::parse`].
-impl From<&'static str> for HostPath {
-    fn from(s: &'static str) -> HostPath {
-        HostPath(s.to_string())
     }
 }
 
@@ -169,7 +173,7 @@ pub fn check_controller_path(path: &Path, host: bool) -> Result<(), String> {
 /// digits, `_` or `-`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UserName(String);
-checked_str!(UserName);
+checked_str!(UserName, defaults);
 
 impl UserName {
     /// Checks `s` against the grammar.
@@ -189,13 +193,6 @@ impl UserName {
             return Err(format!("holds {}; use lowercase letters, digits, '_' or '-'", describe(bad)));
         }
         Ok(UserName(s.to_string()))
-    }
-}
-
-/// Built-in defaults only (see [`HostPath`]'s).
-impl From<&'static str> for UserName {
-    fn from(s: &'static str) -> UserName {
-        UserName(s.to_string())
     }
 }
 
@@ -262,7 +259,7 @@ const SQL_KEYWORDS: &[&str] = &[
 /// digits or `_`; not an SQL keyword and not a name the server keeps for itself.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SqlName(String);
-checked_str!(SqlName);
+checked_str!(SqlName, defaults);
 
 impl SqlName {
     /// Checks `s` against the grammar for a `kind` name on `server`.
@@ -298,13 +295,6 @@ impl SqlName {
             .into());
         }
         Ok(SqlName(s.to_string()))
-    }
-}
-
-/// Built-in defaults only (see [`HostPath`]'s).
-impl From<&'static str> for SqlName {
-    fn from(s: &'static str) -> SqlName {
-        SqlName(s.to_string())
     }
 }
 
@@ -386,7 +376,7 @@ fn check_cron_field(field: &str, lo: u32, hi: u32, names: &[&str]) -> Result<(),
 /// A Vagrant box name, `owner/name`, each part letters, digits, `. _ -`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoxName(String);
-checked_str!(BoxName);
+checked_str!(BoxName, defaults);
 
 impl BoxName {
     /// Checks `s` against the grammar.
@@ -405,17 +395,10 @@ impl BoxName {
     }
 }
 
-/// Built-in defaults only (see [`HostPath`]'s).
-impl From<&'static str> for BoxName {
-    fn from(s: &'static str) -> BoxName {
-        BoxName(s.to_string())
-    }
-}
-
 /// An http(s) URL with a host and no user name or password in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpUrl(String);
-checked_str!(HttpUrl);
+checked_str!(HttpUrl, defaults);
 
 impl HttpUrl {
     /// Checks `s`; the URL is kept as written (less a trailing `/` when `trim` is asked for).
@@ -438,13 +421,6 @@ impl HttpUrl {
             return Err("holds a user name or password; keep credentials out of the inventory".into());
         }
         Ok(HttpUrl(if trim { s.trim_end_matches('/').to_string() } else { s.to_string() }))
-    }
-}
-
-/// Built-in defaults only (see [`HostPath`]'s).
-impl From<&'static str> for HttpUrl {
-    fn from(s: &'static str) -> HttpUrl {
-        HttpUrl(s.to_string())
     }
 }
 
