@@ -49,13 +49,24 @@ pub enum ClientError {
     },
 }
 
-/// A Java client to run on `host` of the cluster.
+/// How one client runs.
 #[derive(Debug, Clone)]
-pub struct Remote {
-    /// The host it runs on.
-    pub host: String,
-    /// How it runs there.
-    pub launch: Launch,
+pub enum Invocation {
+    /// A Java tool on a host of the cluster.
+    OnHost {
+        /// The host it runs on.
+        host: String,
+        /// How it runs there.
+        launch: Launch,
+    },
+    /// Hive SQL sent from this machine to HiveServer2 at `address:port`.
+    Hive {
+        /// HiveServer2's `address:port`.
+        address: String,
+    },
+    /// `psql` on this machine: the program and its arguments (the password goes in
+    /// `PGPASSWORD`, never on the command line).
+    Psql(Vec<String>),
 }
 
 /// `hdfs` subcommands and their main classes, as Hadoop's own `hdfs` script maps them.
@@ -102,8 +113,8 @@ fn hadoop_host<'a>(c: &'a Cluster, tool: &'static str) -> Result<&'a Host, Clien
     c.one(Role::NameNode).ok_or(ClientError::NoHost { tool, role: "namenode" })
 }
 
-/// How `tool` with `args` runs on the cluster, for the Java tools.
-pub fn remote(c: &Cluster, tool: Tool, args: &[String]) -> Result<Remote, ClientError> {
+/// How `tool` with `args` runs.
+pub fn invocation(c: &Cluster, tool: Tool, args: &[String]) -> Result<Invocation, ClientError> {
     let first = args.first().map(String::as_str);
     let rest: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
     let (host, launch) = match tool {
@@ -127,9 +138,10 @@ pub fn remote(c: &Cluster, tool: Tool, args: &[String]) -> Result<Remote, Client
             let host = c.one(Role::Zookeeper).ok_or(ClientError::NoHost { tool: "zkCli", role: "zookeeper" })?;
             (host, zookeeper_cli(c, host, args))
         }
-        Tool::Hive | Tool::Psql => unreachable!("{tool:?} runs on this machine"),
+        Tool::Hive => return Ok(Invocation::Hive { address: hiveserver2(c)? }),
+        Tool::Psql => return Ok(Invocation::Psql(psql(c, args)?)),
     };
-    Ok(Remote { host: host.name.clone(), launch })
+    Ok(Invocation::OnHost { host: host.name.clone(), launch })
 }
 
 /// ZooKeeper's client on `host`, connected to the whole quorum.
@@ -160,10 +172,8 @@ fn zookeeper_cli(c: &Cluster, host: &Host, args: &[String]) -> Launch {
     }
 }
 
-/// `psql` to the mart: the program and its arguments (the password goes in `PGPASSWORD`,
-/// never on the command line). The server's own `psql` on the local topology, else the one
-/// on `PATH`.
-pub fn psql(c: &Cluster, args: &[String]) -> Result<Vec<String>, ClientError> {
+/// `psql` to the mart: the server's own `psql` on the local topology, else the one on `PATH`.
+fn psql(c: &Cluster, args: &[String]) -> Result<Vec<String>, ClientError> {
     let db = c.one(Role::MartDb).ok_or(ClientError::NoHost { tool: "psql", role: "mart-db" })?;
     let program = match c.transport {
         crate::model::Transport::Local => format!("{}/psql", c.postgres_bin()),
@@ -185,7 +195,7 @@ pub fn psql(c: &Cluster, args: &[String]) -> Result<Vec<String>, ClientError> {
 }
 
 /// HiveServer2's `address:port`.
-pub fn hiveserver2(c: &Cluster) -> Result<String, ClientError> {
+fn hiveserver2(c: &Cluster) -> Result<String, ClientError> {
     let h = c.one(Role::HiveServer2).ok_or(ClientError::NoHost { tool: "hive", role: "hiveserver2" })?;
     Ok(format!("{}:{}", h.address, h.ports.hiveserver2))
 }
@@ -281,22 +291,30 @@ mod tests {
         v.iter().map(|s| s.to_string()).collect()
     }
 
+    /// The host and Java command line of a tool that runs on a host.
+    fn remote(c: &Cluster, tool: Tool, args: &[String]) -> Result<(String, Launch), ClientError> {
+        match invocation(c, tool, args)? {
+            Invocation::OnHost { host, launch } => Ok((host, launch)),
+            other => panic!("{tool:?} runs on this machine: {other:?}"),
+        }
+    }
+
     #[test]
     fn hadoop_tools_map_subcommands_to_their_classes() {
         let c = local();
         let r = remote(&c, Tool::Hdfs, &words(&["dfs", "-ls", "/"])).unwrap();
-        assert_eq!(r.host, "nn01");
-        let cmd = &r.launch.command;
+        assert_eq!(r.0, "nn01");
+        let cmd = &r.1.command;
         let at = cmd.iter().position(|a| a == "org.apache.hadoop.fs.FsShell").expect("FsShell");
         assert_eq!(&cmd[at + 1..], ["-ls", "/"]);
         let r = remote(&c, Tool::Yarn, &words(&["application", "-list"])).unwrap();
-        assert!(r.launch.command.ends_with(&words(&[
+        assert!(r.1.command.ends_with(&words(&[
             "org.apache.hadoop.yarn.client.cli.ApplicationCLI",
             "application",
             "-list"
         ])));
         let r = remote(&c, Tool::Yarn, &words(&["node", "-list"])).unwrap();
-        assert!(r.launch.command.ends_with(&words(&["org.apache.hadoop.yarn.client.cli.NodeCLI", "-list"])));
+        assert!(r.1.command.ends_with(&words(&["org.apache.hadoop.yarn.client.cli.NodeCLI", "-list"])));
         let e = remote(&c, Tool::Hdfs, &words(&["rm", "-r", "/"])).unwrap_err();
         assert!(e.to_string().contains("hdfs has no subcommand `rm`"), "{e}");
         assert!(remote(&c, Tool::Mapred, &[]).is_err());
@@ -306,13 +324,15 @@ mod tests {
     fn zkcli_connects_to_the_whole_quorum() {
         let c = local();
         let r = remote(&c, Tool::ZkCli, &words(&["ls", "/"])).unwrap();
-        assert!(r.launch.command.ends_with(&words(&["-server", &c.zookeeper_quorum(), "ls", "/"])));
+        assert!(r.1.command.ends_with(&words(&["-server", &c.zookeeper_quorum(), "ls", "/"])));
     }
 
     #[test]
     fn psql_never_carries_the_password() {
         let c = local();
-        let cmd = psql(&c, &words(&["-c", "SELECT 1"])).unwrap();
+        let Invocation::Psql(cmd) = invocation(&c, Tool::Psql, &words(&["-c", "SELECT 1"])).unwrap() else {
+            panic!("psql runs on this machine")
+        };
         assert!(cmd[0].ends_with("/psql"));
         assert!(cmd.windows(2).any(|w| w == ["-U", "dm_admin"]), "{cmd:?}");
         assert!(!cmd.iter().any(|a| a.to_lowercase().contains("password")), "{cmd:?}");

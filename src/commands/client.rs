@@ -8,7 +8,8 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::cli::{ClientArgs, EnvArgs};
-use crate::client::{self, Tool};
+use crate::client::{self, Invocation};
+use crate::desired::launch::Launch;
 use crate::desired::sh_quote;
 use crate::hive::client::Session;
 use crate::inventory;
@@ -26,23 +27,22 @@ fn code(c: i32) -> ExitCode {
 /// Runs `provision client`.
 pub fn client(args: &ClientArgs) -> anyhow::Result<ExitCode> {
     let c = inventory::load(&args.inventory)?;
-    match args.tool {
-        Tool::Hive => hive(&c, &args.args),
-        Tool::Psql => psql(&c, &args.args),
-        tool => java(&c, tool, &args.args),
+    match client::invocation(&c, args.tool, &args.args)? {
+        Invocation::OnHost { host, launch } => on_host(&c, &host, &launch),
+        Invocation::Hive { address } => hive(&c, &address, &args.args),
+        Invocation::Psql(command) => psql(&c, &command),
     }
 }
 
 /// A Java client on its host: on this machine with the terminal's input and output, else
 /// through the host's transport (output once it is done).
-fn java(c: &Cluster, tool: Tool, args: &[String]) -> anyhow::Result<ExitCode> {
-    let r = client::remote(c, tool, args)?;
-    let line = r.launch.shell(None);
+fn on_host(c: &Cluster, host: &str, launch: &Launch) -> anyhow::Result<ExitCode> {
+    let line = launch.shell(None);
     if c.transport == Transport::Local {
         let status = Command::new("sh").arg("-c").arg(&line).status().context("starting sh")?;
         return Ok(code(status.code().unwrap_or(1)));
     }
-    let mut t = transport::open(c, &r.host, false)?;
+    let mut t = transport::open(c, host, false)?;
     let out = t.exec(&line, None, REMOTE_TIMEOUT)?;
     std::io::stdout().write_all(&out.stdout)?;
     std::io::stderr().write_all(&out.stderr)?;
@@ -50,8 +50,7 @@ fn java(c: &Cluster, tool: Tool, args: &[String]) -> anyhow::Result<ExitCode> {
 }
 
 /// psql to the mart, its password passed in the environment.
-fn psql(c: &Cluster, args: &[String]) -> anyhow::Result<ExitCode> {
-    let command = client::psql(c, args)?;
+fn psql(c: &Cluster, command: &[String]) -> anyhow::Result<ExitCode> {
     let secrets = super::pipeline::secrets(c)?;
     let status = Command::new(&command[0])
         .args(&command[1..])
@@ -63,7 +62,7 @@ fn psql(c: &Cluster, args: &[String]) -> anyhow::Result<ExitCode> {
 
 /// Hive SQL through HiveServer2: `-e SQL`, `-f FILE`, or statements on standard input; each
 /// result printed as tab-separated lines under its column names.
-fn hive(c: &Cluster, args: &[String]) -> anyhow::Result<ExitCode> {
+fn hive(c: &Cluster, address: &str, args: &[String]) -> anyhow::Result<ExitCode> {
     let text = match args {
         [flag, sql] if flag == "-e" => sql.clone(),
         [flag, file] if flag == "-f" => std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?,
@@ -74,8 +73,7 @@ fn hive(c: &Cluster, args: &[String]) -> anyhow::Result<ExitCode> {
         }
         _ => anyhow::bail!("hive takes -e SQL, -f FILE, or statements on standard input"),
     };
-    let addr = client::hiveserver2(c)?;
-    let mut session = Session::open(&addr, &c.users.hive, Duration::from_secs(30))?;
+    let mut session = Session::open(address, &c.users.hive, Duration::from_secs(30))?;
     let mut out = std::io::stdout().lock();
     for statement in client::statements(&text) {
         let mut header = false;
