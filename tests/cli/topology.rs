@@ -37,6 +37,36 @@ impl Drop for Cleanup {
     }
 }
 
+/// The machine's one local topology, for one test: a copy of its inventory in a new folder,
+/// refused while another topology runs, brought down however the test ends.
+struct Fresh {
+    /// Dropped first: the daemons stop while their folder still exists.
+    cleanup: Cleanup,
+    /// The folder of the inventory, the state and the hosts.
+    dir: tempfile::TempDir,
+    /// Dropped last: the next topology test waits until this one is down.
+    _heavy: std::sync::MutexGuard<'static, ()>,
+}
+
+impl Fresh {
+    fn start() -> Fresh {
+        let heavy = crate::support::heavy();
+        assert!(
+            std::net::TcpStream::connect_timeout(&"127.0.10.1:2181".parse().unwrap(), Duration::from_millis(300))
+                .is_err(),
+            "something already listens on 127.0.10.1:2181: stop the other local topology first (provision down -i inventory/local.toml)"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let cleanup = Cleanup(inventory(dir.path()));
+        Fresh { cleanup, dir, _heavy: heavy }
+    }
+
+    /// The inventory file.
+    fn inventory(&self) -> PathBuf {
+        self.cleanup.0.clone()
+    }
+}
+
 fn provision(inv: &Path, args: &[&str]) -> (i32, String, String) {
     let out = bin().args(args).arg("-i").arg(inv).output().unwrap();
     (
@@ -56,15 +86,9 @@ fn changed(report: &serde_json::Value) -> u64 {
 
 #[test]
 fn the_local_topology_comes_up_survives_failover_and_goes_down() {
-    let _heavy = crate::support::heavy();
-    assert!(
-        std::net::TcpStream::connect_timeout(&"127.0.10.1:2181".parse().unwrap(), Duration::from_millis(300)).is_err(),
-        "something already listens on 127.0.10.1:2181: stop the other local topology first (provision down -i inventory/local.toml)"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let inv = inventory(dir.path());
+    let fresh = Fresh::start();
+    let (dir, inv) = (&fresh.dir, fresh.inventory());
     let state = dir.path().join("state");
-    let _cleanup = Cleanup(inv.clone());
 
     // A first `up`, killed in the middle of the HA bootstrap (right after the first NameNode
     // started), then run again to completion.
@@ -307,14 +331,8 @@ fn slow_daemons(report: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn the_local_topology_comes_up_and_survives_failover_while_every_core_is_kept_busy() {
-    let _heavy = crate::support::heavy();
-    assert!(
-        std::net::TcpStream::connect_timeout(&"127.0.10.1:2181".parse().unwrap(), Duration::from_millis(300)).is_err(),
-        "something already listens on 127.0.10.1:2181: stop the other local topology first (provision down -i inventory/local.toml)"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let inv = inventory(dir.path());
-    let _cleanup = Cleanup(inv.clone());
+    let fresh = Fresh::start();
+    let inv = fresh.inventory();
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     // Dropped before the cleanup: the loops stop first, however the test ends.
     let mut busy = Busy::start(cores);
