@@ -559,15 +559,17 @@ fn transport(
                     }
                 })
             };
-            let identity = match &t.identity {
-                Some(i) => Some(file("identity", i)?),
+            // Both files are checked before either may end the transport, so both are reported.
+            let identity = t.identity.as_ref().map(|i| file("identity", i));
+            let known_hosts = match &t.known_hosts {
+                Some(k) => file("known_hosts", k),
+                None => state_dir.map(|d| d.join("known_hosts")),
+            };
+            let identity = match identity {
+                Some(checked) => Some(checked?),
                 None => None,
             };
-            let known_hosts = match &t.known_hosts {
-                Some(k) => file("known_hosts", k)?,
-                None => state_dir?.join("known_hosts"),
-            };
-            Some(Transport::Ssh { user: user?, port, identity, known_hosts })
+            Some(Transport::Ssh { user: user?, port, identity, known_hosts: known_hosts? })
         }
         "local" => {
             for (key, span) in
