@@ -13,13 +13,13 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use provision::desired::launch::hadoop_tool;
+use provision::engine::transport::{Local, Transport};
 use provision::hive::warehouse;
 use provision::marts;
 use provision::model::Role;
 use provision::pipeline::hour::Hour;
 use provision::pipeline::record::{self, Row};
 use provision::pipeline::{landing, mart};
-use provision::transport::{Local, Transport};
 
 fn provision(inv: &Path, args: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_provision")).args(args).arg("-i").arg(inv).output().unwrap();

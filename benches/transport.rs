@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use provision::apply::{self, Mode, Observer, Options, Outcome, Phase};
-use provision::steps::{Content, Step};
-use provision::transport::{Ssh, SshOptions, Transport, TransportError};
+use provision::engine::runner::{self, Mode, Observer, Options, Outcome, Phase};
+use provision::engine::steps::{Content, Step};
+use provision::engine::transport::{Ssh, SshOptions, Transport, TransportError};
 use sshd::{ClientKey, PORT, Sshd};
 
 struct Quiet;
@@ -37,11 +37,11 @@ fn run(
         |h: &str| -> Result<Box<dyn Transport>, TransportError> { Ok(Box::new(Ssh::connect(h, &servers[h], opts)?)) };
     let started = Instant::now();
     let report =
-        apply::run(phases, &connect, &Options { parallel, log_dir: log.to_path_buf(), mode: Mode::Apply }, &Quiet);
+        runner::run(phases, &connect, &Options { parallel, log_dir: log.to_path_buf(), mode: Mode::Apply }, &Quiet);
     assert!(
         report.ok(),
         "{:?}",
-        report.outcomes.iter().filter(|o| matches!(o.status, apply::Status::Failed(_))).collect::<Vec<_>>()
+        report.outcomes.iter().filter(|o| matches!(o.status, runner::Status::Failed(_))).collect::<Vec<_>>()
     );
     (started.elapsed(), report.per_host().values().map(|c| c.0).sum())
 }
@@ -98,7 +98,7 @@ fn main() {
         nifi_sensitive_key: "k".repeat(16),
     };
     let tree = provision::desired::render(&cluster, &secrets);
-    let mut phase = provision::phases::up(&cluster, &tree, &[], None)
+    let mut phase = provision::plan::up(&cluster, &tree, &[], None)
         .into_iter()
         .find(|p| p.name == "configure")
         .expect("a configure phase");

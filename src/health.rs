@@ -11,7 +11,7 @@ use tokio::net::TcpStream;
 
 use crate::hive::client::Session;
 use crate::model::{Cluster, Host, Role, Service};
-use crate::phases::supervised;
+use crate::services::supervised;
 
 /// How long one try of a check may take.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);

@@ -12,25 +12,24 @@
 //! Arrows go one way: `commands` wires the CLI to the layers below; `ui` is the only place
 //! that prints.
 
-pub mod apply;
 pub mod artifacts;
 pub mod catalog;
 pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod desired;
+pub mod engine;
 pub mod hdfs;
 pub mod health;
 pub mod hive;
 pub mod inventory;
 pub mod marts;
 pub mod model;
-pub mod phases;
 pub mod pipeline;
+pub mod plan;
 pub mod secrets;
+pub mod services;
 pub mod state;
-pub mod steps;
-pub mod transport;
 pub mod ui;
 pub mod vagrant;
 pub mod verify;

@@ -184,7 +184,7 @@ impl Progress {
     }
 }
 
-impl crate::apply::Observer for Progress {
+impl crate::engine::runner::Observer for Progress {
     fn phase_started(&self, phase: &str, steps: &std::collections::BTreeMap<String, usize>) {
         let mut st = self.state.lock().expect("progress");
         st.hosts.clear();
@@ -207,8 +207,8 @@ impl crate::apply::Observer for Progress {
         st.total = Some(total);
     }
 
-    fn step_done(&self, o: &crate::apply::Outcome) {
-        use crate::apply::Status;
+    fn step_done(&self, o: &crate::engine::runner::Outcome) {
+        use crate::engine::runner::Status;
         let st = self.state.lock().expect("progress");
         match (&self.bars, st.hosts.get(&o.host)) {
             (Some(_), Some(bar)) => {
@@ -243,8 +243,8 @@ impl crate::apply::Observer for Progress {
     }
 }
 
-fn run_json(report: &crate::apply::Report) -> serde_json::Value {
-    use crate::apply::Status;
+fn run_json(report: &crate::engine::runner::Report) -> serde_json::Value {
+    use crate::engine::runner::Status;
     let hosts: serde_json::Map<String, serde_json::Value> = report
         .per_host()
         .into_iter()
@@ -273,9 +273,9 @@ fn run_json(report: &crate::apply::Report) -> serde_json::Value {
     })
 }
 
-fn print_failures(report: &crate::apply::Report) {
+fn print_failures(report: &crate::engine::runner::Report) {
     for o in &report.outcomes {
-        if let crate::apply::Status::Failed(m) = &o.status {
+        if let crate::engine::runner::Status::Failed(m) = &o.status {
             eprintln!("error: [{}] {}: {}", o.phase, o.step, m.trim_end());
             eprintln!("  log: {}", report.log_dir.join(format!("{}.log", o.host)).display());
         }
@@ -283,7 +283,7 @@ fn print_failures(report: &crate::apply::Report) {
 }
 
 /// Prints the summary of `up`.
-pub fn up_report(report: &crate::apply::Report, json: bool) {
+pub fn up_report(report: &crate::engine::runner::Report, json: bool) {
     if json {
         println!("{}", serde_json::to_string_pretty(&run_json(report)).expect("json"));
         return;
@@ -312,8 +312,8 @@ pub fn up_report(report: &crate::apply::Report, json: bool) {
 /// Prints what `up` would change: each differing file with a unified diff (of the steps in
 /// `secret`, files that hold secrets, as `(host, step)`, only how many lines differ), packages
 /// to install, services to start or restart.
-pub fn plan_report(report: &crate::apply::Report, secret: &BTreeSet<(String, String)>, json: bool) {
-    use crate::apply::Status;
+pub fn plan_report(report: &crate::engine::runner::Report, secret: &BTreeSet<(String, String)>, json: bool) {
+    use crate::engine::runner::Status;
     if json {
         let mut doc = run_json(report);
         let changes: Vec<serde_json::Value> = report
@@ -465,7 +465,7 @@ pub fn runs(runs: &[crate::pipeline::ledger::Run], json: bool) {
 
 /// Prints every step of every phase and host, in order, then what follows the phases: what `up`
 /// or `down` would do.
-pub fn dry_run(phases: &[crate::apply::Phase], then: &[String], json: bool) {
+pub fn dry_run(phases: &[crate::engine::runner::Phase], then: &[String], json: bool) {
     if json {
         let mut doc: Vec<serde_json::Value> = phases
             .iter()

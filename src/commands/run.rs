@@ -7,15 +7,15 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::apply::{self, Mode, Options, Phase, Report};
 use crate::artifacts::{self, Artifact};
 use crate::cli::{DownArgs, FetchArgs, HostsArgs, PlanArgs, UpArgs};
 use crate::desired;
+use crate::engine::runner::{self, Mode, Options, Phase, Report};
+use crate::engine::transport;
 use crate::inventory;
 use crate::model::{Cluster, Transport};
-use crate::phases;
+use crate::plan;
 use crate::state;
-use crate::transport;
 use crate::ui;
 use crate::vagrant;
 
@@ -117,7 +117,7 @@ fn run(c: &Cluster, args: &HostsArgs, phases: &[Phase], mode: Mode, verb: &str) 
     let opts = Options { parallel: usize::from(args.parallel), log_dir: log_dir(c, verb), mode };
     let connect = |host: &str| transport::open(c, host, args.accept_new_host_keys);
     let progress = ui::Progress::new();
-    let report = apply::run(phases, &connect, &opts, &progress);
+    let report = runner::run(phases, &connect, &opts, &progress);
     progress.finish();
     report
 }
@@ -148,7 +148,7 @@ pub fn plan(plan: &PlanArgs) -> anyhow::Result<ExitCode> {
         &cluster,
         args,
         &select(
-            phases::up(
+            plan::up(
                 &cluster,
                 &tree,
                 &artifacts,
@@ -182,7 +182,7 @@ fn up_dry_run(up: &UpArgs) -> anyhow::Result<ExitCode> {
     let tree = desired::render(&cluster, &secrets);
     let artifacts = artifacts::needed(&cluster, &artifacts::cache_dir());
     let binary = binary(&cluster, up.crawler_binary.as_ref(), false)?;
-    let phases = select(phases::up(&cluster, &tree, &artifacts, binary.as_ref()), &up.phases.only)?;
+    let phases = select(plan::up(&cluster, &tree, &artifacts, binary.as_ref()), &up.phases.only)?;
     ui::dry_run(&phases, &[], up.hosts.json);
     Ok(ExitCode::SUCCESS)
 }
@@ -201,7 +201,7 @@ pub fn up(up: &UpArgs) -> anyhow::Result<ExitCode> {
     let binary = binary(&cluster, up.crawler_binary.as_ref(), prepares(only))?;
     vagrant_up(&cluster, &tree)?;
     let artifacts = artifacts(&cluster, prepares(only), prepares(only))?;
-    let phases = select(phases::up(&cluster, &tree, &artifacts, binary.as_ref()), only)?;
+    let phases = select(plan::up(&cluster, &tree, &artifacts, binary.as_ref()), only)?;
     let report = run(&cluster, args, &phases, Mode::Apply, "up");
     ui::up_report(&report, args.json);
     if !report.ok() || up.no_verify || !only.is_empty() {
@@ -239,7 +239,7 @@ pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
             if purge {
                 after.push(format!("remove provision's files from {}", cluster.state_dir.display()));
             }
-            select(phases::down(&cluster, args.purge), only)?
+            select(plan::down(&cluster, args.purge), only)?
         };
         ui::dry_run(&phases, &after, hosts.json);
         return Ok(ExitCode::SUCCESS);
@@ -257,7 +257,7 @@ pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
             state::removable(&cluster.host_root(h), inventory)?;
         }
     }
-    let report = run(&cluster, hosts, &select(phases::down(&cluster, args.purge), only)?, Mode::Apply, "down");
+    let report = run(&cluster, hosts, &select(plan::down(&cluster, args.purge), only)?, Mode::Apply, "down");
     ui::up_report(&report, hosts.json);
     if report.ok() && on_vagrant && only.is_empty() {
         vagrant::halt(&cluster, &mut |line| ui::note(&format!("[vagrant] {line}")))?;

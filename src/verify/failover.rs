@@ -11,12 +11,12 @@ use hdfs_native::Client;
 use serde::Serialize;
 
 use super::{VerifyError, fail, hdfs_client, log_of, require_healthy, set_running};
-use crate::apply::Observer;
+use crate::engine::runner::Observer;
+use crate::engine::transport;
 use crate::hdfs::{read_all, write_all};
 use crate::health;
 use crate::model::{Cluster, Service};
-use crate::phases;
-use crate::transport;
+use crate::services;
 
 /// What the failover drill measured.
 #[derive(Debug, Clone, Serialize)]
@@ -136,7 +136,7 @@ pub async fn drill<T>(
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let host = c.host(&active).expect("active NameNode").clone();
-    let kill = phases::supervisor(c, &host, Service::NameNode).kill_command(&Service::NameNode.unit_name());
+    let kill = services::supervisor(c, &host, Service::NameNode).kill_command(&Service::NameNode.unit_name());
     let cluster = c.clone();
     let killed_at = Instant::now();
     tokio::task::spawn_blocking(move || -> Result<(), String> {

@@ -19,14 +19,14 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use serde::Serialize;
 
-use crate::apply::{self, Mode, Observer, Options, Phase};
+use crate::engine::runner::{self, Mode, Observer, Options, Phase};
+use crate::engine::transport;
 use crate::hdfs::{read_all, write_all};
 use crate::health::{self, Health};
 use crate::model::{Cluster, Role, Service};
 use crate::pipeline::hour::Hour;
 use crate::pipeline::source::FetchOptions;
 use crate::secrets::Secrets;
-use crate::transport;
 
 /// Why a proof failed: what was expected, what was found, where to look.
 #[derive(Debug, Clone, Serialize, thiserror::Error)]
@@ -238,7 +238,7 @@ pub fn apply_on(
     c: &Cluster,
     host: &str,
     name: &str,
-    steps: Vec<crate::steps::Step>,
+    steps: Vec<crate::engine::steps::Step>,
     observer: &(dyn Observer + Sync),
     log_dir: &Path,
 ) -> Result<(), VerifyError> {
@@ -246,7 +246,7 @@ pub fn apply_on(
     let opts = Options { parallel: 1, log_dir: log_dir.to_path_buf(), mode: Mode::Apply };
     let report = tokio::task::block_in_place(|| {
         let connect = |h: &str| transport::open(c, h, false);
-        apply::run(std::slice::from_ref(&phase), &connect, &opts, observer)
+        runner::run(std::slice::from_ref(&phase), &connect, &opts, observer)
     });
     if report.ok() {
         Ok(())
@@ -266,9 +266,9 @@ pub fn set_running(
 ) -> Result<(), VerifyError> {
     let h = c.host(host).expect("host of the inventory");
     let (verb, step) = if running {
-        ("start", crate::phases::start(c, h, service))
+        ("start", crate::services::start(c, h, service))
     } else {
-        ("stop", crate::phases::stop(c, h, service))
+        ("stop", crate::services::stop(c, h, service))
     };
     apply_on(c, host, &format!("{verb} {} on {host}", service.name()), vec![step], observer, log_dir)
 }

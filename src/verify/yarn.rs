@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use super::{VerifyError, fail, log_of};
 use crate::desired::launch::hadoop_tool;
+use crate::engine::transport;
 use crate::health;
 use crate::model::{Cluster, Host, Role};
-use crate::transport;
 
 /// The job's maps, and the samples each draws.
 const MAPS: u32 = 2;

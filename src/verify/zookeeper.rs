@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::{VerifyError, fail, set_running, write_read};
-use crate::apply::Observer;
+use crate::engine::runner::Observer;
 use crate::health;
 use crate::model::{Cluster, Role, Service};
 

@@ -284,7 +284,7 @@ fn database_servers_come_from_their_vendors_repositories_before_they_are_install
             (Role::MetastoreDb, c.versions.metastore_db.package(c.os).to_string(), release.to_string()),
             (Role::MartDb, c.os.postgres_package(pg), format!("/{pg}/redhat/rhel-{el}")),
         ];
-        let phases = provision::phases::up(&c, &t, &[], None);
+        let phases = provision::plan::up(&c, &t, &[], None);
         let os = phases.iter().find(|p| p.name == "os").unwrap();
         for h in &c.hosts {
             let repos: Vec<&str> = t

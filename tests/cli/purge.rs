@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use provision::transport::Local;
+use provision::engine::transport::Local;
 
 use crate::support::{bin, root, tempdir};
 
@@ -28,7 +28,7 @@ fn provision(inv: &Path, args: &[&str]) -> (Option<i32>, String) {
 fn make_host_folders(inv: &Path) -> provision::model::Cluster {
     let c = provision::inventory::load(inv).unwrap();
     let tree = provision::desired::render(&c, &crate::support::fixture_secrets());
-    let prepare = provision::phases::up(&c, &tree, &[], None).into_iter().find(|p| p.name == "prepare").unwrap();
+    let prepare = provision::plan::up(&c, &tree, &[], None).into_iter().find(|p| p.name == "prepare").unwrap();
     for (host, steps) in &prepare.hosts {
         steps[0].apply(&mut Local::new(host)).unwrap();
         assert!(c.host_root(c.host(host).unwrap()).join(provision::state::MARKER).is_file(), "{host}");

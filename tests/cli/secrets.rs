@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use provision::steps::{Content, Step};
+use provision::engine::steps::{Content, Step};
 
 use crate::support::{bin, copy_inventory, root, tempdir};
 

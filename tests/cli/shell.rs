@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use provision::phases;
-use provision::steps::facts_script;
+use provision::engine::steps::facts_script;
+use provision::plan;
 
 use crate::support::render;
 
@@ -14,7 +14,7 @@ fn commands(inv: &str) -> BTreeSet<String> {
     let (c, tree) = render(inv);
     let artifacts = provision::artifacts::needed(&c, std::path::Path::new("/var/cache/provision"));
     let mut out = BTreeSet::new();
-    for phase in phases::up(&c, &tree, &artifacts, None).into_iter().chain(phases::down(&c, true)) {
+    for phase in plan::up(&c, &tree, &artifacts, None).into_iter().chain(plan::down(&c, true)) {
         for steps in phase.hosts.values() {
             out.insert(facts_script(steps));
             for s in steps {

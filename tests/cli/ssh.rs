@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use provision::apply::{self, Mode, Options, Phase, Quiet, Status};
-use provision::steps::{Content, RunState, Step};
-use provision::transport::{Local, Ssh, SshOptions, Transport, TransportError};
+use provision::engine::runner::{self, Mode, Options, Phase, Quiet, Status};
+use provision::engine::steps::{Content, RunState, Step};
+use provision::engine::transport::{Local, Ssh, SshOptions, Transport, TransportError};
 
 use crate::sshd::{ClientKey, PORT, Sshd, user};
 
@@ -89,7 +89,7 @@ fn uploads_small_and_large_files_only_when_they_differ() {
     let run = |dir: &str| {
         let o = Options { parallel: 4, log_dir: state.path().join(dir), mode: Mode::Apply };
         let started = Instant::now();
-        let report = apply::run(std::slice::from_ref(&phase), &connect, &o, &Quiet);
+        let report = runner::run(std::slice::from_ref(&phase), &connect, &o, &Quiet);
         (report, started.elapsed())
     };
     let (first, first_time) = run("run1");
@@ -222,7 +222,7 @@ fn a_failure_stops_the_run_before_the_next_phase_and_a_rerun_continues() {
         Ok(Box::new(Ssh::connect(h, &addresses[h], &opts)?))
     };
     let run = |dir: &str| {
-        apply::run(
+        runner::run(
             &phases,
             &connect,
             &Options { parallel: 3, log_dir: state.path().join(dir), mode: Mode::Apply },
@@ -279,9 +279,9 @@ fn the_local_transport_runs_feeds_and_times_out() {
     state.changed.insert("here/x".into());
     let dir = tempfile::tempdir().unwrap();
     let step = file_step(dir.path(), "a/b.txt", "hello\n");
-    assert!(matches!(step.probe(&mut t, &state).unwrap(), provision::steps::Drift::Differs { .. }));
+    assert!(matches!(step.probe(&mut t, &state).unwrap(), provision::engine::steps::Drift::Differs { .. }));
     step.apply(&mut t).unwrap();
-    assert_eq!(step.probe(&mut t, &state).unwrap(), provision::steps::Drift::InSync);
+    assert_eq!(step.probe(&mut t, &state).unwrap(), provision::engine::steps::Drift::InSync);
 }
 
 /// A small non-HA inventory whose hosts are the given sshd servers, with every host's files
@@ -387,20 +387,20 @@ fn facts_of_many_steps_come_back_in_one_command_and_judge_like_single_probes() {
         },
         Step::Dir { path: dir.path().display().to_string(), mode: 0o700, owner: None },
     ];
-    let facts = provision::steps::facts(&mut t, &steps).unwrap();
+    let facts = provision::engine::steps::facts(&mut t, &steps).unwrap();
     assert_eq!(facts.len(), 4);
     let state = RunState::default();
     for (step, (code, stdout)) in steps.iter().zip(&facts) {
         let single = step.probe(&mut t, &state).unwrap();
         let batched = step.judge(*code, stdout, &state);
-        let strip = |d: provision::steps::Drift| match d {
-            provision::steps::Drift::Differs { reason, .. } => Some(reason),
-            provision::steps::Drift::InSync => None,
+        let strip = |d: provision::engine::steps::Drift| match d {
+            provision::engine::steps::Drift::Differs { reason, .. } => Some(reason),
+            provision::engine::steps::Drift::InSync => None,
         };
         assert_eq!(strip(single), strip(batched), "{}", step.describe());
     }
     assert_eq!(facts[2].0, 3);
-    assert_eq!(steps[0].judge(facts[0].0, &facts[0].1, &state), provision::steps::Drift::InSync);
+    assert_eq!(steps[0].judge(facts[0].0, &facts[0].1, &state), provision::engine::steps::Drift::InSync);
 }
 
 /// A login user of this machine that the test sshd accepts (every user's authorized keys are the

@@ -10,7 +10,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use crate::desired::sh_quote;
-use crate::transport::{Output, Transport, TransportError};
+use crate::engine::transport::{Output, Transport, TransportError};
 
 /// Time allowed to a probe or a small change.
 const SHORT: Duration = Duration::from_secs(60);

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::steps::{self, Drift, RunState, Step, StepError};
-use crate::transport::{Output, Transport, TransportError};
+use crate::engine::steps::{self, Drift, RunState, Step, StepError};
+use crate::engine::transport::{Output, Transport, TransportError};
 
 /// Named steps per host, run as one unit between barriers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -389,8 +389,9 @@ mod tests {
         };
         let phases =
             [phase("quick", "true"), phase("slow", "sleep 0.3"), phase("broken", "false"), phase("never", "true")];
-        let connect =
-            |h: &str| -> Result<Box<dyn Transport>, TransportError> { Ok(Box::new(crate::transport::Local::new(h))) };
+        let connect = |h: &str| -> Result<Box<dyn Transport>, TransportError> {
+            Ok(Box::new(crate::engine::transport::Local::new(h)))
+        };
         let opts = Options { parallel: 1, log_dir: dir.path().to_path_buf(), mode: Mode::Apply };
         let report = run(&phases, &connect, &opts, &Quiet);
         let names: Vec<&str> = report.timings.iter().map(|t| t.phase.as_str()).collect();
