@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+pub use crate::catalog::PackageManager;
 use crate::desired::sh_quote;
 use crate::engine::transport::{Output, Transport, TransportError};
 
@@ -55,15 +56,6 @@ impl Content {
             Content::Local { sha256, .. } => sha256.clone(),
         }
     }
-}
-
-/// The package manager of a host's OS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PackageManager {
-    /// yum/dnf with rpm.
-    Yum,
-    /// apt with dpkg.
-    Apt,
 }
 
 /// What starts, stops and watches a daemon.

@@ -34,7 +34,7 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         if os.is_none() {
             sink.push(
                 Diagnostic::new("cluster.os", o.span.clone(), format!("unknown operating system \"{}\"", o.value))
-                    .hint(format!("use one of: {}", Os::NAMES.join(", "))),
+                    .hint(format!("use one of: {}", &Os::names().join(", "))),
             );
         }
         os
@@ -518,11 +518,7 @@ fn transport(
                 Some(b) => {
                     checked(sink, "transport.box", b, "a box name is owner/name, e.g. \"centos/7\"", BoxName::parse)
                 }
-                None => Some(BoxName::from(match os? {
-                    Os::Centos7 => "centos/7",
-                    Os::Rocky9 => "generic/rocky9",
-                    Os::Debian12 => "debian/bookworm64",
-                })),
+                None => Some(BoxName::from(os?.row().default_box)),
             };
             Some(Transport::Vagrant { box_name: box_name? })
         }

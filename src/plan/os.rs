@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::file_step;
+use crate::catalog::Firewall;
 use crate::desired::{Tree, sh_quote};
 use crate::engine::runner::Phase;
 use crate::engine::steps::{PackageManager, Step};
@@ -31,14 +32,9 @@ pub(super) fn os(c: &Cluster, tree: &Tree) -> Phase {
     let mut phase = Phase { name: "os".into(), ..Phase::default() };
     for h in &c.hosts {
         let mut steps = Vec::new();
-        if c.os == crate::catalog::Os::Centos7 {
-            let repo = "/etc/yum.repos.d/CentOS-Base.repo";
-            steps.push(Step::Run {
-                name: "CentOS 7 repositories from vault.centos.org 7.9.2009".into(),
-                command: "sed -i -e 's/^mirrorlist=/#mirrorlist=/' -e 's|^#\\{0,1\\}baseurl=http://mirror.centos.org/centos/$releasever|baseurl=http://vault.centos.org/7.9.2009|' /etc/yum.repos.d/CentOS-*.repo && yum clean all -q".into(),
-                unless: Some(format!("! grep -q '^mirrorlist=' {repo} && grep -q 'vault.centos.org/7.9.2009' {repo}")),
-                timeout: Duration::from_secs(120),
-            });
+        let row = c.os.row();
+        if let Some(vault) = row.archived_repositories {
+            steps.push(archived_repositories(row.title, vault));
         }
         steps.extend(package_sources(c, h, tree));
         let services = c.services(h);
@@ -68,13 +64,15 @@ pub(super) fn os(c: &Cluster, tree: &Tree) -> Phase {
                 timeout: Duration::from_secs(30),
             });
         }
-        if matches!(c.os, crate::catalog::Os::Centos7 | crate::catalog::Os::Rocky9) {
+        if row.selinux {
             steps.push(Step::Run {
                 name: "SELinux permissive".into(),
                 command: "setenforce 0 || true; sed -i 's/^SELINUX=.*/SELINUX=permissive/' /etc/selinux/config".into(),
                 unless: Some("[ \"$(getenforce 2>/dev/null)\" != Enforcing ] && grep -q '^SELINUX=permissive' /etc/selinux/config".into()),
                 timeout: Duration::from_secs(30),
             });
+        }
+        if let Some(Firewall::Firewalld) = row.firewall {
             let ports: Vec<String> = listening_ports(c, h).iter().map(|p| format!("{p}/tcp")).collect();
             if !ports.is_empty() {
                 let add: Vec<String> =
@@ -93,6 +91,23 @@ pub(super) fn os(c: &Cluster, tree: &Tree) -> Phase {
         }
     }
     phase
+}
+
+/// The yum sources of an OS past its end of life pointed at `vault`, where its packages now live.
+fn archived_repositories(title: &str, vault: &str) -> Step {
+    let repo = "/etc/yum.repos.d/CentOS-Base.repo";
+    let shown = vault.trim_start_matches("http://").replacen('/', " ", 1);
+    Step::Run {
+        name: format!("{title} repositories from {shown}"),
+        command: format!(
+            "sed -i -e 's/^mirrorlist=/#mirrorlist=/' -e 's|^#\\{{0,1\\}}baseurl=http://mirror.centos.org/centos/$releasever|baseurl={vault}|' /etc/yum.repos.d/CentOS-*.repo && yum clean all -q"
+        ),
+        unless: Some(format!(
+            "! grep -q '^mirrorlist=' {repo} && grep -q {} {repo}",
+            crate::desired::sh_quote(vault.trim_start_matches("http://"))
+        )),
+        timeout: Duration::from_secs(120),
+    }
 }
 
 /// The database packages' own units on `h` disabled and stopped: provision runs the servers
@@ -152,10 +167,7 @@ pub(super) fn is_package_source(path: &str) -> bool {
 }
 
 pub(super) fn package_manager(c: &Cluster) -> PackageManager {
-    match c.os {
-        crate::catalog::Os::Debian12 => PackageManager::Apt,
-        _ => PackageManager::Yum,
-    }
+    c.os.row().package_manager
 }
 
 /// The OS packages `host` needs besides Java: curl (the readiness checks use it), the
