@@ -9,80 +9,14 @@ use sha2::Digest as _;
 
 use super::ArtifactError;
 use crate::catalog::ApacheRelease;
+pub use crate::model::digest::{Algorithm, Digest};
 
-/// A hash algorithm Apache publishes checksums in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Algorithm {
-    /// SHA-512 (`.sha512`, and the `SHA512 =` part of a `.mds` file).
-    Sha512,
-    /// SHA-256 (`.sha256`).
-    Sha256,
-    /// SHA-1 (`.sha1`), all some releases of 2017 and before published besides MD5.
-    Sha1,
-}
-
-impl Algorithm {
-    /// Its name in pins and `.mds` files, lower case (`sha512`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::Sha512 => "sha512",
-            Algorithm::Sha256 => "sha256",
-            Algorithm::Sha1 => "sha1",
-        }
-    }
-
-    /// How many hex digits its digests have.
-    pub fn hex_len(self) -> usize {
-        match self {
-            Algorithm::Sha512 => 128,
-            Algorithm::Sha256 => 64,
-            Algorithm::Sha1 => 40,
-        }
-    }
-
-    /// The algorithm called `name` (any case).
-    pub fn parse(name: &str) -> Option<Algorithm> {
-        match name.to_ascii_lowercase().as_str() {
-            "sha512" => Some(Algorithm::Sha512),
-            "sha256" => Some(Algorithm::Sha256),
-            "sha1" => Some(Algorithm::Sha1),
-            _ => None,
-        }
-    }
-
-    fn hasher(self) -> Box<dyn sha2::digest::DynDigest> {
-        match self {
-            Algorithm::Sha512 => Box::new(sha2::Sha512::new()),
-            Algorithm::Sha256 => Box::new(sha2::Sha256::new()),
-            Algorithm::Sha1 => Box::new(sha1::Sha1::new()),
-        }
-    }
-}
-
-/// An expected digest: its algorithm and lower-case hex value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Digest {
-    /// The algorithm.
-    pub algorithm: Algorithm,
-    /// The value, lower-case hex.
-    pub hex: String,
-}
-
-impl Digest {
-    /// Reads a pin such as `sha512:0d9b…`; `None` unless the algorithm is known and the value
-    /// has exactly its number of hex digits.
-    pub fn parse_pin(pin: &str) -> Option<Digest> {
-        let (algo, hex) = pin.split_once(':')?;
-        let algorithm = Algorithm::parse(algo)?;
-        let hex = hex.trim().to_ascii_lowercase();
-        (hex.len() == algorithm.hex_len() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then_some(Digest { algorithm, hex })
-    }
-}
-
-impl std::fmt::Display for Digest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.algorithm.name(), self.hex)
+/// A new hasher of `algorithm`.
+fn hasher(algorithm: Algorithm) -> Box<dyn sha2::digest::DynDigest> {
+    match algorithm {
+        Algorithm::Sha512 => Box::new(sha2::Sha512::new()),
+        Algorithm::Sha256 => Box::new(sha2::Sha256::new()),
+        Algorithm::Sha1 => Box::new(sha1::Sha1::new()),
     }
 }
 
@@ -268,7 +202,7 @@ pub fn download(
     let total = resp.content_length();
     let mut out = std::fs::File::create(into).map_err(super::io(into))?;
     let algorithms = [Algorithm::Sha512, Algorithm::Sha256, Algorithm::Sha1];
-    let mut hashers: Vec<_> = algorithms.iter().map(|a| a.hasher()).collect();
+    let mut hashers: Vec<_> = algorithms.iter().map(|a| hasher(*a)).collect();
     let mut buf = vec![0u8; 1 << 16];
     let mut got = 0u64;
     loop {

@@ -10,8 +10,8 @@ use std::path::{Component, Path, PathBuf};
 use super::diagnostic::Diagnostic;
 use super::reader::{Located, Sink};
 use super::schema::{DatabaseSection, Document, HostEntry, Str};
-use crate::artifacts::release::Digest;
 use crate::catalog::{self, Os};
+use crate::model::digest::Digest;
 use crate::model::values::{self, Reach, SqlKind, SqlServer, check_controller_path};
 use crate::model::{
     BoxName, Cluster, Database, Endpoints, Hdfs, Heaps, Host, HostPath, HttpUrl, Paths, Pipeline, Ports, Role,

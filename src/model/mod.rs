@@ -1,13 +1,14 @@
 //! The validated cluster: hosts, roles, versions, addresses and settings. Built only by
 //! `inventory::load`, so every value here has been checked. No I/O.
 
+pub mod digest;
 mod settings;
 pub mod values;
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-pub use settings::{Heaps, Paths, Ports, Users};
+pub use settings::{Heaps, Paths, Port, Ports, Users};
 pub use values::{BoxName, HostPath, HttpUrl, Schedule, SqlName, UserName};
 
 use crate::catalog::{self, Os};
@@ -215,7 +216,7 @@ pub struct Software {
     pub checksums: HttpUrl,
     /// Digests the inventory pins, by archive file name; a pinned archive's published
     /// checksum is not read.
-    pub digests: std::collections::BTreeMap<String, crate::artifacts::release::Digest>,
+    pub digests: std::collections::BTreeMap<String, digest::Digest>,
 }
 
 /// How `provision` reaches the hosts.

@@ -5,6 +5,33 @@
 use super::values::{HostPath, UserName};
 
 macro_rules! settings {
+    ($(#[$meta:meta])* $name:ident : $ty:ty as $key:ident { $($(#[doc = $doc:literal])* $field:ident / $variant:ident = $default:expr,)* }) => {
+        settings! { $(#[$meta])* $name : $ty { $($(#[doc = $doc])* $field = $default,)* } }
+
+        #[doc = concat!("The name of one setting of [`", stringify!($name), "`], checked by the compiler.")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $key {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl $key {
+            /// Its name in an inventory.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($key::$variant => stringify!($field),)*
+                }
+            }
+        }
+
+        impl $name {
+            /// The setting `key`.
+            pub fn of(&self, key: $key) -> $ty {
+                match key {
+                    $($key::$variant => self.$field.clone(),)*
+                }
+            }
+        }
+    };
     ($(#[$meta:meta])* $name:ident : $ty:ty { $($(#[doc = $doc:literal])* $field:ident = $default:expr,)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,61 +70,61 @@ macro_rules! settings {
 
 settings! {
     /// The TCP ports the daemons listen on (every daemon binds its own host's address).
-    Ports: u16 {
+    Ports: u16 as Port {
         /// ZooKeeper client port.
-        zookeeper_client = 2181u16,
+        zookeeper_client / ZookeeperClient = 2181u16,
         /// ZooKeeper follower-to-leader port.
-        zookeeper_peer = 2888u16,
+        zookeeper_peer / ZookeeperPeer = 2888u16,
         /// ZooKeeper leader election port.
-        zookeeper_election = 3888u16,
+        zookeeper_election / ZookeeperElection = 3888u16,
         /// ZooKeeper admin server (3.5+); ZooKeeper's own default, 8080, is NiFi's too.
-        zookeeper_admin = 8081u16,
+        zookeeper_admin / ZookeeperAdmin = 8081u16,
         /// JournalNode RPC.
-        journalnode_rpc = 8485u16,
+        journalnode_rpc / JournalnodeRpc = 8485u16,
         /// JournalNode web UI.
-        journalnode_http = 8480u16,
+        journalnode_http / JournalnodeHttp = 8480u16,
         /// NameNode RPC (the nameservice's clients use it).
-        namenode_rpc = 8020u16,
+        namenode_rpc / NamenodeRpc = 8020u16,
         /// NameNode web UI.
-        namenode_http = 9870u16,
+        namenode_http / NamenodeHttp = 9870u16,
         /// ZKFC RPC.
-        zkfc = 8019u16,
+        zkfc / Zkfc = 8019u16,
         /// DataNode data transfer.
-        datanode = 9866u16,
+        datanode / Datanode = 9866u16,
         /// DataNode web UI.
-        datanode_http = 9864u16,
+        datanode_http / DatanodeHttp = 9864u16,
         /// DataNode IPC.
-        datanode_ipc = 9867u16,
+        datanode_ipc / DatanodeIpc = 9867u16,
         /// ResourceManager client RPC.
-        resourcemanager = 8032u16,
+        resourcemanager / Resourcemanager = 8032u16,
         /// ResourceManager scheduler RPC.
-        resourcemanager_scheduler = 8030u16,
+        resourcemanager_scheduler / ResourcemanagerScheduler = 8030u16,
         /// ResourceManager resource tracker RPC.
-        resourcemanager_tracker = 8031u16,
+        resourcemanager_tracker / ResourcemanagerTracker = 8031u16,
         /// ResourceManager admin RPC.
-        resourcemanager_admin = 8033u16,
+        resourcemanager_admin / ResourcemanagerAdmin = 8033u16,
         /// ResourceManager web UI.
-        resourcemanager_webapp = 8088u16,
+        resourcemanager_webapp / ResourcemanagerWebapp = 8088u16,
         /// NodeManager container manager RPC.
-        nodemanager = 8041u16,
+        nodemanager / Nodemanager = 8041u16,
         /// NodeManager localizer RPC.
-        nodemanager_localizer = 8040u16,
+        nodemanager_localizer / NodemanagerLocalizer = 8040u16,
         /// NodeManager web UI.
-        nodemanager_webapp = 8042u16,
+        nodemanager_webapp / NodemanagerWebapp = 8042u16,
         /// MapReduce shuffle, served by each NodeManager on all of its host's interfaces.
-        mapreduce_shuffle = 13562u16,
+        mapreduce_shuffle / MapreduceShuffle = 13562u16,
         /// Hive metastore Thrift.
-        hive_metastore = 9083u16,
+        hive_metastore / HiveMetastore = 9083u16,
         /// HiveServer2 Thrift (JDBC).
-        hiveserver2 = 10000u16,
+        hiveserver2 / Hiveserver2 = 10000u16,
         /// HiveServer2 web UI.
-        hiveserver2_webui = 10002u16,
+        hiveserver2_webui / Hiveserver2Webui = 10002u16,
         /// The metastore's MySQL or MariaDB.
-        metastore_db = 3306u16,
+        metastore_db / MetastoreDb = 3306u16,
         /// NiFi web UI and API (plain HTTP).
-        nifi_http = 8080u16,
+        nifi_http / NifiHttp = 8080u16,
         /// The mart's PostgreSQL.
-        postgresql = 5432u16,
+        postgresql / Postgresql = 5432u16,
     }
 }
 
