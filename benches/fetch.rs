@@ -43,12 +43,14 @@ fn main() {
     let mut archives = Vec::new();
     let mut bytes = 0u64;
     for (name, dir) in &dirs {
-        let version = match name.as_str() {
-            "hadoop" => "3.5.0",
-            "zookeeper" => "3.8.4",
-            _ => "4.0.1",
+        use provision::catalog::Product;
+        let (product, version) = match name.as_str() {
+            "hadoop" => (Product::Hadoop, "3.5.0"),
+            "zookeeper" => (Product::Zookeeper, "3.8.4"),
+            "hive" => (Product::Hive, "4.0.1"),
+            other => panic!("local.toml fetches no {other}"),
         };
-        let release = provision::catalog::apache_release(name, version).unwrap();
+        let release = provision::catalog::apache_release(product, version);
         let (path, top, file) = (release.path.clone(), release.top.clone(), release.file_name().to_string());
         let archive = mirror.join(&path);
         std::fs::create_dir_all(archive.parent().unwrap()).unwrap();

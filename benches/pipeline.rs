@@ -12,7 +12,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use provision::desired::launch::hadoop_tool;
 use provision::engine::transport::{Local, Transport};
 use provision::hive::warehouse;
 use provision::marts;
@@ -20,6 +19,7 @@ use provision::model::Role;
 use provision::pipeline::hour::Hour;
 use provision::pipeline::record::{self, Row};
 use provision::pipeline::{landing, mart};
+use provision::services::launch::hadoop_tool;
 
 fn provision(inv: &Path, args: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_provision")).args(args).arg("-i").arg(inv).output().unwrap();

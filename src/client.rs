@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::desired::launch::{Launch, hadoop_tool};
 use crate::model::{Cluster, Host, Role, Service};
+use crate::services::launch::{Launch, hadoop_tool};
 
 /// A client program `provision client` runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -11,7 +11,8 @@ use tokio::net::TcpStream;
 
 use crate::hive::client::Session;
 use crate::model::{Cluster, Host, Role, Service};
-use crate::services::supervised;
+use crate::services::probe::{FS_NAMESYSTEM_STATE, NAMENODE_STATUS};
+use crate::services::{self, Probe, supervised};
 
 /// How long one try of a check may take.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
@@ -211,9 +212,9 @@ pub async fn http_json(url: &str) -> Result<serde_json::Value, String> {
     .await
 }
 
-/// The first bean of a Hadoop `/jmx?qry=` answer.
-async fn jmx(address: &str, port: u16, query: &str) -> Result<serde_json::Value, String> {
-    let v = http_json(&format!("http://{address}:{port}/jmx?qry={query}")).await?;
+/// The first bean of a Hadoop `/jmx?qry=` answer from `address` (`ip:port`).
+async fn jmx(address: &str, query: &str) -> Result<serde_json::Value, String> {
+    let v = http_json(&format!("http://{address}/jmx?qry={query}")).await?;
     v["beans"].get(0).cloned().ok_or_else(|| format!("no bean {query}"))
 }
 
@@ -227,136 +228,109 @@ pub async fn zookeeper_mode(address: &str) -> Result<String, String> {
         .ok_or_else(|| format!("unexpected answer to srvr: {}", text.lines().next().unwrap_or("(nothing)")))
 }
 
+/// The HA state (`active`, `standby`, ...) of the NameNode whose web address is `address`.
+async fn namenode_state_at(address: &str) -> Result<String, String> {
+    let bean = jmx(address, NAMENODE_STATUS).await?;
+    bean["State"].as_str().map(str::to_string).ok_or_else(|| "no State in NameNodeStatus".into())
+}
+
 /// A NameNode's HA state (`active`, `standby`, ...).
 pub async fn namenode_state(nn: &Host) -> Result<String, String> {
-    let bean =
-        jmx(&nn.address.to_string(), nn.ports.namenode_http, "Hadoop:service=NameNode,name=NameNodeStatus").await?;
-    bean["State"].as_str().map(str::to_string).ok_or_else(|| "no State in NameNodeStatus".into())
+    namenode_state_at(&format!("{}:{}", nn.address, nn.ports.namenode_http)).await
 }
 
 /// How many live DataNodes a NameNode lists.
 pub async fn live_datanodes(nn: &Host) -> Result<u64, String> {
-    let fs =
-        jmx(&nn.address.to_string(), nn.ports.namenode_http, "Hadoop:service=NameNode,name=FSNamesystemState").await?;
+    let fs = jmx(&format!("{}:{}", nn.address, nn.ports.namenode_http), FS_NAMESYSTEM_STATE).await?;
     fs["NumLiveDataNodes"].as_u64().ok_or_else(|| "no NumLiveDataNodes in FSNamesystemState".into())
 }
 
-/// One try of `service`'s check on `host`: where it asked, and what it said or why it failed.
-async fn try_once(host: &Host, service: Service) -> (String, Result<String, String>) {
-    let ip = host.address.to_string();
-    let p = &host.ports;
-    match service {
-        Service::Zookeeper => {
-            let ep = format!("{ip}:{}", p.zookeeper_client);
-            let r = zookeeper_mode(&ep).await;
-            (ep, r)
-        }
-        Service::JournalNode => {
-            let ep = format!("{ip}:{}", p.journalnode_http);
-            let r = jmx(&ip, p.journalnode_http, "Hadoop:service=JournalNode,name=JvmMetrics")
-                .await
-                .map(|_| "answering".to_string());
-            (ep, r)
-        }
-        Service::NameNode => {
-            let ep = format!("{ip}:{}", p.namenode_http);
-            let r = async {
-                let state = namenode_state(host).await?;
-                Ok(format!("{state}, {} live DataNodes", live_datanodes(host).await?))
+/// Something accepts connections at `address`.
+async fn listening(address: &str) -> Result<String, String> {
+    with_timeout(async {
+        TcpStream::connect(address).await.map(|_| "listening".to_string()).map_err(|e| e.to_string())
+    })
+    .await
+}
+
+/// Executes `probe` from this machine: what the daemon said when it holds, or why it does not.
+pub async fn execute(probe: &Probe) -> Result<String, String> {
+    match probe {
+        Probe::Zookeeper { address } => {
+            let mode = zookeeper_mode(address).await?;
+            if ["leader", "follower", "standalone"].contains(&mode.as_str()) {
+                Ok(mode)
+            } else {
+                Err(format!("mode {mode}"))
             }
-            .await;
-            (ep, r)
         }
-        Service::Zkfc => {
-            let ep = format!("{ip}:{}", p.zkfc);
-            let r = with_timeout(async {
-                TcpStream::connect(&ep).await.map(|_| "listening".to_string()).map_err(|e| e.to_string())
-            })
-            .await;
-            (ep, r)
+        Probe::Jmx { address, bean } => jmx(address, bean).await.map(|_| "answering".to_string()),
+        Probe::NameNode { address } => {
+            let state = namenode_state_at(address).await?;
+            if state == "active" || state == "standby" { Ok(state) } else { Err(format!("state {state}")) }
         }
-        Service::DataNode => {
-            let ep = format!("{ip}:{}", p.datanode_http);
-            let r = jmx(&ip, p.datanode_http, "Hadoop:service=DataNode,name=DataNodeInfo")
-                .await
-                .map(|_| "answering".to_string());
-            (ep, r)
+        Probe::ResourceManager { address } => {
+            let v = http_json(&format!("http://{address}/ws/v1/cluster/info")).await?;
+            let state = v["clusterInfo"]["state"].as_str().unwrap_or("?").to_string();
+            if state == "STARTED" { Ok("started".into()) } else { Err(format!("state {state}")) }
         }
-        Service::ResourceManager => {
-            let ep = format!("{ip}:{}", p.resourcemanager_webapp);
-            let r = http_json(&format!("http://{ep}/ws/v1/cluster/info")).await.and_then(|v| {
-                let state = v["clusterInfo"]["state"].as_str().unwrap_or("?").to_string();
-                if state == "STARTED" { Ok("started".into()) } else { Err(format!("state {state}")) }
-            });
-            (ep, r)
+        Probe::NodeManager { address } => {
+            let v = http_json(&format!("http://{address}/ws/v1/node/info")).await?;
+            if v["nodeInfo"]["nodeHealthy"].as_bool() == Some(true) {
+                Ok("healthy".into())
+            } else {
+                Err("unhealthy".into())
+            }
         }
-        Service::NodeManager => {
-            let ep = format!("{ip}:{}", p.nodemanager_webapp);
-            let r = http_json(&format!("http://{ep}/ws/v1/node/info")).await.and_then(|v| {
-                if v["nodeInfo"]["nodeHealthy"].as_bool() == Some(true) {
-                    Ok("healthy".into())
-                } else {
-                    Err("unhealthy".into())
-                }
-            });
-            (ep, r)
-        }
-        Service::MetastoreDb => {
-            let ep = format!("{ip}:{}", p.metastore_db);
+        Probe::Listening { address } => listening(address).await,
+        Probe::Mysql { address } => {
             let whole_packet = |b: &[u8]| {
                 b.len() >= 4 && b.len() >= 4 + (usize::from(b[0]) | usize::from(b[1]) << 8 | usize::from(b[2]) << 16)
             };
-            let r = exchange(&ep, b"", whole_packet).await.and_then(|greeting| {
-                // A MySQL-protocol greeting: 4-byte header, protocol 10, then the NUL-ended version.
-                let payload = greeting.get(4..).unwrap_or_default();
-                if payload.first() == Some(&10) {
-                    let version: Vec<u8> = payload[1..].iter().take_while(|b| **b != 0).copied().collect();
-                    Ok(format!("server {}", String::from_utf8_lossy(&version)))
-                } else {
-                    Err("not a MySQL-protocol greeting".into())
-                }
-            });
-            (ep, r)
+            let greeting = exchange(address, b"", whole_packet).await?;
+            // A MySQL-protocol greeting: 4-byte header, protocol 10, then the NUL-ended version.
+            let payload = greeting.get(4..).unwrap_or_default();
+            if payload.first() == Some(&10) {
+                let version: Vec<u8> = payload[1..].iter().take_while(|b| **b != 0).copied().collect();
+                Ok(format!("server {}", String::from_utf8_lossy(&version)))
+            } else {
+                Err("not a MySQL-protocol greeting".into())
+            }
         }
-        Service::Postgres => {
-            let ep = format!("{ip}:{}", p.postgresql);
+        Probe::Postgres { address } => {
             // SSLRequest: a server answers with one byte, S or N.
-            let r =
-                exchange(&ep, &[0, 0, 0, 8, 4, 210, 22, 47], |b| !b.is_empty()).await.and_then(|a| match a.first() {
-                    Some(b'S') | Some(b'N') => Ok("accepting connections".into()),
-                    _ => Err("not a PostgreSQL answer".into()),
-                });
-            (ep, r)
+            let answer = exchange(address, &[0, 0, 0, 8, 4, 210, 22, 47], |b| !b.is_empty()).await?;
+            match answer.first() {
+                Some(b'S') | Some(b'N') => Ok("accepting connections".into()),
+                _ => Err("not a PostgreSQL answer".into()),
+            }
         }
-        Service::HiveMetastore => {
-            let ep = format!("{ip}:{}", p.hive_metastore);
-            let r = with_timeout(async {
-                TcpStream::connect(&ep).await.map(|_| "listening".to_string()).map_err(|e| e.to_string())
-            })
-            .await;
-            (ep, r)
-        }
-        Service::HiveServer2 => {
+        Probe::HiveServer2 { address } => {
             // A session and a statement that reads the metastore: both Hive daemons answer.
-            let ep = format!("{ip}:{}", p.hiveserver2);
-            let addr = ep.clone();
-            let r = tokio::task::spawn_blocking(move || {
+            let addr = address.clone();
+            tokio::task::spawn_blocking(move || {
                 let mut s = Session::open(&addr, "provision", HIVESERVER2_TIMEOUT).map_err(|e| e.to_string())?;
                 let n = s.rows("SHOW DATABASES", HIVESERVER2_TIMEOUT).map_err(|e| e.to_string())?.len();
                 Ok(format!("answering SHOW DATABASES ({n})"))
             })
             .await
-            .unwrap_or_else(|e| Err(e.to_string()));
-            (ep, r)
+            .unwrap_or_else(|e| Err(e.to_string()))
         }
-        Service::Nifi => {
-            let ep = format!("{ip}:{}", p.nifi_http);
-            let r = http_json(&format!("http://{ep}/nifi-api/flow/about"))
-                .await
-                .map(|v| format!("answering (NiFi {})", v["about"]["version"].as_str().unwrap_or("?")));
-            (ep, r)
-        }
+        Probe::Nifi { address } => http_json(&format!("http://{address}/nifi-api/flow/about"))
+            .await
+            .map(|v| format!("answering (NiFi {})", v["about"]["version"].as_str().unwrap_or("?"))),
     }
+}
+
+/// One try of `service`'s check on `host`: where it asked, and what it said or why it failed.
+/// A NameNode's answer carries how many live DataNodes it lists.
+async fn try_once(host: &Host, service: Service) -> (String, Result<String, String>) {
+    let probe = services::ready(host, service).probe;
+    let mut r = execute(&probe).await;
+    if let (Service::NameNode, Ok(state)) = (service, &r) {
+        r = live_datanodes(host).await.map(|n| format!("{state}, {n} live DataNodes"));
+    }
+    (probe.address().to_string(), r)
 }
 
 /// `service` on `host` tried until it answers or `backoff`'s budget is spent.

@@ -529,7 +529,7 @@ pub fn fetched(artifacts: &[crate::artifacts::Artifact], json: bool) {
             .iter()
             .map(|a| {
                 serde_json::json!({
-                    "name": a.name,
+                    "name": a.name.name(),
                     "version": a.version,
                     "origin": a.origin(),
                     "dir": a.dir,

@@ -12,6 +12,7 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
+use crate::catalog::Product;
 use crate::model::{Cluster, Host, Role, SoftwareSource, Transport};
 
 pub mod glibc;
@@ -31,8 +32,8 @@ const RELEASE_RECORD: &str = ".provision-release";
 /// One product version laid out in the cache.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Artifact {
-    /// The product, e.g. `hadoop`.
-    pub name: &'static str,
+    /// The product.
+    pub name: Product,
     /// Its version.
     pub version: String,
     /// The folder it is laid out in.
@@ -168,14 +169,14 @@ pub fn needed(c: &Cluster, cache: &Path) -> Vec<Artifact> {
     let hive = c.hosts.iter().any(Host::runs_hive);
     let nifi = c.transport != Transport::Local && c.hosts.iter().any(|h| h.has(Role::Nifi));
     let mut out = vec![
-        artifact(c, cache, "hadoop", v.hadoop.version, HADOOP_POM, "hadoop.version"),
-        artifact(c, cache, "zookeeper", v.zookeeper.version, ZOOKEEPER_POM, "zookeeper.version"),
+        artifact(c, cache, Product::Hadoop, v.hadoop.version, HADOOP_POM, "hadoop.version"),
+        artifact(c, cache, Product::Zookeeper, v.zookeeper.version, ZOOKEEPER_POM, "zookeeper.version"),
     ];
     if hive {
-        out.push(artifact(c, cache, "hive", v.hive.version, HIVE_POM, "hive.version"));
+        out.push(artifact(c, cache, Product::Hive, v.hive.version, HIVE_POM, "hive.version"));
     }
     if nifi {
-        out.push(artifact(c, cache, "nifi", v.nifi.version, "", ""));
+        out.push(artifact(c, cache, Product::Nifi, v.nifi.version, "", ""));
     }
     out
 }
@@ -185,7 +186,7 @@ pub fn needed(c: &Cluster, cache: &Path) -> Vec<Artifact> {
 fn artifact(
     c: &Cluster,
     cache: &Path,
-    name: &'static str,
+    name: Product,
     version: &str,
     pom: &'static str,
     version_property: &'static str,
@@ -194,19 +195,20 @@ fn artifact(
         return Artifact {
             name,
             version: version.to_string(),
-            dir: entry(cache, name, version, pom),
+            dir: entry(cache, name.name(), version, pom),
             probe: match name {
                 // The MapReduce framework in Hadoop's own place: a layout of an earlier
                 // project, without it, is never taken for this one.
-                "hadoop" => format!("share/hadoop/mapreduce/hadoop-mapreduce-client-app-{version}.jar"),
-                "zookeeper" => format!("lib/zookeeper-{version}.jar"),
-                _ => format!("lib/hive-exec-{version}.jar"),
+                Product::Hadoop => format!("share/hadoop/mapreduce/hadoop-mapreduce-client-app-{version}.jar"),
+                Product::Zookeeper => format!("lib/zookeeper-{version}.jar"),
+                Product::Hive => format!("lib/hive-exec-{version}.jar"),
+                Product::Nifi => format!("lib/nifi-runtime-{version}.jar"),
             },
             archive: None,
             source: Source::Maven { pom, version_property },
         };
     }
-    let archive = crate::catalog::apache_release(name, version).expect("every product has a release archive");
+    let archive = crate::catalog::apache_release(name, version);
     let pinned = c.software.digests.get(archive.file_name()).cloned();
     Artifact {
         name,
@@ -214,10 +216,10 @@ fn artifact(
         dir: cache.join(format!("{name}-{version}-apache")),
         // Every release archive has its launcher scripts.
         probe: match name {
-            "hadoop" => "bin/hdfs",
-            "zookeeper" => "bin/zkServer.sh",
-            "hive" => "bin/hive",
-            _ => "bin/nifi.sh",
+            Product::Hadoop => "bin/hdfs",
+            Product::Zookeeper => "bin/zkServer.sh",
+            Product::Hive => "bin/hive",
+            Product::Nifi => "bin/nifi.sh",
         }
         .to_string(),
         archive: None,
@@ -403,7 +405,7 @@ impl Artifact {
             .arg(format!("-Dlayout.dir={}", layout.display()))
             .output()
             .map_err(|e| ArtifactError::Maven {
-                name: self.name.into(),
+                name: self.name.to_string(),
                 version: self.version.clone(),
                 message: e.to_string(),
             })?;
@@ -411,7 +413,7 @@ impl Artifact {
             let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
             let tail: Vec<&str> = text.lines().rev().take(15).collect();
             let message = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
-            return Err(ArtifactError::Maven { name: self.name.into(), version: self.version.clone(), message });
+            return Err(ArtifactError::Maven { name: self.name.to_string(), version: self.version.clone(), message });
         }
         Ok(layout)
     }
@@ -424,7 +426,7 @@ mod tests {
     fn hadoop(cache: &Path) -> Artifact {
         let c =
             crate::inventory::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/inventory/local.toml"))).unwrap();
-        needed(&c, cache).into_iter().find(|a| a.name == "hadoop").unwrap()
+        needed(&c, cache).into_iter().find(|a| a.name == Product::Hadoop).unwrap()
     }
 
     fn lay_out(dir: &Path, files: &[&str]) {

@@ -9,12 +9,12 @@ use anyhow::Context;
 
 use crate::cli::{ClientArgs, EnvArgs};
 use crate::client::{self, Invocation};
-use crate::desired::launch::Launch;
 use crate::desired::sh_quote;
 use crate::engine::transport;
 use crate::hive::client::Session;
 use crate::inventory;
 use crate::model::{Cluster, Transport};
+use crate::services::launch::Launch;
 
 /// How long a client may run on a remote host.
 const REMOTE_TIMEOUT: Duration = Duration::from_secs(600);

@@ -2,11 +2,11 @@
 //! plus workers, hadoop-env.sh and log4j.properties. Every host running a Hadoop or Hive
 //! daemon gets its own copy, with its own bind addresses and NameNode id.
 
-use super::launch::{self, hadoop_jvm_options};
 use super::xml::{Properties, props, site_xml};
 use super::{Tree, mode};
 use crate::context;
 use crate::model::{Cluster, Endpoints, Host, Role, Service};
+use crate::services::launch::hadoop_jvm_options;
 
 /// Renders Hadoop's files for `host`, if it runs anything that reads them.
 pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
@@ -287,8 +287,11 @@ fn hadoop_env(c: &Cluster, host: &Host) -> String {
         .iter()
         .filter(|(s, _)| services.contains(s))
         .map(|(s, var)| {
-            let heap =
-                launch::launch(c, host, *s).command.into_iter().find(|a| a.starts_with("-Xmx")).unwrap_or_default();
+            let heap = crate::services::launch(c, host, *s)
+                .command
+                .into_iter()
+                .find(|a| a.starts_with("-Xmx"))
+                .unwrap_or_default();
             Daemon { var, opts: heap }
         })
         .collect();

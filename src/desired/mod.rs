@@ -5,7 +5,6 @@
 pub mod escape;
 mod hadoop;
 mod hive;
-pub mod launch;
 mod nifi;
 mod os;
 mod postgres;

@@ -26,8 +26,8 @@ pub fn render_limits(c: &Cluster, host: &Host, t: &mut Tree) {
     }
     let mut users: Vec<&str> = Vec::new();
     for s in c.services(host) {
-        if !users.contains(&c.user_of(s)) {
-            users.push(c.user_of(s));
+        if !users.contains(&&**s.user(&c.users)) {
+            users.push(&**s.user(&c.users));
         }
     }
     if users.is_empty() {

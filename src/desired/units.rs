@@ -1,10 +1,10 @@
 //! systemd units, one per daemon per host, from the launch specifications.
 
 use super::escape::{systemd_env_word, systemd_exec_word};
-use super::launch::{Launch, launch};
 use super::{Tree, mode};
 use crate::context;
 use crate::model::{Cluster, Host};
+use crate::services::{Launch, launch};
 
 fn unit(c: &Cluster, l: &Launch) -> String {
     let exec: Vec<String> = l.command.iter().map(|a| systemd_exec_word(a)).collect();

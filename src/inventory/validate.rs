@@ -303,14 +303,13 @@ fn software(doc: &Document, v: &Versions, runs_hive: bool, sink: &mut Sink) -> O
     let mirror = url("mirror", t.mirror.as_ref());
     let checksums = url("checksums", t.checksums.as_ref());
     let archives: Vec<String> = [
-        ("hadoop", v.hadoop.version),
-        ("zookeeper", v.zookeeper.version),
-        ("hive", v.hive.version),
-        ("nifi", v.nifi.version),
+        (catalog::Product::Hadoop, v.hadoop.version),
+        (catalog::Product::Zookeeper, v.zookeeper.version),
+        (catalog::Product::Hive, v.hive.version),
+        (catalog::Product::Nifi, v.nifi.version),
     ]
     .iter()
-    .filter_map(|(p, ver)| catalog::apache_release(p, ver))
-    .map(|r| r.file_name().to_string())
+    .map(|(p, ver)| catalog::apache_release(*p, ver).file_name().to_string())
     .collect();
     let mut digests = std::collections::BTreeMap::new();
     let mut ok = true;
@@ -1054,8 +1053,8 @@ fn check_ports(
         let mut taken: BTreeMap<u16, (&'static str, &'static str)> = BTreeMap::new();
         for role in &host.roles {
             for service in role.services(ha) {
-                for port_name in service.port_names(versions) {
-                    let Some(port) = host.ports.get(port_name) else { continue };
+                for key in service.ports(versions) {
+                    let (port_name, port) = (key.name(), host.ports.of(*key));
                     match taken.get(&port) {
                         Some((other_service, other_port)) if *other_service != service.name() => {
                             let span = [

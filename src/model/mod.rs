@@ -155,35 +155,6 @@ impl Service {
                 | Service::NodeManager
         )
     }
-
-    /// The names of the ports this service listens on, as in [`Ports`].
-    pub fn port_names(self, versions: &Versions) -> &'static [&'static str] {
-        match self {
-            Service::Zookeeper if versions.zookeeper.admin_server => {
-                &["zookeeper_client", "zookeeper_peer", "zookeeper_election", "zookeeper_admin"]
-            }
-            Service::Zookeeper => &["zookeeper_client", "zookeeper_peer", "zookeeper_election"],
-            Service::JournalNode => &["journalnode_rpc", "journalnode_http"],
-            Service::NameNode => &["namenode_rpc", "namenode_http"],
-            Service::Zkfc => &["zkfc"],
-            Service::DataNode => &["datanode", "datanode_http", "datanode_ipc"],
-            Service::ResourceManager => &[
-                "resourcemanager",
-                "resourcemanager_scheduler",
-                "resourcemanager_tracker",
-                "resourcemanager_admin",
-                "resourcemanager_webapp",
-            ],
-            Service::NodeManager => {
-                &["nodemanager", "nodemanager_localizer", "nodemanager_webapp", "mapreduce_shuffle"]
-            }
-            Service::HiveMetastore => &["hive_metastore"],
-            Service::HiveServer2 => &["hiveserver2", "hiveserver2_webui"],
-            Service::MetastoreDb => &["metastore_db"],
-            Service::Nifi => &["nifi_http"],
-            Service::Postgres => &["postgresql"],
-        }
-    }
 }
 
 /// How daemons name each other in configuration files.
@@ -472,23 +443,6 @@ impl Cluster {
         let mut out: Vec<Service> = host.roles.iter().flat_map(|r| r.services(self.ha()).iter().copied()).collect();
         out.sort();
         out
-    }
-
-    /// The OS user `service` runs as.
-    pub fn user_of(&self, service: Service) -> &str {
-        match service {
-            Service::Zookeeper => &self.users.zookeeper,
-            Service::HiveMetastore | Service::HiveServer2 => &self.users.hive,
-            Service::Nifi => &self.users.nifi,
-            Service::MetastoreDb => &self.users.mysql,
-            Service::Postgres => &self.users.postgres,
-            Service::NameNode
-            | Service::Zkfc
-            | Service::JournalNode
-            | Service::DataNode
-            | Service::ResourceManager
-            | Service::NodeManager => &self.users.hadoop,
-        }
     }
 
     /// Whether `host` needs Hadoop's configuration (it runs a Hadoop or Hive daemon).

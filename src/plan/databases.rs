@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use super::wait::wait;
+use super::wait::ready;
 use crate::catalog::MetastoreDbKind;
 use crate::desired::escape::{mysql_str, pg_ident, sql_quote};
-use crate::desired::launch::{self, as_user};
 use crate::desired::sh_quote;
 use crate::engine::steps::Step;
 use crate::model::{Cluster, Host, Service};
+use crate::services::launch::{self, as_user};
 use crate::services::start;
 
 /// The metastore's schema, created by Hive's schema tool once: `-info` succeeds as soon as the
@@ -28,17 +28,14 @@ pub(super) fn metastore_db(c: &Cluster, db: &Host) -> Vec<Step> {
     let at = |p: &str| c.on_host(db, p);
     let cnf = sh_quote(&format!("{}/my.cnf", at(&c.paths.metastore_db_conf)));
     let data = sh_quote(&at(&c.paths.metastore_db_data));
-    let (init, client, admin) = match c.versions.metastore_db.kind {
+    let (init, client) = match c.versions.metastore_db.kind {
         MetastoreDbKind::Mariadb => (
             format!(
                 "mariadb-install-db --defaults-file={cnf} --auth-root-authentication-method=socket --skip-test-db > /dev/null"
             ),
             "mariadb",
-            "mariadb-admin",
         ),
-        MetastoreDbKind::Mysql => {
-            (format!("mysqld --defaults-file={cnf} --initialize-insecure"), "mysql", "mysqladmin")
-        }
+        MetastoreDbKind::Mysql => (format!("mysqld --defaults-file={cnf} --initialize-insecure"), "mysql"),
     };
     let sql = sh_quote(&format!("{}/create-metastore.sql", at(&c.paths.metastore_db_conf)));
     let query = format!(
@@ -58,7 +55,7 @@ pub(super) fn metastore_db(c: &Cluster, db: &Host) -> Vec<Step> {
             timeout: Duration::from_secs(300),
         },
         start(c, db, Service::MetastoreDb),
-        wait("metastore database answering", &format!("{admin} --defaults-file={cnf} -uroot ping > /dev/null 2>&1")),
+        ready(db, Service::MetastoreDb),
     ];
     if mysql {
         let set = sh_quote(&format!("{}/set-root-password.sql", at(&c.paths.metastore_db_conf)));
@@ -112,7 +109,7 @@ pub(super) fn mart_db(c: &Cluster, db: &Host) -> Vec<Step> {
             timeout: Duration::from_secs(300),
         },
         start(c, db, Service::Postgres),
-        wait("PostgreSQL accepting connections", &format!("{} -q {socket}", tool("pg_isready"))),
+        ready(db, Service::Postgres),
         Step::Run {
             name: format!("create database {} and user {}", c.mart.name, c.mart.user),
             command: format!("{} < {}", psql("postgres", ""), sh_quote(&format!("{conf}/mart-database.sql"))),

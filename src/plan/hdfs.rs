@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use crate::desired::launch::hadoop_tool;
 use crate::desired::sh_quote;
 use crate::engine::steps::Step;
 use crate::model::{Cluster, Host};
+use crate::services::launch::hadoop_tool;
 
 /// The NameNode's metadata is complete: a VERSION and an image (an interrupted format leaves
 /// VERSION without an image, and must be formatted again).

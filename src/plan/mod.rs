@@ -20,7 +20,7 @@ use crate::desired::{Tree, sh_quote};
 use crate::engine::runner::Phase;
 use crate::engine::steps::{Content, Step};
 use crate::model::{Cluster, Host, Role, Service, Transport};
-use crate::services::{start, stop, supervised};
+use crate::services::{self, start, stop, supervised};
 use databases::{mart_db, metastore_db, metastore_schema};
 use hdfs::{bootstrap_standby, format_namenode, format_zk};
 use os::{is_package_source, os};
@@ -37,23 +37,23 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Arch
     phases.push(prepare(c, artifacts, binary));
     phases.push(configure(c, tree));
     let nns: Vec<&Host> = c.with_role(Role::NameNode).collect();
-    phases.push(start_and_wait(c, "zookeeper", Role::Zookeeper, Service::Zookeeper, |h| {
-        wait("ZooKeeper in the quorum", &zookeeper_in_quorum(h))
-    }));
+    phases.push(start_and_wait(c, "zookeeper", Role::Zookeeper, Service::Zookeeper));
     if c.ha() {
-        phases.push(start_and_wait(c, "journalnodes", Role::JournalNode, Service::JournalNode, |h| {
-            wait("JournalNode answering", &http_ok(&format!("http://{}:{}/jmx", h.address, h.ports.journalnode_http)))
-        }));
+        phases.push(start_and_wait(c, "journalnodes", Role::JournalNode, Service::JournalNode));
     }
     if let Some(first) = nns.first() {
         phases.push(single("format", first, vec![format_namenode(c, first)]));
-        phases.push(single("namenode", first, vec![start(c, first, Service::NameNode), wait_namenode(first)]));
+        phases.push(single(
+            "namenode",
+            first,
+            vec![start(c, first, Service::NameNode), ready(first, Service::NameNode)],
+        ));
     }
     if let (true, Some(second)) = (c.ha(), nns.get(1)) {
         phases.push(single(
             "standby-namenode",
             second,
-            vec![bootstrap_standby(c, second), start(c, second, Service::NameNode), wait_namenode(second)],
+            vec![bootstrap_standby(c, second), start(c, second, Service::NameNode), ready(second, Service::NameNode)],
         ));
         // The znode must exist before any ZKFC starts, so formatting is a phase of its own.
         phases.push(single("format-zookeeper", nns[0], vec![format_zk(c, nns[0])]));
@@ -64,36 +64,23 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Arch
         failover.hosts.entry(nns[0].name.clone()).or_default().push(wait("one NameNode active", &one_active(&nns)));
         phases.push(failover);
     }
-    phases.push(start_and_wait(c, "datanodes", Role::DataNode, Service::DataNode, |h| {
-        wait("DataNode answering", &http_ok(&format!("http://{}:{}/jmx", h.address, h.ports.datanode_http)))
-    }));
+    phases.push(start_and_wait(c, "datanodes", Role::DataNode, Service::DataNode));
     if let Some(first) = nns.first() {
         let n = c.with_role(Role::DataNode).count();
         phases.push(single("hdfs-ready", first, vec![wait(&format!("{n} live DataNodes"), &live_datanodes(first, n))]));
     }
     if let Some(rm) = c.one(Role::ResourceManager) {
-        let url = format!("http://{}:{}/ws/v1/cluster", rm.address, rm.ports.resourcemanager_webapp);
         phases.push(single(
             "resourcemanager",
             rm,
-            vec![
-                start(c, rm, Service::ResourceManager),
-                wait(
-                    "ResourceManager started",
-                    &format!("curl -sf --max-time 2 {}/info | grep -q '\"state\":\"STARTED\"'", sh_quote(&url)),
-                ),
-            ],
+            vec![start(c, rm, Service::ResourceManager), ready(rm, Service::ResourceManager)],
         ));
         let n = c.with_role(Role::NodeManager).count();
-        let mut nms = start_and_wait(c, "nodemanagers", Role::NodeManager, Service::NodeManager, |h| {
-            wait(
-                "NodeManager answering",
-                &http_ok(&format!("http://{}:{}/ws/v1/node/info", h.address, h.ports.nodemanager_webapp)),
-            )
-        });
+        let metrics = format!("http://{}:{}/ws/v1/cluster/metrics", rm.address, rm.ports.resourcemanager_webapp);
+        let mut nms = start_and_wait(c, "nodemanagers", Role::NodeManager, Service::NodeManager);
         nms.hosts.entry(rm.name.clone()).or_default().push(wait(
             &format!("{n} NodeManagers registered"),
-            &at_least(&format!("curl -sf --max-time 2 {}/metrics", sh_quote(&url)), "activeNodes", n),
+            &at_least(&format!("curl -sf --max-time 2 {}", sh_quote(&metrics)), "activeNodes", n),
         ));
         phases.push(nms);
     }
@@ -111,30 +98,26 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Arch
         phases.push(single(
             "hive-metastore",
             ms,
-            vec![
-                metastore_schema(c, ms),
-                start(c, ms, Service::HiveMetastore),
-                wait("Hive metastore listening", &tcp_open(&ms.address.to_string(), ms.ports.hive_metastore)),
-            ],
+            vec![metastore_schema(c, ms), start(c, ms, Service::HiveMetastore), ready(ms, Service::HiveMetastore)],
         ));
     }
     if let Some(hs2) = c.one(Role::HiveServer2) {
         phases.push(single(
             "hiveserver2",
             hs2,
-            vec![
-                start(c, hs2, Service::HiveServer2),
-                wait("HiveServer2 listening", &tcp_open(&hs2.address.to_string(), hs2.ports.hiveserver2)),
-            ],
+            vec![start(c, hs2, Service::HiveServer2), ready(hs2, Service::HiveServer2)],
         ));
     }
     if let Some(nifi) = c.with_role(Role::Nifi).find(|h| supervised(c, h).contains(&Service::Nifi)) {
-        let url = format!("http://{}:{}/nifi-api/flow/about", nifi.address, nifi.ports.nifi_http);
         // NiFi unpacks its bundles on a first start, which takes minutes on a small VM.
+        let answering = services::ready(nifi, Service::Nifi);
         phases.push(single(
             "nifi",
             nifi,
-            vec![start(c, nifi, Service::Nifi), wait_for("NiFi answering", &http_ok(&url), NIFI_READY_SECONDS)],
+            vec![
+                start(c, nifi, Service::Nifi),
+                wait_for(&answering.what, &answering.probe.shell(), NIFI_READY_SECONDS),
+            ],
         ));
     }
     phases.push(cleanup(c, artifacts));
@@ -202,10 +185,11 @@ fn single(name: &str, host: &Host, steps: Vec<Step>) -> Phase {
     p
 }
 
-fn start_and_wait(c: &Cluster, name: &str, role: Role, service: Service, ready: impl Fn(&Host) -> Step) -> Phase {
+/// A phase that starts `service` on every host with `role` and waits until each is ready.
+fn start_and_wait(c: &Cluster, name: &str, role: Role, service: Service) -> Phase {
     let mut p = Phase { name: name.into(), ..Phase::default() };
     for h in c.with_role(role) {
-        p.hosts.insert(h.name.clone(), vec![start(c, h, service), ready(h)]);
+        p.hosts.insert(h.name.clone(), vec![start(c, h, service), ready(h, service)]);
     }
     p
 }

@@ -13,12 +13,8 @@ use crate::services::supervised;
 
 /// The ports `host`'s daemons listen on.
 pub(super) fn listening_ports(c: &Cluster, host: &Host) -> Vec<u16> {
-    let mut ports: Vec<u16> = c
-        .services(host)
-        .iter()
-        .flat_map(|s| s.port_names(&c.versions))
-        .filter_map(|name| host.ports.get(name))
-        .collect();
+    let mut ports: Vec<u16> =
+        c.services(host).iter().flat_map(|s| s.ports(&c.versions)).map(|key| host.ports.of(*key)).collect();
     ports.sort_unstable();
     ports.dedup();
     ports
@@ -48,8 +44,8 @@ pub(super) fn os(c: &Cluster, tree: &Tree) -> Phase {
         // The databases' packages create their own users.
         let mut users: Vec<&str> = Vec::new();
         for s in services.iter().filter(|s| !matches!(s, Service::MetastoreDb | Service::Postgres)) {
-            if !users.contains(&c.user_of(*s)) {
-                users.push(c.user_of(*s));
+            if !users.contains(&&**s.user(&c.users)) {
+                users.push(&**s.user(&c.users));
             }
         }
         if h.has(Role::Crawler) {

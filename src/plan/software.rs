@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use super::os::{package_manager, packages};
 use crate::artifacts::{Archive, Artifact};
+use crate::catalog::Product;
 use crate::desired::sh_quote;
 use crate::engine::runner::Phase;
 use crate::engine::steps::{Content, Step};
 use crate::model::{Cluster, Host, Role, Service, Transport};
-use crate::services::supervised;
+use crate::services::{self, supervised};
 
 /// Where packed software is kept on a remote host.
 pub(super) const ARCHIVES: &str = "/opt/provision";
@@ -60,15 +61,15 @@ pub(super) fn unpacked(c: &Cluster, h: &Host, a: &Artifact, home: &str, affects:
     ]
 }
 
-/// Where artifact `name` lives on `h`, if `h` runs anything from it.
-pub(super) fn home_of<'c>(c: &'c Cluster, h: &Host, name: &str) -> Option<&'c str> {
-    match name {
-        "hadoop" if c.needs_hadoop(h) => Some(&c.paths.hadoop_home),
-        "zookeeper" if h.has(Role::Zookeeper) => Some(&c.paths.zookeeper_home),
-        "hive" if h.runs_hive() => Some(&c.paths.hive_home),
-        "nifi" if supervised(c, h).contains(&Service::Nifi) => Some(&c.paths.nifi_home),
-        _ => None,
-    }
+/// Where `product` lives on `h`, if `h` runs anything from it.
+fn home_of<'c>(c: &'c Cluster, h: &Host, product: Product) -> Option<&'c str> {
+    let runs = match product {
+        Product::Hadoop => c.needs_hadoop(h),
+        Product::Zookeeper => h.has(Role::Zookeeper),
+        Product::Hive => h.runs_hive(),
+        Product::Nifi => supervised(c, h).contains(&Service::Nifi),
+    };
+    runs.then(|| services::home(c, product))
 }
 
 /// Software folders a remote host no longer runs from, removed once every daemon has been
@@ -89,7 +90,7 @@ pub(super) fn cleanup(c: &Cluster, artifacts: &[Artifact]) -> Phase {
                 let stale = format!(
                     "cur=$(readlink -f {q}); for d in {beside}-*/; do d=${{d%/}}; if [ -f \"$d/{UNPACKED_MARKER}\" ] && [ \"$d\" != \"$cur\" ]; then echo \"$d\"; fi; done",
                     q = sh_quote(&home),
-                    beside = sh_quote(&beside_home(&home, name)),
+                    beside = sh_quote(&beside_home(&home, name.name())),
                 );
                 Step::Run {
                     name: format!("remove {name} folders {home} no longer names"),
@@ -106,18 +107,11 @@ pub(super) fn cleanup(c: &Cluster, artifacts: &[Artifact]) -> Phase {
     phase
 }
 
-/// The services on `h` that run from artifact `name`'s home, as `host/service` (Hive runs on
-/// Hadoop's jars too).
-pub(super) fn users_of(c: &Cluster, h: &Host, name: &str) -> Vec<String> {
+/// The services on `h` that run from `product`'s home, as `host/service`.
+fn users_of(c: &Cluster, h: &Host, product: Product) -> Vec<String> {
     c.services(h)
         .into_iter()
-        .filter(|s| match name {
-            "hadoop" => s.is_hadoop() || s.is_hive(),
-            "zookeeper" => *s == Service::Zookeeper,
-            "hive" => s.is_hive(),
-            "nifi" => *s == Service::Nifi,
-            _ => false,
-        })
+        .filter(|s| s.spec().runs_from.contains(&product))
         .map(|s| format!("{}/{}", h.name, s.name()))
         .collect()
 }
@@ -156,40 +150,14 @@ pub(super) fn prepare(c: &Cluster, artifacts: &[Artifact], binary: Option<&Archi
             dir(&c.paths.provision_logs, 0o755, "root");
             dir(&c.paths.provision_state, 0o755, "root");
         }
-        let hadoop = &c.users.hadoop;
         for s in &services {
-            match s {
-                Service::Zookeeper => {
-                    dir(&c.paths.zookeeper_data, 0o750, &c.users.zookeeper);
-                    dir(&c.paths.zookeeper_logs, 0o755, &c.users.zookeeper);
-                }
-                Service::JournalNode => dir(&c.paths.journalnode_dir, 0o750, hadoop),
-                Service::NameNode => dir(&c.paths.namenode_dir, 0o750, hadoop),
-                Service::DataNode => dir(&c.paths.datanode_dir, 0o700, hadoop),
-                Service::NodeManager => {
-                    dir(&c.paths.yarn_local, 0o755, hadoop);
-                    dir(&c.paths.yarn_logs, 0o755, hadoop);
-                }
-                Service::MetastoreDb => {
-                    dir(&c.paths.metastore_db_data, 0o750, &c.users.mysql);
-                    dir(&c.paths.metastore_db_run, 0o755, &c.users.mysql);
-                }
-                Service::HiveMetastore | Service::HiveServer2 => dir(&c.paths.hive_logs, 0o755, &c.users.hive),
-                Service::Postgres => {
-                    dir(&c.paths.postgres_data, 0o700, &c.users.postgres);
-                    dir(&c.paths.postgres_run, 0o755, &c.users.postgres);
-                }
-                Service::Nifi => {
-                    dir(&c.paths.nifi_data, 0o750, &c.users.nifi);
-                    dir(&format!("{}/run", c.paths.nifi_data), 0o755, &c.users.nifi);
-                    dir(&c.paths.nifi_logs, 0o755, &c.users.nifi);
-                }
-                _ => {}
+            for f in (s.spec().folders)(c) {
+                dir(&f.path, f.mode, &f.owner);
             }
         }
         if services.iter().any(|s| s.is_hadoop()) {
-            dir(&c.paths.hadoop_logs, 0o755, hadoop);
-            dir(&c.paths.hadoop_tmp, 0o755, hadoop);
+            dir(&c.paths.hadoop_logs, 0o755, &c.users.hadoop);
+            dir(&c.paths.hadoop_tmp, 0o755, &c.users.hadoop);
         }
         if binary.is_some() && h.has(Role::Crawler) && !local {
             // The folder the hourly run logs into, as the crawler's user.

@@ -6,10 +6,17 @@ use std::time::Duration;
 
 use crate::desired::sh_quote;
 use crate::engine::steps::Step;
-use crate::model::Host;
+use crate::model::{Host, Service};
+use crate::services::probe::{FS_NAMESYSTEM_STATE, NAMENODE_STATUS};
 
 /// Seconds a daemon gets to become ready.
 pub(super) const READY_SECONDS: u32 = 120;
+
+/// A step that waits until `service` on `h` is ready, by its readiness probe.
+pub(super) fn ready(h: &Host, service: Service) -> Step {
+    let r = crate::services::ready(h, service);
+    wait(&r.what, &r.probe.shell())
+}
 
 /// A step that polls `check` until it succeeds (failing after [`READY_SECONDS`]); nothing to do
 /// when it already succeeds.
@@ -31,39 +38,13 @@ pub(super) fn wait_for(what: &str, check: &str, seconds: u32) -> Step {
     }
 }
 
-/// Something accepts TCP connections at `address`:`port`.
-pub(super) fn tcp_open(address: &str, port: u16) -> String {
-    format!("bash -c 'exec 3<>/dev/tcp/{address}/{port}' 2>/dev/null")
-}
-
-pub(super) fn http_ok(url: &str) -> String {
-    format!("curl -sf -o /dev/null --max-time 2 {}", sh_quote(url))
-}
-
 /// `json_source` prints JSON whose integer `field` is at least `n`.
 pub(super) fn at_least(json_source: &str, field: &str, n: usize) -> String {
     format!("v=$({json_source} | sed -n 's/.*\"{field}\" *: *\\([0-9]*\\).*/\\1/p'); [ \"${{v:-0}}\" -ge {n} ]")
 }
 
-pub(super) fn zookeeper_in_quorum(h: &Host) -> String {
-    format!(
-        "bash -c 'exec 3<>/dev/tcp/{}/{} && printf srvr >&3 && cat <&3' 2>/dev/null | grep -Eq '^Mode: (leader|follower|standalone)'",
-        h.address, h.ports.zookeeper_client
-    )
-}
-
 pub(super) fn namenode_state_url(nn: &Host) -> String {
-    format!("http://{}:{}/jmx?qry=Hadoop:service=NameNode,name=NameNodeStatus", nn.address, nn.ports.namenode_http)
-}
-
-pub(super) fn wait_namenode(nn: &Host) -> Step {
-    wait(
-        &format!("NameNode {} answering", nn.name),
-        &format!(
-            "curl -sf --max-time 2 {} | grep -Eq '\"State\" *: *\"(active|standby)\"'",
-            sh_quote(&namenode_state_url(nn))
-        ),
-    )
+    format!("http://{}:{}/jmx?qry={NAMENODE_STATUS}", nn.address, nn.ports.namenode_http)
 }
 
 pub(super) fn one_active(nns: &[&Host]) -> String {
@@ -75,9 +56,6 @@ pub(super) fn one_active(nns: &[&Host]) -> String {
 }
 
 pub(super) fn live_datanodes(nn: &Host, n: usize) -> String {
-    let url = format!(
-        "http://{}:{}/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState",
-        nn.address, nn.ports.namenode_http
-    );
+    let url = format!("http://{}:{}/jmx?qry={FS_NAMESYSTEM_STATE}", nn.address, nn.ports.namenode_http);
     at_least(&format!("curl -sf --max-time 2 {}", sh_quote(&url)), "NumLiveDataNodes", n)
 }

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::{VerifyError, fail, log_of};
-use crate::desired::launch::hadoop_tool;
 use crate::engine::transport;
 use crate::health;
 use crate::model::{Cluster, Host, Role};
+use crate::services::launch::hadoop_tool;
 
 /// The job's maps, and the samples each draws.
 const MAPS: u32 = 2;

@@ -343,7 +343,7 @@ fn a_daemon_can_read_every_secret_file_it_reads() {
             .services(host)
             .into_iter()
             .filter(|s| f.affects.contains(&format!("{}/{}", host.name, s.name())))
-            .map(|s| c.user_of(s))
+            .map(|s| &**s.user(&c.users))
             .collect();
         if readers.is_empty() {
             continue; // fed to a client by root (SQL files) or read by the crawler's own program

@@ -236,7 +236,8 @@ fn pi(inv: &Path, options: &[&str]) -> (bool, String) {
     let cluster = provision::inventory::load(inv).unwrap();
     let rm = cluster.one(provision::model::Role::ResourceManager).unwrap();
     let args: Vec<&str> = std::iter::once("pi").chain(options.iter().copied()).chain(["2", "10"]).collect();
-    let tool = provision::desired::launch::hadoop_tool(&cluster, rm, "org.apache.hadoop.examples.ExampleDriver", &args);
+    let tool =
+        provision::services::launch::hadoop_tool(&cluster, rm, "org.apache.hadoop.examples.ExampleDriver", &args);
     let out = std::process::Command::new("sh").arg("-c").arg(tool.shell(None)).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)

@@ -1,6 +1,7 @@
-//! How every daemon is launched: an explicit command line (java, JVM options, classpath,
-//! main class, arguments), its user and environment. The systemd units are rendered from
-//! these, and the local topology launches daemons from the same values.
+//! How a daemon is launched: an explicit command line (java, JVM options, classpath, main
+//! class, arguments), its user and environment, and the pieces the products' launch lines
+//! share. The systemd units are rendered from these, and the local topology launches daemons
+//! from the same values.
 
 use std::collections::BTreeMap;
 
@@ -93,27 +94,6 @@ pub fn as_user(user: &str, command: &str) -> String {
 /// The JVM system property that names the daemon in every Java command line.
 const SERVICE_PROPERTY: &str = "-Dprovision.service=";
 
-impl Service {
-    /// The systemd unit name of this daemon.
-    pub fn unit_name(self) -> String {
-        let base = match self {
-            Service::Zookeeper => "zookeeper",
-            Service::JournalNode => "hdfs-journalnode",
-            Service::NameNode => "hdfs-namenode",
-            Service::Zkfc => "hdfs-zkfc",
-            Service::DataNode => "hdfs-datanode",
-            Service::ResourceManager => "yarn-resourcemanager",
-            Service::NodeManager => "yarn-nodemanager",
-            Service::HiveMetastore => "hive-metastore",
-            Service::HiveServer2 => "hive-server2",
-            Service::MetastoreDb => "metastore-db",
-            Service::Nifi => "nifi",
-            Service::Postgres => "mart-postgresql",
-        };
-        format!("{base}.service")
-    }
-}
-
 /// JVM options that open Java's modules to `packages` (none before Java 17).
 fn opens(java: u8, packages: &[&[&str]]) -> Vec<String> {
     if java < 17 {
@@ -148,164 +128,21 @@ pub fn hadoop_classpath(c: &Cluster, host: &Host) -> Vec<String> {
     out
 }
 
-fn service_property(host: &Host, service: Service) -> String {
+pub(super) fn service_property(host: &Host, service: Service) -> String {
     format!("{SERVICE_PROPERTY}{}/{}", host.name, service.name())
 }
 
-fn java(c: &Cluster) -> String {
+pub(super) fn java(c: &Cluster) -> String {
     format!("{}/bin/java", c.java_home())
 }
 
-fn env(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
+pub(super) fn env(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
-}
-
-/// How `service` is launched on `host`.
-pub fn launch(c: &Cluster, host: &Host, service: Service) -> Launch {
-    let at = |p: &str| c.on_host(host, p);
-    match service {
-        Service::NameNode
-        | Service::Zkfc
-        | Service::JournalNode
-        | Service::DataNode
-        | Service::ResourceManager
-        | Service::NodeManager => hadoop_daemon(c, host, service),
-        Service::Zookeeper => {
-            let home = at(&c.paths.zookeeper_home);
-            let conf = at(&c.paths.zookeeper_conf);
-            let logs = at(&c.paths.zookeeper_logs);
-            let mut command = vec![java(c), service_property(host, service), format!("-Xmx{}m", c.heaps.zookeeper)];
-            command.extend([
-                format!("-Dzookeeper.log.dir={logs}"),
-                format!("-Dzookeeper.log.file=zookeeper-{}.log", host.name),
-                "-Dzookeeper.root.logger=INFO,ROLLINGFILE".into(),
-                "-cp".into(),
-                format!("{conf}:{home}/lib/*:{home}/*"),
-                "org.apache.zookeeper.server.quorum.QuorumPeerMain".into(),
-                format!("{conf}/zoo.cfg"),
-            ]);
-            Launch {
-                service,
-                host: host.name.clone(),
-                description: format!("ZooKeeper server {} of cluster {}", host.name, c.name),
-                user: c.users.zookeeper.clone(),
-                command,
-                env: env(&[("JAVA_HOME", c.java_home()), ("ZOO_LOG_DIR", logs.clone())]),
-                workdir: at(&c.paths.zookeeper_data),
-                log_dir: logs,
-                after: vec![],
-            }
-        }
-        Service::HiveMetastore | Service::HiveServer2 => {
-            let logs = at(&c.paths.hive_logs);
-            let (name, class, heap, after) = match service {
-                Service::HiveMetastore => {
-                    ("metastore", "org.apache.hadoop.hive.metastore.HiveMetaStore", c.heaps.hive_metastore, vec![])
-                }
-                _ => (
-                    "hiveserver2",
-                    "org.apache.hive.service.server.HiveServer2",
-                    c.heaps.hiveserver2,
-                    vec![Service::HiveMetastore],
-                ),
-            };
-            let mut command =
-                vec![java(c), format!("-Dproc_{name}"), service_property(host, service), format!("-Xmx{heap}m")];
-            command.extend(hive_jvm_options(c));
-            command.extend([
-                format!("-Dhive.log.dir={logs}"),
-                format!("-Dhive.log.file=hive-{name}-{}.log", host.name),
-                "-cp".into(),
-                hive_classpath(c, host),
-                class.into(),
-            ]);
-            Launch {
-                service,
-                host: host.name.clone(),
-                description: format!("Hive {name} on {} of cluster {}", host.name, c.name),
-                user: c.users.hive.clone(),
-                command,
-                env: hive_env(c, host),
-                workdir: logs.clone(),
-                log_dir: logs,
-                after,
-            }
-        }
-        Service::Nifi => {
-            let home = at(&c.paths.nifi_home);
-            let conf = at(&c.paths.nifi_conf);
-            let logs = at(&c.paths.nifi_logs);
-            let command = vec![
-                java(c),
-                service_property(host, service),
-                "-Xms48m".into(),
-                "-Xmx48m".into(),
-                format!("-Dorg.apache.nifi.bootstrap.config.log.dir={logs}"),
-                format!("-Dorg.apache.nifi.bootstrap.config.pid.dir={}/run", at(&c.paths.nifi_data)),
-                format!("-Dorg.apache.nifi.bootstrap.config.file={conf}/bootstrap.conf"),
-                "-cp".into(),
-                format!("{conf}:{home}/lib/bootstrap/*"),
-                "org.apache.nifi.bootstrap.RunNiFi".into(),
-                "run".into(),
-            ];
-            Launch {
-                service,
-                host: host.name.clone(),
-                description: format!("Apache NiFi on {} of cluster {}", host.name, c.name),
-                user: c.users.nifi.clone(),
-                command,
-                env: env(&[
-                    ("JAVA_HOME", c.java_home()),
-                    ("NIFI_HOME", home.clone()),
-                    ("NIFI_LOG_DIR", logs.clone()),
-                    ("NIFI_PID_DIR", format!("{}/run", at(&c.paths.nifi_data))),
-                ]),
-                workdir: home,
-                log_dir: logs,
-                after: vec![],
-            }
-        }
-        Service::MetastoreDb => {
-            let conf = at(&c.paths.metastore_db_conf);
-            Launch {
-                service,
-                host: host.name.clone(),
-                description: format!("{} for the Hive metastore of cluster {}", c.versions.metastore_db.name, c.name),
-                user: c.users.mysql.clone(),
-                command: vec![c.versions.metastore_db.server_binary.into(), format!("--defaults-file={conf}/my.cnf")],
-                env: BTreeMap::new(),
-                workdir: at(&c.paths.metastore_db_data),
-                log_dir: at(&c.paths.metastore_db_data),
-                after: vec![],
-            }
-        }
-        Service::Postgres => {
-            let conf = at(&c.paths.postgres_conf);
-            let data = at(&c.paths.postgres_data);
-            Launch {
-                service,
-                host: host.name.clone(),
-                description: format!("PostgreSQL {} for the data mart of cluster {}", c.versions.postgresql, c.name),
-                user: c.users.postgres.clone(),
-                command: vec![
-                    format!("{}/postgres", c.postgres_bin()),
-                    "-D".into(),
-                    data.clone(),
-                    "-c".into(),
-                    format!("config_file={conf}/postgresql.conf"),
-                ],
-                env: BTreeMap::new(),
-                workdir: data.clone(),
-                log_dir: format!("{data}/log"),
-                after: vec![],
-            }
-        }
-    }
 }
 
 /// Hive's classpath: its configuration, its jars, the metastore database's JDBC driver when
 /// an OS package provides it, then the cluster's Hadoop.
-fn hive_classpath(c: &Cluster, host: &Host) -> String {
+pub(super) fn hive_classpath(c: &Cluster, host: &Host) -> String {
     let home = c.on_host(host, &c.paths.hive_home);
     let driver = c.hive_jdbc_package().map(|(_, jar)| jar.to_string());
     std::iter::once(c.on_host(host, &c.paths.hive_conf))
@@ -318,7 +155,7 @@ fn hive_classpath(c: &Cluster, host: &Host) -> String {
 
 /// The environment of Hive's daemons and tools (the schema tool finds its scripts below
 /// `METASTORE_HOME`).
-fn hive_env(c: &Cluster, host: &Host) -> BTreeMap<String, String> {
+pub(super) fn hive_env(c: &Cluster, host: &Host) -> BTreeMap<String, String> {
     let at = |p: &str| c.on_host(host, p);
     env(&[
         ("JAVA_HOME", c.java_home()),
@@ -394,44 +231,26 @@ pub fn hive_jvm_options(c: &Cluster) -> Vec<String> {
     out
 }
 
-fn hadoop_daemon(c: &Cluster, host: &Host, service: Service) -> Launch {
+/// What sets one Hadoop daemon's launch apart from the others'.
+pub(super) struct HadoopDaemon {
+    /// The daemon.
+    pub service: Service,
+    /// Its `-Dproc_` name, also in its log file's name.
+    pub proc_name: &'static str,
+    /// Its main class.
+    pub class: &'static str,
+    /// Its heap in MiB.
+    pub heap: u32,
+    /// Daemons on the same host started before it.
+    pub after: Vec<Service>,
+    /// What it is, e.g. `HDFS NameNode`.
+    pub description: &'static str,
+}
+
+/// How Hadoop daemon `d` is launched on `host`: Hadoop's own launcher's command line, written out.
+pub(super) fn hadoop_daemon(c: &Cluster, host: &Host, d: HadoopDaemon) -> Launch {
+    let HadoopDaemon { service, proc_name, class, heap, after, description } = d;
     let at = |p: &str| c.on_host(host, p);
-    let (proc_name, class, heap, after, description) = match service {
-        Service::NameNode => {
-            ("namenode", "org.apache.hadoop.hdfs.server.namenode.NameNode", c.heaps.namenode, vec![], "HDFS NameNode")
-        }
-        Service::Zkfc => (
-            "zkfc",
-            "org.apache.hadoop.hdfs.tools.DFSZKFailoverController",
-            c.heaps.zkfc,
-            vec![Service::NameNode],
-            "HDFS ZKFailoverController",
-        ),
-        Service::JournalNode => (
-            "journalnode",
-            "org.apache.hadoop.hdfs.qjournal.server.JournalNode",
-            c.heaps.journalnode,
-            vec![],
-            "HDFS JournalNode",
-        ),
-        Service::DataNode => {
-            ("datanode", "org.apache.hadoop.hdfs.server.datanode.DataNode", c.heaps.datanode, vec![], "HDFS DataNode")
-        }
-        Service::ResourceManager => (
-            "resourcemanager",
-            "org.apache.hadoop.yarn.server.resourcemanager.ResourceManager",
-            c.heaps.resourcemanager,
-            vec![],
-            "YARN ResourceManager",
-        ),
-        _ => (
-            "nodemanager",
-            "org.apache.hadoop.yarn.server.nodemanager.NodeManager",
-            c.heaps.nodemanager,
-            vec![],
-            "YARN NodeManager",
-        ),
-    };
     let logs = at(&c.paths.hadoop_logs);
     let home = at(&c.paths.hadoop_home);
     let log_file = format!("hadoop-{}-{proc_name}-{}.log", c.users.hadoop, host.name);
