@@ -3,7 +3,7 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use crate::support::{bin, copy_inventory, tempdir};
+use crate::support::{Inventory, bin, copy_inventory, local_inventory, tempdir};
 
 fn render(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
     bin().arg("render").args(args).current_dir(cwd).output().unwrap()
@@ -60,8 +60,7 @@ fn check_after_an_edit_shows_the_diff_and_affected_services_without_secrets() {
     let inv = copy_inventory("inventory/cluster.toml", dir.path());
     let inv_s = inv.to_str().unwrap();
     assert!(render(&["-i", inv_s, "-o", "out"], dir.path()).status.success());
-    let edited = fs::read_to_string(&inv).unwrap().replace("replication = 3", "replication = 2");
-    fs::write(&inv, edited).unwrap();
+    Inventory::read(&inv).set("hdfs.replication", 2).write(&inv);
     fs::write(dir.path().join("out/stray.txt"), "left over\n").unwrap();
 
     let check = render(&["-i", inv_s, "-o", "out", "--check"], dir.path());
@@ -132,9 +131,7 @@ fn snapshot(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
 #[test]
 fn down_dry_run_prints_what_it_would_do_and_touches_nothing() {
     let dir = tempdir();
-    let inv = copy_inventory("inventory/local.toml", dir.path());
-    let text_of = |s: &str| s.replace("../.provision/local", "state");
-    fs::write(&inv, text_of(&fs::read_to_string(&inv).unwrap())).unwrap();
+    let inv = local_inventory(dir.path());
     // A state folder and host folders as `up` leaves them, with a pid file of a "daemon".
     let state = dir.path().join("state");
     provision::state::create(&state).unwrap();

@@ -9,7 +9,7 @@ use provision::pipeline::layout::{self, Layout};
 use provision::pipeline::record;
 
 use crate::pages::{Fault, Site};
-use crate::support::{bin, root};
+use crate::support::{Inventory, bin, root};
 
 fn expected_titles() -> BTreeMap<String, String> {
     serde_json::from_str(&std::fs::read_to_string(root().join("pages/expected-titles.json")).unwrap()).unwrap()
@@ -42,8 +42,7 @@ fn a_page_in_no_known_layout_says_so() {
 }
 
 fn inventory(dir: &Path, layout: &str) -> std::path::PathBuf {
-    let mut text = std::fs::read_to_string(root().join("inventory/cluster.toml")).unwrap();
-    text = text.replace("state_dir = \"../.provision/cluster\"", "state_dir = \"state\"");
+    let mut text = Inventory::of("inventory/cluster.toml").set("cluster.state_dir", "state").text();
     if layout == "next2024" {
         for (i, category) in (1..).zip(provision::model::original_categories()) {
             text.push_str(&format!(

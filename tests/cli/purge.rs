@@ -6,17 +6,14 @@ use std::path::{Path, PathBuf};
 
 use provision::engine::transport::Local;
 
-use crate::support::{bin, root, tempdir};
+use crate::support::{Inventory, bin, tempdir};
 
 /// A copy of inventory/local.toml in `dir` with the given state folder and host root.
 fn inventory(dir: &Path, state_dir: &str, host_root: &str) -> PathBuf {
-    let text = fs::read_to_string(root().join("inventory/local.toml")).unwrap();
-    let text = text
-        .replace("root = \"../.provision/local/hosts/{host}\"", &format!("root = \"{host_root}\""))
-        .replace("state_dir = \"../.provision/local\"", &format!("state_dir = \"{state_dir}\""));
-    let path = dir.join("local.toml");
-    fs::write(&path, text).unwrap();
-    path
+    Inventory::of("inventory/local.toml")
+        .set("cluster.root", host_root)
+        .set("cluster.state_dir", state_dir)
+        .write(&dir.join("local.toml"))
 }
 
 fn provision(inv: &Path, args: &[&str]) -> (Option<i32>, String) {

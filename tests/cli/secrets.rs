@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use provision::engine::steps::{Content, Step};
 
-use crate::support::{bin, copy_inventory, root, tempdir};
+use crate::support::{bin, copy_inventory, local_inventory, tempdir};
 
 /// Runs `provision` in `cwd`: its exit code and everything it printed, stdout then stderr.
 fn provision(args: &[&str], cwd: &Path) -> (Option<i32>, String) {
@@ -209,17 +209,6 @@ fn plan_and_the_dry_run_refuse_missing_secrets_of_a_deployed_cluster() {
     let (code, out) = provision(&["up", "--dry-run", "--regenerate-secrets", "-i", inv], dir.path());
     assert_eq!(code, Some(0), "{out}");
     assert!(!dir.path().join("state/secrets.toml").exists(), "a dry run saved secrets");
-}
-
-/// A copy of inventory/local.toml whose hosts and state live in `dir`.
-fn local_inventory(dir: &Path) -> PathBuf {
-    let text = fs::read_to_string(root().join("inventory/local.toml")).unwrap();
-    let text = text
-        .replace("root = \"../.provision/local/hosts/{host}\"", "root = \"state/hosts/{host}\"")
-        .replace("state_dir = \"../.provision/local\"", "state_dir = \"state\"");
-    let path = dir.join("local.toml");
-    fs::write(&path, text).unwrap();
-    path
 }
 
 #[test]

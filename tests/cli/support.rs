@@ -83,11 +83,113 @@ pub fn bin() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_provision"))
 }
 
-/// Copies an inventory of the repository into `dir`, with its state kept inside `dir`.
+/// An inventory's text, to change values in by key, its comments and order kept.
+///
+/// A key is a dotted path: `cluster.state_dir`, `hdfs.replication`; in `[[hosts]]` the host
+/// is picked by its name: `hosts.nn01.address`, `hosts.dn02.ports.datanode`. Only a value that
+/// is there can be set, so an edit of a renamed or moved key fails the test instead of
+/// leaving the inventory as it was.
+pub struct Inventory {
+    doc: toml_edit::DocumentMut,
+}
+
+impl Inventory {
+    /// An inventory of the repository, e.g. `inventory/local.toml`.
+    pub fn of(rel: &str) -> Inventory {
+        Inventory::read(&root().join(rel))
+    }
+
+    /// The inventory file at `path`.
+    pub fn read(path: &Path) -> Inventory {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let doc = text.parse().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        Inventory { doc }
+    }
+
+    /// The inventory with the value at `key` replaced (its comment kept).
+    pub fn set(mut self, key: &str, value: impl Into<toml_edit::Value>) -> Inventory {
+        let mut parts = key.split('.');
+        let mut table: &mut dyn toml_edit::TableLike = self.doc.as_table_mut();
+        let mut part = parts.next().unwrap();
+        loop {
+            let item = table.get_mut(part).unwrap_or_else(|| panic!("{key}: the inventory has no `{part}` there"));
+            let Some(next) = parts.next() else {
+                let old = item.as_value_mut().unwrap_or_else(|| panic!("{key}: a table, not a value"));
+                let decor = old.decor().clone();
+                *old = value.into();
+                *old.decor_mut() = decor;
+                return self;
+            };
+            table = match item {
+                toml_edit::Item::ArrayOfTables(hosts) => {
+                    let host = hosts
+                        .iter_mut()
+                        .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(next))
+                        .unwrap_or_else(|| panic!("{key}: no `{part}` entry named `{next}`"));
+                    part = parts.next().unwrap_or_else(|| panic!("{key}: a whole `{part}` entry, not a value"));
+                    host
+                }
+                other => {
+                    let inner = other.as_table_like_mut().unwrap_or_else(|| panic!("{key}: `{part}` is not a table"));
+                    part = next;
+                    inner
+                }
+            };
+        }
+    }
+
+    /// The inventory's text.
+    pub fn text(&self) -> String {
+        self.doc.to_string()
+    }
+
+    /// Writes the inventory to `path`; `path`.
+    pub fn write(&self, path: &Path) -> PathBuf {
+        std::fs::write(path, self.text()).unwrap();
+        path.to_path_buf()
+    }
+}
+
+/// A copy in `dir` of a VM inventory of the repository, with its state kept inside `dir`.
 pub fn copy_inventory(rel: &str, dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(root().join(rel)).unwrap();
-    let text = text.replace("state_dir = \"../.provision/cluster\"", "state_dir = \"state\"");
-    let path = dir.join(Path::new(rel).file_name().unwrap());
-    std::fs::write(&path, text).unwrap();
-    path
+    Inventory::of(rel).set("cluster.state_dir", "state").write(&dir.join(Path::new(rel).file_name().unwrap()))
+}
+
+/// inventory/local.toml with its state and its hosts' folders in `dir` (`state`,
+/// `state/hosts/{host}`), as `dir/local.toml`.
+pub fn local_inventory(dir: &Path) -> PathBuf {
+    Inventory::of("inventory/local.toml")
+        .set("cluster.root", "state/hosts/{host}")
+        .set("cluster.state_dir", "state")
+        .write(&dir.join("local.toml"))
+}
+
+#[test]
+fn an_edit_changes_only_the_values_it_names_and_keeps_their_comments() {
+    let original = std::fs::read_to_string(root().join("inventory/local.toml")).unwrap();
+    let edited = Inventory::of("inventory/local.toml")
+        .set("cluster.root", "elsewhere/{host}")
+        .set("hdfs.replication", 2)
+        .set("hosts.rm01.address", "127.0.10.9")
+        .set("hosts.dn02.ports.datanode", 9000)
+        .text();
+    let changed: Vec<(&str, &str)> = original.lines().zip(edited.lines()).filter(|(a, b)| a != b).collect();
+    assert_eq!(original.lines().count(), edited.lines().count());
+    assert_eq!(
+        changed.iter().map(|(_, b)| *b).collect::<Vec<_>>(),
+        [
+            "root = \"elsewhere/{host}\"   # every path of a host lives below its folder",
+            "replication = 2",
+            "address = \"127.0.10.9\"",
+            "ports = { mapreduce_shuffle = 13563, datanode = 9000, datanode_http = 9874, datanode_ipc = 9877 }",
+        ]
+    );
+}
+
+#[test]
+fn an_edit_of_a_key_that_is_not_there_fails() {
+    for key in ["cluster.colour", "colour.name", "hosts.nn09.address", "hosts.nn01", "hosts.nn01.roles.x", "cluster"] {
+        let edit = std::panic::catch_unwind(|| Inventory::of("inventory/local.toml").set(key, "x").text());
+        assert!(edit.is_err(), "{key} was set");
+    }
 }

@@ -12,19 +12,7 @@ use provision::pipeline::hour::Hour;
 use provision::pipeline::{landing, mart, record};
 
 use crate::pages::Site;
-use crate::support::{bin, root};
-
-/// A copy of inventory/local.toml whose hosts and state live in `dir`.
-fn inventory(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(root().join("inventory/local.toml")).unwrap();
-    let text = text
-        .replace("root = \"../.provision/local/hosts/{host}\"", "root = \"state/hosts/{host}\"")
-        .replace("state_dir = \"../.provision/local\"", "state_dir = \"state\"");
-    assert!(text.contains("root = \"state/hosts/{host}\"") && text.contains("state_dir = \"state\""));
-    let path = dir.join("local.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
+use crate::support::{bin, local_inventory, root};
 
 /// Stops the topology however the test ends, so a failure leaves no daemons behind.
 struct Cleanup(PathBuf);
@@ -57,7 +45,7 @@ impl Fresh {
             "something already listens on 127.0.10.1:2181: stop the other local topology first (provision down -i inventory/local.toml)"
         );
         let dir = tempfile::tempdir().unwrap();
-        let cleanup = Cleanup(inventory(dir.path()));
+        let cleanup = Cleanup(local_inventory(dir.path()));
         Fresh { cleanup, dir, _heavy: heavy }
     }
 

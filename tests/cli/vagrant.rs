@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{render, root};
+use crate::support::{copy_inventory, render, root};
 
 fn validate(dir: &Path) -> Result<(), String> {
     let out = Command::new("vagrant")
@@ -38,22 +38,12 @@ fn the_rendered_vagrantfiles_validate() {
     validate(&root().join("vagrant")).unwrap();
 }
 
-/// A copy of inventory/cluster.toml whose state lives in `dir`.
-fn cluster_inventory(dir: &Path) -> std::path::PathBuf {
-    let text = std::fs::read_to_string(root().join("inventory/cluster.toml")).unwrap();
-    let text = text.replace("state_dir = \"../.provision/cluster\"", "state_dir = \"state\"");
-    assert!(text.contains("state_dir = \"state\""));
-    let path = dir.join("cluster.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 /// `up` on the VM inventory drives the real Vagrant: on a machine without VirtualBox (this one)
 /// it stops before any phase with Vagrant's own reason, the Vagrantfile in place for a retry.
 #[test]
 fn up_without_virtualbox_stops_with_vagrants_reason_before_any_phase() {
     let dir = tempfile::tempdir().unwrap();
-    let inv = cluster_inventory(dir.path());
+    let inv = copy_inventory("inventory/cluster.toml", dir.path());
     // The crawler host runs CentOS 7: this build of provision needs a newer glibc, and is
     // refused before Vagrant or any download.
     let out = crate::support::bin()
