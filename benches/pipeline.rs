@@ -12,14 +12,15 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use provision::dataset::hour::Hour;
+use provision::dataset::record::{self, Row};
 use provision::engine::transport::{Local, Transport};
-use provision::hive::warehouse;
+use provision::landing;
 use provision::marts;
+use provision::marts::db as mart;
 use provision::model::Role;
-use provision::pipeline::hour::Hour;
-use provision::pipeline::record::{self, Row};
-use provision::pipeline::{landing, mart};
 use provision::services::launch::hadoop_tool;
+use provision::warehouse;
 
 fn provision(inv: &Path, args: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_provision")).args(args).arg("-i").arg(inv).output().unwrap();

@@ -9,6 +9,10 @@
 //!     --desired::tree--> written to a folder, or compared with one (`render --check`)
 //! ```
 //!
+//! The data side, bottom up: `dataset` (the hour, the landed columns, the landing root) ->
+//! the stages `crawl`, `landing`, `warehouse` (with the `hive` client) and `marts` ->
+//! `pipeline`, which runs them as one cycle and keeps the ledger.
+//!
 //! Arrows go one way: `commands` wires the CLI to the layers below; `ui` is the only place
 //! that prints.
 
@@ -17,12 +21,15 @@ pub mod catalog;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod crawl;
+pub mod dataset;
 pub mod desired;
 pub mod engine;
 pub mod hdfs;
 pub mod health;
 pub mod hive;
 pub mod inventory;
+pub mod landing;
 pub mod marts;
 pub mod model;
 pub mod pipeline;
@@ -33,3 +40,4 @@ pub mod state;
 pub mod ui;
 pub mod vagrant;
 pub mod verify;
+pub mod warehouse;

@@ -4,15 +4,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use bytes::Bytes;
 
 use super::runtime;
 use crate::cli::{CrawlArgs, PipelineRunArgs, RunsArgs, SourceArgs};
-use crate::hive::warehouse;
+use crate::crawl::source;
+use crate::dataset::hour::Hour;
 use crate::inventory;
+use crate::landing::LandingError;
 use crate::model::{Cluster, Role};
-use crate::pipeline::hour::Hour;
-use crate::pipeline::{self, landing, ledger, mart, record, source};
+use crate::pipeline::{self, CycleError, Land, Then, ledger};
 use crate::secrets::Secrets;
 use crate::ui;
 
@@ -52,29 +52,30 @@ pub(super) fn secrets(c: &Cluster) -> anyhow::Result<Secrets> {
     found.with_context(|| format!("no secrets in {}\nhint: run `provision up` first", path.display()))
 }
 
-/// Runs `provision crawl`.
+/// Runs `provision crawl`: a cycle that lands the hour below `--out`, or in HDFS and then
+/// makes it queryable when the inventory has a HiveServer2.
 pub fn crawl(args: &CrawlArgs) -> anyhow::Result<ExitCode> {
     let c = inventory::load(&args.inventory)?;
     let hour = hour(&args.source.at)?;
-    let rt = runtime()?;
-    let collected =
-        rt.block_on(pipeline::collect(&c.categories, hour, &fetch(&args.source))).map_err(anyhow::Error::msg)?;
-    let csv = record::to_csv(&collected.rows);
-    let landed = match &args.out {
-        Some(dir) => landing::land_local(dir, hour, &csv).map_err(anyhow::Error::msg)?.display().to_string(),
-        None => rt.block_on(async {
-            let client = crate::hdfs::client(&c)?;
-            let path = landing::land_hdfs(&client, hour, Bytes::from(csv), Duration::from_secs(60))
-                .await
-                .map_err(anyhow::Error::msg)?;
-            if c.one(Role::HiveServer2).is_some() {
-                warehouse::register(&c, hour, hour)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{hour} landed at {path} but is not queryable in Hive: {e}"))?;
-            }
-            anyhow::Ok(path)
-        })?,
+    let land = match &args.out {
+        Some(dir) => Land::Local(dir),
+        None => {
+            let then = if c.one(Role::HiveServer2).is_some() { Then::Queryable } else { Then::Stop };
+            Land::Hdfs { patience: pipeline::LANDING_PATIENCE, then }
+        }
     };
+    let cycle = runtime()?.block_on(pipeline::cycle(&c, hour, &fetch(&args.source), land));
+    let landed = cycle.land.map(|l| l.out).unwrap_or_default();
+    if let Some(e) = cycle.error {
+        return Err(match e {
+            CycleError::Crawl(e) => e.into(),
+            CycleError::Land(LandingError::Client(e)) => e.into(),
+            CycleError::Land(e) => e.into(),
+            CycleError::Queryable(e) => anyhow::anyhow!("{hour} landed at {landed} but is not queryable in Hive: {e}"),
+            e => e.into(),
+        });
+    }
+    let collected = cycle.crawl.map(|crawl| crawl.out).context("the cycle crawled nothing")?;
     ui::note(&format!(
         "landed {} rows of {} categories for {hour} at {landed}",
         collected.rows.len(),
@@ -105,17 +106,19 @@ pub fn run(args: &PipelineRunArgs) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
     let Some(every) = &args.every else {
         let (run, recorded) = rt.block_on(pipeline::run_once(&c, &secrets, hour(&args.source.at)?, &fetch));
-        ui::pipeline_run(&run, recorded.as_ref().err());
-        return Ok(if run.status == "succeeded" && recorded.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        let unrecorded = recorded.err().map(|e| e.to_string());
+        ui::pipeline_run(&run, unrecorded.as_ref());
+        let ok = run.status == ledger::Status::Succeeded && unrecorded.is_none();
+        return Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) });
     };
     let period = period(every)?;
     anyhow::ensure!(args.source.at.is_none(), "--every runs the current hour each time; it takes no --at");
     loop {
         let current = Hour::now();
-        let done = rt.block_on(async { ledger::succeeded(&mart::connect(&c, &secrets).await?, current).await });
+        let done = rt.block_on(async { ledger::succeeded(&ledger::connect(&c, &secrets).await?, current).await });
         if !matches!(done, Ok(true)) {
             let (run, recorded) = rt.block_on(pipeline::run_once(&c, &secrets, current, &fetch));
-            ui::pipeline_run(&run, recorded.as_ref().err());
+            ui::pipeline_run(&run, recorded.err().map(|e| e.to_string()).as_ref());
         }
         let secs = period.as_secs();
         let now = chrono::Local::now().timestamp() as u64;
@@ -129,9 +132,7 @@ pub fn run(args: &PipelineRunArgs) -> anyhow::Result<ExitCode> {
 pub fn runs(args: &RunsArgs) -> anyhow::Result<ExitCode> {
     let c = inventory::load(&args.inventory)?;
     let secrets = secrets(&c)?;
-    let runs = runtime()?
-        .block_on(async { ledger::list(&mart::connect(&c, &secrets).await?, args.limit).await })
-        .map_err(anyhow::Error::msg)?;
+    let runs = runtime()?.block_on(async { ledger::list(&ledger::connect(&c, &secrets).await?, args.limit).await })?;
     ui::runs(&runs, args.json);
     Ok(ExitCode::SUCCESS)
 }

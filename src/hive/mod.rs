@@ -1,5 +1,4 @@
-//! Hive, the warehouse between the landed hours and the marts: a HiveServer2 client, and the
-//! table over the landed hours with one partition per collection hour.
+//! Hive as `provision` talks to it: a HiveServer2 client. The warehouse built with it is
+//! `crate::warehouse`.
 
 pub mod client;
-pub mod warehouse;

@@ -3,14 +3,15 @@
 //! and the column whose value places a row in the range. The marts in this repository's
 //! `marts/` folder are built in; a folder given with `--marts` adds to and overrides them.
 
+pub mod db;
 pub mod load;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::pipeline::hour::Hour;
+use crate::dataset::hour::Hour;
 
 /// The mart `pipeline run` loads after every landing.
 pub const DEFAULT: &str = "dm_gmarket";
@@ -51,6 +52,82 @@ pub struct Mart {
     pub query: String,
 }
 
+/// A mart definition that is wrong, a marts folder that cannot be read, or an unknown mart.
+#[derive(Debug, thiserror::Error)]
+pub enum MartError {
+    /// The file is not TOML of a mart definition.
+    #[error("{origin}: {error}")]
+    Toml {
+        /// The file.
+        origin: String,
+        /// What is wrong.
+        error: toml::de::Error,
+    },
+    /// The mart's name is not a plain name.
+    #[error("{origin}: the mart name {name:?} must be lower case letters, digits and _")]
+    Name {
+        /// The file.
+        origin: String,
+        /// The name.
+        name: String,
+    },
+    /// A table or column that is not a plain SQL name.
+    #[error("{origin}: {id:?} is not a plain lower-case SQL name")]
+    Identifier {
+        /// The file.
+        origin: String,
+        /// The table or column.
+        id: String,
+    },
+    /// No columns.
+    #[error("{origin}: columns is empty")]
+    NoColumns {
+        /// The file.
+        origin: String,
+    },
+    /// A range column that is not a column.
+    #[error("{origin}: range_column {column:?} is not one of the columns")]
+    RangeColumn {
+        /// The file.
+        origin: String,
+        /// The range column.
+        column: String,
+    },
+    /// A query without both placeholders.
+    #[error("{origin}: the query must use both {{from}} and {{to}}")]
+    Placeholders {
+        /// The file.
+        origin: String,
+    },
+    /// The marts folder cannot be listed.
+    #[error("reading the marts folder {}: {error}", dir.display())]
+    Folder {
+        /// The folder.
+        dir: PathBuf,
+        /// What failed.
+        error: std::io::Error,
+    },
+    /// An entry of the marts folder cannot be read.
+    #[error("{0}")]
+    Entry(std::io::Error),
+    /// A mart file cannot be read.
+    #[error("{}: {error}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        error: std::io::Error,
+    },
+    /// No mart has the name asked for.
+    #[error("no mart called {name:?}; the marts are: {}", known.join(", "))]
+    Unknown {
+        /// The name asked for.
+        name: String,
+        /// The marts there are.
+        known: Vec<String>,
+    },
+}
+
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
@@ -59,28 +136,36 @@ fn is_identifier(s: &str) -> bool {
 
 impl Mart {
     /// Parses and checks the definition of mart `name`; `origin` names the file in errors.
-    pub fn parse(name: &str, text: &str, origin: &str) -> Result<Mart, String> {
-        let mut m: Mart = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+    pub fn parse(name: &str, text: &str, origin: &str) -> Result<Mart, MartError> {
+        let origin = origin.to_string();
+        let mut m: Mart = match toml::from_str(text) {
+            Ok(m) => m,
+            Err(error) => return Err(MartError::Toml { origin, error }),
+        };
         m.name = name.to_string();
-        let bad = |what: String| Err(format!("{origin}: {what}"));
         if !is_identifier(name) {
-            return bad(format!("the mart name {name:?} must be lower case letters, digits and _"));
+            return Err(MartError::Name { origin, name: name.to_string() });
         }
         for id in std::iter::once(&m.table).chain(&m.columns).chain(std::iter::once(&m.range_column)) {
             if !is_identifier(id) {
-                return bad(format!("{id:?} is not a plain lower-case SQL name"));
+                return Err(MartError::Identifier { origin, id: id.clone() });
             }
         }
         if m.columns.is_empty() {
-            return bad("columns is empty".into());
+            return Err(MartError::NoColumns { origin });
         }
         if !m.columns.contains(&m.range_column) {
-            return bad(format!("range_column {:?} is not one of the columns", m.range_column));
+            return Err(MartError::RangeColumn { origin, column: m.range_column });
         }
         if !m.query.contains("{from}") || !m.query.contains("{to}") {
-            return bad("the query must use both {from} and {to}".into());
+            return Err(MartError::Placeholders { origin });
         }
         Ok(m)
+    }
+
+    /// The error of this mart's load or export that failed with `problem`.
+    fn failed(&self, problem: load::Problem) -> load::LoadError {
+        load::LoadError::Mart { mart: self.name.clone(), problem }
     }
 
     /// The query for the hours `from` to `to`.
@@ -90,18 +175,19 @@ impl Mart {
 }
 
 /// Every mart: the built-in ones, then those of `dir` (`*.toml`), which override by name.
-pub fn all(dir: Option<&Path>) -> Result<BTreeMap<String, Mart>, String> {
+pub fn all(dir: Option<&Path>) -> Result<BTreeMap<String, Mart>, MartError> {
     let mut out = BTreeMap::new();
     for (name, text) in BUILT_IN {
         out.insert(name.to_string(), Mart::parse(name, text, &format!("built-in mart {name}"))?);
     }
     if let Some(dir) = dir {
-        let entries = std::fs::read_dir(dir).map_err(|e| format!("reading the marts folder {}: {e}", dir.display()))?;
+        let entries = std::fs::read_dir(dir).map_err(|error| MartError::Folder { dir: dir.to_path_buf(), error })?;
         for entry in entries {
-            let path = entry.map_err(|e| e.to_string())?.path();
+            let path = entry.map_err(MartError::Entry)?.path();
             if path.extension().is_some_and(|e| e == "toml") {
                 let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
-                let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let text =
+                    std::fs::read_to_string(&path).map_err(|error| MartError::Read { path: path.clone(), error })?;
                 out.insert(name.clone(), Mart::parse(&name, &text, &path.display().to_string())?);
             }
         }
@@ -110,10 +196,10 @@ pub fn all(dir: Option<&Path>) -> Result<BTreeMap<String, Mart>, String> {
 }
 
 /// The mart called `name`.
-pub fn find(name: &str, dir: Option<&Path>) -> Result<Mart, String> {
+pub fn find(name: &str, dir: Option<&Path>) -> Result<Mart, MartError> {
     let mut marts = all(dir)?;
-    let known = marts.keys().cloned().collect::<Vec<_>>().join(", ");
-    marts.remove(name).ok_or_else(|| format!("no mart called {name:?}; the marts are: {known}"))
+    let known = marts.keys().cloned().collect();
+    marts.remove(name).ok_or_else(|| MartError::Unknown { name: name.to_string(), known })
 }
 
 #[cfg(test)]
@@ -133,12 +219,17 @@ mod tests {
     #[test]
     fn a_bad_definition_names_the_file_and_the_problem() {
         let text = "description = \"x\"\ntable = \"t\"\ncolumns = [\"a\"]\nrange_column = \"b\"\nquery = \"SELECT '{from}' '{to}'\"\n";
-        let err = Mart::parse("m", text, "marts/m.toml").unwrap_err();
+        let err = Mart::parse("m", text, "marts/m.toml").unwrap_err().to_string();
         assert_eq!(err, "marts/m.toml: range_column \"b\" is not one of the columns");
-        let err = Mart::parse("m", &text.replace("table = \"t\"", "table = \"t; DROP\""), "marts/m.toml").unwrap_err();
+        let bad_table = text.replace("table = \"t\"", "table = \"t; DROP\"");
+        let err = Mart::parse("m", &bad_table, "marts/m.toml").unwrap_err().to_string();
         assert!(err.contains("not a plain lower-case SQL name"), "{err}");
-        let err = Mart::parse("m", &format!("{text}extra = 1\n"), "marts/m.toml").unwrap_err();
+        let err = Mart::parse("m", &format!("{text}extra = 1\n"), "marts/m.toml").unwrap_err().to_string();
         assert!(err.starts_with("marts/m.toml:") && err.contains("extra"), "{err}");
-        assert!(find("nope", None).unwrap_err().contains("dm_gmarket, price_history, rank_movers"));
+        let query = text.replace("range_column = \"b\"", "range_column = \"a\"").replace("'{to}'", "");
+        let err = Mart::parse("m", &query, "marts/m.toml").unwrap_err().to_string();
+        assert_eq!(err, "marts/m.toml: the query must use both {from} and {to}");
+        let err = find("nope", None).unwrap_err().to_string();
+        assert!(err.ends_with("; the marts are: dm_gmarket, price_history, rank_movers"), "{err}");
     }
 }

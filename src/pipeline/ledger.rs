@@ -7,39 +7,99 @@ use chrono::{DateTime, Local};
 use serde::Serialize;
 use tokio_postgres::Client;
 
-use super::hour::Hour;
+use crate::dataset::hour::Hour;
+use crate::marts::db::{self, DbError};
+use crate::model::Cluster;
+use crate::secrets::Secrets;
+
+/// How a run ended, as the ledger writes it: `succeeded` or `failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every stage ran, and the mart holds every row crawled.
+    Succeeded,
+    /// A stage failed; the run's error says which and why.
+    Failed,
+}
+
+impl Status {
+    /// Its text in the ledger and in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+        }
+    }
+
+    /// The status written as `text`.
+    fn parse(text: &str) -> Result<Status, LedgerError> {
+        match text {
+            "succeeded" => Ok(Status::Succeeded),
+            "failed" => Ok(Status::Failed),
+            _ => Err(LedgerError::Status(text.to_string())),
+        }
+    }
+}
+
+/// Its text, padded to the width the format asks for, if any.
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// The ledger could not be reached, written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The mart database could not be reached.
+    #[error("{0}")]
+    Db(DbError),
+    /// The run could not be written.
+    #[error("recording the run in pipeline_runs: {0}")]
+    Record(tokio_postgres::Error),
+    /// The runs could not be read.
+    #[error("reading pipeline_runs: {0}")]
+    Read(tokio_postgres::Error),
+    /// A run with a status other than those `provision` writes.
+    #[error("reading pipeline_runs: a run has the status {0:?}, neither succeeded nor failed")]
+    Status(String),
+}
 
 /// One run of the pipeline.
 #[derive(Debug, Clone, Serialize)]
 pub struct Run {
     /// The collection hour.
-    pub hour: String,
+    pub hour: Hour,
     /// When it started.
     pub started_at: DateTime<Local>,
     /// When it ended.
     pub finished_at: DateTime<Local>,
-    /// `succeeded` or `failed`.
-    pub status: String,
+    /// How it ended.
+    pub status: Status,
     /// What failed, when something did.
     pub error: Option<String>,
     /// Rows collected per category code.
     pub rows: BTreeMap<String, usize>,
-    /// Seconds each stage took (crawl, land, load).
+    /// Seconds each stage took (crawl, land, queryable, load).
     pub stages: BTreeMap<String, f64>,
 }
 
+/// Connects to the ledger's database, the mart's.
+pub async fn connect(c: &Cluster, secrets: &Secrets) -> Result<Client, LedgerError> {
+    db::connect(c, secrets).await.map_err(LedgerError::Db)
+}
+
 /// Records `run`.
-pub async fn record(client: &Client, run: &Run) -> Result<(), String> {
-    let hour = Hour::parse(&run.hour)?;
+pub async fn record(client: &Client, run: &Run) -> Result<(), LedgerError> {
     client
         .execute(
             "INSERT INTO pipeline_runs (hour, started_at, finished_at, status, error, rows_per_category, stage_seconds) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
-                &hour.0,
+                &run.hour.0,
                 &run.started_at,
                 &run.finished_at,
-                &run.status,
+                &run.status.as_str(),
                 &run.error,
                 &serde_json::to_value(&run.rows).expect("json"),
                 &serde_json::to_value(&run.stages).expect("json"),
@@ -47,11 +107,11 @@ pub async fn record(client: &Client, run: &Run) -> Result<(), String> {
         )
         .await
         .map(|_| ())
-        .map_err(|e| format!("recording the run in pipeline_runs: {e}"))
+        .map_err(LedgerError::Record)
 }
 
 /// The latest `limit` runs, newest first.
-pub async fn list(client: &Client, limit: i64) -> Result<Vec<Run>, String> {
+pub async fn list(client: &Client, limit: i64) -> Result<Vec<Run>, LedgerError> {
     let rows = client
         .query(
             "SELECT hour, started_at, finished_at, status, error, rows_per_category, stage_seconds \
@@ -59,26 +119,42 @@ pub async fn list(client: &Client, limit: i64) -> Result<Vec<Run>, String> {
             &[&limit],
         )
         .await
-        .map_err(|e| format!("reading pipeline_runs: {e}"))?;
-    Ok(rows
-        .iter()
-        .map(|r| Run {
-            hour: Hour(r.get(0)).to_string(),
-            started_at: r.get(1),
-            finished_at: r.get(2),
-            status: r.get(3),
-            error: r.get(4),
-            rows: serde_json::from_value(r.get(5)).unwrap_or_default(),
-            stages: serde_json::from_value(r.get(6)).unwrap_or_default(),
+        .map_err(LedgerError::Read)?;
+    rows.iter()
+        .map(|r| {
+            Ok(Run {
+                hour: Hour(r.get(0)),
+                started_at: r.get(1),
+                finished_at: r.get(2),
+                status: Status::parse(r.get(3))?,
+                error: r.get(4),
+                rows: serde_json::from_value(r.get(5)).unwrap_or_default(),
+                stages: serde_json::from_value(r.get(6)).unwrap_or_default(),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Whether `hour` already has a successful run.
-pub async fn succeeded(client: &Client, hour: Hour) -> Result<bool, String> {
+pub async fn succeeded(client: &Client, hour: Hour) -> Result<bool, LedgerError> {
     let row = client
         .query_one("SELECT count(*) FROM pipeline_runs WHERE hour = $1 AND status = 'succeeded'", &[&hour.0])
         .await
-        .map_err(|e| format!("reading pipeline_runs: {e}"))?;
+        .map_err(LedgerError::Read)?;
     Ok(row.get::<_, i64>(0) > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_is_its_ledger_text_in_files_and_output() {
+        for s in [Status::Succeeded, Status::Failed] {
+            assert_eq!(Status::parse(s.as_str()).unwrap(), s);
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        assert_eq!(format!("{:<10}|", Status::Failed), "failed    |");
+        assert!(Status::parse("running").is_err());
+    }
 }

@@ -1,63 +1,207 @@
-//! The pipeline the platform exists for: best-100 pages -> layout parser -> rows -> CSV ->
-//! landing (HDFS, temporary name then rename) -> the hour's Hive partition -> the default
-//! mart loaded through Hive (PostgreSQL COPY in one transaction) -> a ledger row for every run.
+//! The pipeline the platform exists for, composed from the stages below it: best-100 pages
+//! crawled into rows (`crate::crawl`) -> CSV landed in HDFS, temporary name then rename
+//! (`crate::landing`) -> the hour's Hive partition (`crate::warehouse`) -> the default mart
+//! loaded through Hive, PostgreSQL COPY in one transaction (`crate::marts`) -> a ledger row for
+//! every run (`ledger`). [`cycle`] is the one place the stages run in order; `pipeline run`,
+//! `crawl` and `verify` each ask it for as many stages as they need.
 
-pub mod charset;
-pub mod hour;
-pub mod landing;
-pub mod layout;
 pub mod ledger;
-pub mod mart;
-pub mod record;
-pub mod sample;
-pub mod source;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::model::{Category, Cluster};
+use crate::crawl::source::FetchOptions;
+use crate::crawl::{self, Collected, CrawlError};
+use crate::dataset::hour::Hour;
+use crate::dataset::record;
+use crate::landing::{self, LandingError};
+use crate::marts::load::{LoadError, Outcome};
+use crate::marts::{self, MartError};
+use crate::model::Cluster;
 use crate::secrets::Secrets;
-use hour::Hour;
-use record::Row;
+use crate::warehouse::{self, WarehouseError};
 
-/// An hour's rows of every category.
-#[derive(Debug, Clone)]
-pub struct Collected {
-    /// Every row, category by category, rank by rank.
-    pub rows: Vec<Row>,
-    /// Rows per category code.
-    pub per_category: BTreeMap<String, usize>,
+/// How long `pipeline run` and `crawl` retry a landing cut off by a NameNode failover.
+pub const LANDING_PATIENCE: Duration = Duration::from_secs(60);
+
+/// Where a cycle lands the hour, and how far it goes after that.
+#[derive(Debug, Clone, Copy)]
+pub enum Land<'a> {
+    /// Below a local folder, in the HDFS layout; nothing follows.
+    Local(&'a Path),
+    /// In HDFS: a write cut off by a NameNode failover is written again within `patience`.
+    Hdfs {
+        /// How long a landing is retried.
+        patience: Duration,
+        /// What follows the landing.
+        then: Then<'a>,
+    },
 }
 
-/// Crawls every category for `hour`. All or nothing: when any category fails, the error lists
-/// each failed one, and nothing is to be published for the hour.
-pub async fn collect(categories: &[Category], hour: Hour, fetch: &source::FetchOptions) -> Result<Collected, String> {
-    let results = source::crawl(categories, fetch).await;
-    let mut rows = Vec::new();
-    let mut per_category = BTreeMap::new();
-    let mut failures = Vec::new();
-    for (category, result) in categories.iter().zip(results) {
-        match result {
-            Ok((_, mut items)) => {
-                items.sort_by_key(|i| i.rank);
-                per_category.insert(category.code.clone(), items.len());
-                rows.extend(items.into_iter().map(|i| Row::new(i, category, hour)));
-            }
-            Err(e) => failures.push(e.to_string()),
+/// What follows a landing in HDFS.
+#[derive(Debug, Clone, Copy)]
+pub enum Then<'a> {
+    /// Nothing.
+    Stop,
+    /// The hour is made queryable in Hive.
+    Queryable,
+    /// The hour is made queryable and loaded into the default mart, as the mart's owner.
+    Load(&'a Secrets),
+}
+
+/// A stage that ran to its end: what it gave, and how long it took.
+#[derive(Debug, Clone)]
+pub struct Ran<T> {
+    /// What the stage gave.
+    pub out: T,
+    /// Seconds it took.
+    pub seconds: f64,
+}
+
+impl<T> Ran<T> {
+    fn since(started: Instant, out: T) -> Ran<T> {
+        Ran { out, seconds: started.elapsed().as_secs_f64() }
+    }
+}
+
+/// One cycle of one hour: each stage that ran to its end, and the error of the one that failed.
+/// A stage after a failed one, or beyond what was asked for, did not run (`None`).
+#[derive(Debug)]
+pub struct Cycle {
+    /// The hour.
+    pub hour: Hour,
+    /// The crawled rows.
+    pub crawl: Option<Ran<Collected>>,
+    /// Where the hour's file landed: its HDFS path, or its path below the local folder.
+    pub land: Option<Ran<String>>,
+    /// The hours made queryable (the hour, once landed).
+    pub queryable: Option<Ran<Vec<Hour>>>,
+    /// What loading the default mart did.
+    pub load: Option<Ran<Loaded>>,
+    /// Why the cycle stopped early, if it did.
+    pub error: Option<CycleError>,
+}
+
+impl Cycle {
+    /// The seconds of the stages that ran to their end, under the names given to crawl, land,
+    /// queryable and load.
+    pub fn seconds(&self, names: [&str; 4]) -> BTreeMap<String, f64> {
+        let [crawl, land, queryable, load] = names;
+        [
+            (crawl, self.crawl.as_ref().map(|s| s.seconds)),
+            (land, self.land.as_ref().map(|s| s.seconds)),
+            (queryable, self.queryable.as_ref().map(|s| s.seconds)),
+            (load, self.load.as_ref().map(|s| s.seconds)),
+        ]
+        .into_iter()
+        .filter_map(|(name, seconds)| Some((name.to_string(), seconds?)))
+        .collect()
+    }
+
+    /// Whether every row crawled reached the mart through Hive, when the mart was loaded.
+    pub fn complete(&self) -> Result<(), Incomplete> {
+        match (&self.crawl, &self.load) {
+            (Some(crawl), Some(load)) if load.out.outcome.rows != crawl.out.rows.len() as u64 => Err(Incomplete {
+                crawled: crawl.out.rows.len(),
+                loaded: load.out.outcome.rows,
+                table: load.out.table.clone(),
+            }),
+            _ => Ok(()),
         }
     }
-    if failures.is_empty() {
-        Ok(Collected { rows, per_category })
-    } else {
-        Err(format!(
-            "{} of {} categories failed, so nothing was published for {hour}:\n  {}",
-            failures.len(),
-            categories.len(),
-            failures.join("\n  ")
-        ))
+}
+
+/// A mart loaded by a cycle.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The mart's table.
+    pub table: String,
+    /// What the load did.
+    pub outcome: Outcome,
+}
+
+/// The stage a cycle stopped at, and why. Each stage's own error is inside, without the stage's
+/// name.
+#[derive(Debug, thiserror::Error)]
+pub enum CycleError {
+    /// A category could not be crawled; nothing was landed.
+    #[error("crawl: {0}")]
+    Crawl(CrawlError),
+    /// The hour could not be landed.
+    #[error("land: {0}")]
+    Land(LandingError),
+    /// The landed hour could not be made queryable.
+    #[error("queryable: {0}")]
+    Queryable(WarehouseError),
+    /// The default mart's definition could not be read.
+    #[error("load: {0}")]
+    Mart(MartError),
+    /// The default mart could not be loaded.
+    #[error("load: {0}")]
+    Load(LoadError),
+}
+
+/// A load that did not bring every crawled row into the mart.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("load: {crawled} rows crawled but {loaded} reached {table} through Hive")]
+pub struct Incomplete {
+    /// Rows crawled.
+    pub crawled: usize,
+    /// Rows Hive returned to the mart.
+    pub loaded: u64,
+    /// The mart's table.
+    pub table: String,
+}
+
+/// Runs one cycle of `hour`: crawl, land as `land` says, then as far as it says (queryable,
+/// the default mart loaded). Stops at the first stage that fails.
+pub async fn cycle(c: &Cluster, hour: Hour, fetch: &FetchOptions, land: Land<'_>) -> Cycle {
+    let mut cycle = Cycle { hour, crawl: None, land: None, queryable: None, load: None, error: None };
+    if let Err(e) = stages(c, &mut cycle, fetch, land).await {
+        cycle.error = Some(e);
     }
+    cycle
+}
+
+/// The stages of [`cycle`], each one's result put into `cycle` as it ends.
+async fn stages(c: &Cluster, cycle: &mut Cycle, fetch: &FetchOptions, land: Land<'_>) -> Result<(), CycleError> {
+    let hour = cycle.hour;
+    let t = Instant::now();
+    let collected = crawl::collect(&c.categories, hour, fetch).await.map_err(CycleError::Crawl)?;
+    let collected = &cycle.crawl.insert(Ran::since(t, collected)).out;
+
+    let t = Instant::now();
+    let csv = record::to_csv(&collected.rows);
+    let (patience, then) = match land {
+        Land::Local(dir) => {
+            let path = landing::land_local(dir, hour, &csv).map_err(CycleError::Land)?;
+            cycle.land = Some(Ran::since(t, path.display().to_string()));
+            return Ok(());
+        }
+        Land::Hdfs { patience, then } => (patience, then),
+    };
+    let client = crate::hdfs::client(c).map_err(|e| CycleError::Land(LandingError::Client(e)))?;
+    let path = landing::land_hdfs(&client, hour, Bytes::from(csv), patience).await.map_err(CycleError::Land)?;
+    cycle.land = Some(Ran::since(t, path));
+    if let Then::Stop = then {
+        return Ok(());
+    }
+
+    let t = Instant::now();
+    let hours = warehouse::register(c, hour, hour).await.map_err(CycleError::Queryable)?;
+    let hours = &cycle.queryable.insert(Ran::since(t, hours)).out;
+    let Then::Load(secrets) = then else {
+        return Ok(());
+    };
+
+    let t = Instant::now();
+    let mart = marts::find(marts::DEFAULT, None).map_err(CycleError::Mart)?;
+    let outcome = marts::load::load_queryable(c, secrets, &mart, hour, hour, hours).await.map_err(CycleError::Load)?;
+    cycle.load = Some(Ran::since(t, Loaded { table: mart.table, outcome }));
+    Ok(())
 }
 
 /// Crawls, lands and loads `hour`, and records the run in the ledger. The returned run says
@@ -66,58 +210,30 @@ pub async fn run_once(
     c: &Cluster,
     secrets: &Secrets,
     hour: Hour,
-    fetch: &source::FetchOptions,
-) -> (ledger::Run, Result<(), String>) {
+    fetch: &FetchOptions,
+) -> (ledger::Run, Result<(), ledger::LedgerError>) {
     let started_at = chrono::Local::now();
-    let mut stages = BTreeMap::new();
-    let mut rows_per_category = BTreeMap::new();
-    let mut timed = |name: &str, t: Instant| {
-        stages.insert(name.to_string(), t.elapsed().as_secs_f64());
-    };
-    let outcome: Result<(), String> = async {
-        let t = Instant::now();
-        let collected = collect(&c.categories, hour, fetch).await.map_err(|e| format!("crawl: {e}"))?;
-        timed("crawl", t);
-        rows_per_category = collected.per_category.clone();
-        let t = Instant::now();
-        let client = crate::hdfs::client(c).map_err(|e| format!("land: {e}"))?;
-        landing::land_hdfs(&client, hour, Bytes::from(record::to_csv(&collected.rows)), Duration::from_secs(60))
-            .await
-            .map_err(|e| format!("land: {e}"))?;
-        timed("land", t);
-        let t = Instant::now();
-        let hours = crate::hive::warehouse::register(c, hour, hour).await.map_err(|e| format!("queryable: {e}"))?;
-        timed("queryable", t);
-        let t = Instant::now();
-        let default = crate::marts::find(crate::marts::DEFAULT, None).map_err(|e| format!("load: {e}"))?;
-        let loaded = crate::marts::load::load_queryable(c, secrets, &default, hour, hour, &hours)
-            .await
-            .map_err(|e| format!("load: {e}"))?;
-        if loaded.rows != collected.rows.len() as u64 {
-            return Err(format!(
-                "load: {} rows crawled but {} reached {} through Hive",
-                collected.rows.len(),
-                loaded.rows,
-                default.table
-            ));
-        }
-        timed("load", t);
-        Ok(())
+    let cycle = cycle(c, hour, fetch, Land::Hdfs { patience: LANDING_PATIENCE, then: Then::Load(secrets) }).await;
+    let incomplete = cycle.complete().err();
+    let mut stages = cycle.seconds(["crawl", "land", "queryable", "load"]);
+    if incomplete.is_some() {
+        // A load that lost rows did not end well.
+        stages.remove("load");
     }
-    .await;
+    let error = match (&cycle.error, &incomplete) {
+        (Some(e), _) => Some(e.to_string()),
+        (None, Some(e)) => Some(e.to_string()),
+        (None, None) => None,
+    };
     let run = ledger::Run {
-        hour: hour.to_string(),
+        hour,
         started_at,
         finished_at: chrono::Local::now(),
-        status: if outcome.is_ok() { "succeeded".into() } else { "failed".into() },
-        error: outcome.as_ref().err().cloned(),
-        rows: rows_per_category,
+        status: if error.is_none() { ledger::Status::Succeeded } else { ledger::Status::Failed },
+        error,
+        rows: cycle.crawl.map(|crawl| crawl.out.per_category).unwrap_or_default(),
         stages,
     };
-    let recorded = async {
-        let db = mart::connect(c, secrets).await?;
-        ledger::record(&db, &run).await
-    }
-    .await;
+    let recorded = async { ledger::record(&ledger::connect(c, secrets).await?, &run).await }.await;
     (run, recorded)
 }

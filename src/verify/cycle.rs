@@ -1,22 +1,25 @@
-//! One pipeline cycle as a proof: crawl, land, make queryable, load dm_gmarket, then the rows
-//! counted at every stage (crawled = landed = queryable = in the mart) and a sample of rows
-//! compared field by field between the landed file and the mart.
+//! One pipeline cycle as a proof: the pipeline's cycle (crawl, land, make queryable, load
+//! dm_gmarket), then the rows counted at every stage (crawled = landed = queryable = in the
+//! mart) and a sample of rows compared field by field between the landed file and the mart.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use serde::Serialize;
 
 use super::{VerifyError, fail, hiveserver2_log, log_of, postgres_log};
-use crate::hive::warehouse;
-use crate::marts;
+use crate::crawl::source::FetchOptions;
+use crate::dataset::hour::Hour;
+use crate::dataset::record::{self, Row};
+use crate::landing::{self, LandingError};
+use crate::marts::db;
 use crate::model::{Cluster, Role};
-use crate::pipeline::hour::Hour;
-use crate::pipeline::record::{self, Row};
-use crate::pipeline::source::FetchOptions;
-use crate::pipeline::{self, landing, mart};
+use crate::pipeline::{self, CycleError, Land, Then};
 use crate::secrets::Secrets;
+use crate::warehouse::{self, WarehouseError};
+
+/// How long the cycle's landing is retried: it may be in flight during a NameNode failover.
+const LANDING_PATIENCE: Duration = Duration::from_secs(90);
 
 /// The ranks sampled in every category.
 const SAMPLED_RANKS: [i32; 3] = [1, 50, 100];
@@ -68,7 +71,7 @@ async fn mart_sample(
     secrets: &Secrets,
     hour: Hour,
 ) -> Result<BTreeMap<(String, i32), Vec<String>>, String> {
-    let db = mart::connect(c, secrets).await?;
+    let db = db::connect(c, secrets).await.map_err(|e| e.to_string())?;
     let rows = db
         .query(
             "SELECT category, rank, title, price, url, img, title_xpath, img_xpath, price_xpath, price_won, \
@@ -76,7 +79,7 @@ async fn mart_sample(
             &[&hour.0, &SAMPLED_RANKS.to_vec()],
         )
         .await
-        .map_err(|e| mart::describe(&e))?;
+        .map_err(|e| db::describe(&e))?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -126,36 +129,51 @@ fn field_names() -> Vec<&'static str> {
 
 /// Crawls, lands, makes queryable and loads `hour`, and checks the counts and the sample.
 pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOptions) -> Result<Cycle, VerifyError> {
-    let mut stages = BTreeMap::new();
     let expected = fetch.expected * c.categories.len();
     let nn = landed_nn(c);
-
-    let t = Instant::now();
-    let collected = pipeline::collect(&c.categories, hour, fetch)
-        .await
-        .map_err(|e| fail("crawl", format!("{expected} rows"), e, "the category pages named above"))?;
-    stages.insert("crawl".to_string(), t.elapsed().as_secs_f64());
+    let land = Land::Hdfs { patience: LANDING_PATIENCE, then: Then::Load(secrets) };
+    let cycle = pipeline::cycle(c, hour, fetch, land).await;
+    if let Some(e) = &cycle.error {
+        return Err(match e {
+            CycleError::Crawl(e) => {
+                fail("crawl", format!("{expected} rows"), e.to_string(), "the category pages named above")
+            }
+            CycleError::Land(LandingError::Client(e)) => {
+                fail("land", "an HDFS client", e.to_string(), log_of(c, &nn, "namenode"))
+            }
+            CycleError::Land(e) => {
+                fail("land", format!("{} landed", hour.file()), e.to_string(), log_of(c, &nn, "namenode"))
+            }
+            CycleError::Queryable(e) => {
+                fail("queryable", "the hour's partition added", e.to_string(), hiveserver2_log(c))
+            }
+            CycleError::Mart(e) => fail("mart", "the dm_gmarket mart", e.to_string(), "marts/"),
+            CycleError::Load(e) => fail("mart", "dm_gmarket loaded", e.to_string(), postgres_log(c)),
+        });
+    }
+    let (Some(crawl), Some(land), Some(queryable), Some(load)) =
+        (&cycle.crawl, &cycle.land, &cycle.queryable, &cycle.load)
+    else {
+        unreachable!("a cycle without an error ran every stage asked for")
+    };
+    let collected = &crawl.out;
+    let mut stages = BTreeMap::from([("crawl".to_string(), crawl.seconds)]);
 
     let t = Instant::now();
     let client = crate::hdfs::client(c)
         .map_err(|e| fail("land", "an HDFS client", e.to_string(), log_of(c, &nn, "namenode")))?;
-    landing::land_hdfs(&client, hour, Bytes::from(record::to_csv(&collected.rows)), Duration::from_secs(90))
-        .await
-        .map_err(|e| fail("land", format!("{} landed", hour.file()), e, log_of(c, &nn, "namenode")))?;
-    let landed = landing::read_hdfs(&client, hour)
-        .await
-        .and_then(|b| record::from_csv(&b))
-        .map_err(|e| fail("land", format!("{} readable", hour.file()), e, log_of(c, &nn, "datanode")))?;
-    stages.insert("land".to_string(), t.elapsed().as_secs_f64());
+    let landed = match landing::read_hdfs(&client, hour).await {
+        Ok(bytes) => record::from_csv(&bytes).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+    .map_err(|e| fail("land", format!("{} readable", hour.file()), e, log_of(c, &nn, "datanode")))?;
+    stages.insert("land".to_string(), land.seconds + t.elapsed().as_secs_f64());
 
     let t = Instant::now();
-    let hours = warehouse::register(c, hour, hour)
-        .await
-        .map_err(|e| fail("queryable", "the hour's partition added", e, hiveserver2_log(c)))?;
     let h = hour;
     let cluster = c.clone();
-    let queryable = tokio::task::spawn_blocking(move || -> Result<usize, String> {
-        let mut s = warehouse::session(&cluster)?;
+    let queryable_rows = tokio::task::spawn_blocking(move || -> Result<usize, String> {
+        let mut s = warehouse::session(&cluster).map_err(|e| e.to_string())?;
         let sql = format!("SELECT count(*) FROM {} WHERE collected_hour = '{h}'", warehouse::VIEW);
         let rows = s.rows(&sql, warehouse::STATEMENT_TIMEOUT).map_err(|e| e.to_string())?;
         rows.first().and_then(|r| r.first().cloned().flatten()).and_then(|n| n.parse().ok()).ok_or("no count".into())
@@ -163,22 +181,20 @@ pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOption
     .await
     .map_err(|e| fail("queryable", "a count from Hive", e.to_string(), hiveserver2_log(c)))?
     .map_err(|e| fail("queryable", "a count from Hive", e, hiveserver2_log(c)))?;
-    stages.insert("queryable".to_string(), t.elapsed().as_secs_f64());
+    stages.insert("queryable".to_string(), queryable.seconds + t.elapsed().as_secs_f64());
 
     let t = Instant::now();
-    let dm = marts::find(marts::DEFAULT, None).map_err(|e| fail("mart", "the dm_gmarket mart", e, "marts/"))?;
-    marts::load::load_queryable(c, secrets, &dm, hour, hour, &hours)
+    let db = db::connect(c, secrets)
         .await
-        .map_err(|e| fail("mart", "dm_gmarket loaded", e, postgres_log(c)))?;
-    let db =
-        mart::connect(c, secrets).await.map_err(|e| fail("mart", "a connection to the mart", e, postgres_log(c)))?;
-    let in_mart = mart::count_hour(&db, hour).await.map_err(|e| fail("mart", "a count", e, postgres_log(c)))? as usize;
-    stages.insert("mart".to_string(), t.elapsed().as_secs_f64());
+        .map_err(|e| fail("mart", "a connection to the mart", e.to_string(), postgres_log(c)))?;
+    let in_mart =
+        db::count_hour(&db, hour).await.map_err(|e| fail("mart", "a count", e.to_string(), postgres_log(c)))? as usize;
+    stages.insert("mart".to_string(), load.seconds + t.elapsed().as_secs_f64());
 
     let counts = [
         ("crawled", collected.rows.len()),
         ("landed", landed.len()),
-        ("queryable", queryable),
+        ("queryable", queryable_rows),
         ("in dm_gmarket", in_mart),
     ];
     if let Some((stage, n)) = counts.iter().find(|(_, n)| *n != expected) {
@@ -225,7 +241,7 @@ pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOption
         hour: hour.to_string(),
         crawled: collected.rows.len(),
         landed: landed.len(),
-        queryable,
+        queryable: queryable_rows,
         in_mart,
         sampled,
         stages,
@@ -238,12 +254,13 @@ pub async fn remove(c: &Cluster, secrets: &Secrets, hour: Hour) {
         let _ = client.delete(&hour.folder(), true).await;
     }
     let cluster = c.clone();
-    let _ = tokio::task::spawn_blocking(move || -> Result<(), String> {
+    let _ = tokio::task::spawn_blocking(move || -> Result<(), WarehouseError> {
         let mut s = warehouse::session(&cluster)?;
-        s.execute(&warehouse::drop_partition_statement(hour), warehouse::STATEMENT_TIMEOUT).map_err(|e| e.to_string())
+        s.execute(&warehouse::drop_partition_statement(hour), warehouse::STATEMENT_TIMEOUT)
+            .map_err(WarehouseError::Hive)
     })
     .await;
-    if let Ok(db) = mart::connect(c, secrets).await {
+    if let Ok(db) = db::connect(c, secrets).await {
         let _ = db.execute("DELETE FROM dm_gmarket WHERE collected_at = $1", &[&hour.0]).await;
     }
 }

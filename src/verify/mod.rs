@@ -19,13 +19,13 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use serde::Serialize;
 
+use crate::crawl::source::FetchOptions;
+use crate::dataset::hour::Hour;
 use crate::engine::runner::{self, Mode, Observer, Options, Phase};
 use crate::engine::transport;
 use crate::hdfs::{read_all, write_all};
 use crate::health::{self, Health};
 use crate::model::{Cluster, Role, Service};
-use crate::pipeline::hour::Hour;
-use crate::pipeline::source::FetchOptions;
 use crate::secrets::Secrets;
 
 /// Why a proof failed: what was expected, what was found, where to look.
@@ -358,7 +358,7 @@ pub async fn run(
         names.push("failover");
     }
     names.push("zookeeper");
-    let sample = crate::pipeline::sample::start().await;
+    let sample = crate::crawl::sample::start().await;
     for name in names {
         if !report.ok() {
             report.skipped.push(name);
@@ -450,7 +450,7 @@ pub async fn run(
 /// `live`, else reserved hour `offset` from the sample site.
 fn cycle_source(
     request: &Request,
-    sample: &std::io::Result<crate::pipeline::sample::SampleSite>,
+    sample: &std::io::Result<crate::crawl::sample::SampleSite>,
     offset: u32,
 ) -> (Hour, Result<FetchOptions, VerifyError>) {
     if request.live {

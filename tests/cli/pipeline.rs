@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use provision::pipeline::layout::{self, Layout};
-use provision::pipeline::record;
+use provision::crawl::layout::{self, Layout};
+use provision::dataset::record;
 
 use crate::pages::{Fault, Site};
 use crate::support::{Inventory, bin, root};

@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use provision::pipeline::hour::Hour;
-use provision::pipeline::{landing, mart, record};
+use provision::dataset::hour::Hour;
+use provision::dataset::record;
+use provision::landing;
+use provision::marts::db as mart;
 
 use crate::pages::Site;
 use crate::support::{bin, local_inventory, root};

@@ -82,7 +82,7 @@ mod tests {
     fn every_original_category_has_a_page_of_100_items() {
         for c in crate::model::original_categories() {
             let html = page(&format!("/Best/Category?code={}", c.code)).unwrap_or_else(|| panic!("{}", c.code));
-            let (_, items) = super::super::layout::parse(html).unwrap_or_else(|e| panic!("{}: {e}", c.code));
+            let (_, items) = crate::crawl::layout::parse(html).unwrap_or_else(|e| panic!("{}: {e}", c.code));
             assert_eq!(items.len(), 100, "{}", c.code);
         }
         assert_eq!(page("/Best/Category?code=G13"), None);

@@ -5,11 +5,44 @@
 
 use encoding_rs::{DecoderResult, Encoding, REPLACEMENT, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252, X_USER_DEFINED};
 
+/// A page refused for its encoding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CharsetError {
+    /// A declared label that names no encoding.
+    #[error("the page declares the charset {label:?} in {place}, which is no known encoding")]
+    Unknown {
+        /// The label as declared.
+        label: String,
+        /// Where it was declared.
+        place: &'static str,
+    },
+    /// A declared encoding browsers refuse to decode (mapped to the replacement encoding).
+    #[error("the page declares the charset {label:?} in {place}, an encoding that is not decoded")]
+    Undecoded {
+        /// The label as declared.
+        label: String,
+        /// Where it was declared.
+        place: &'static str,
+    },
+    /// Bytes that are not valid in the encoding found.
+    #[error(
+        "the page is not valid {encoding} (from {from}): byte {at} starts a sequence that does not decode; refused rather than landed with replacement characters"
+    )]
+    Malformed {
+        /// The encoding's name.
+        encoding: &'static str,
+        /// How the encoding was found.
+        from: String,
+        /// The offset of the first byte that does not decode.
+        at: usize,
+    },
+}
+
 /// How far into a page a `<meta>` declaring its encoding is looked for.
 const PRESCAN: usize = 1024;
 
 /// The text of a page of `bytes` served with the `Content-Type` header `content_type`.
-pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<String, String> {
+pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<String, CharsetError> {
     let (encoding, body, from) = if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
         (encoding, &bytes[bom..], "its byte-order mark".to_string())
     } else if let Some(label) = content_type.and_then(header_charset) {
@@ -40,10 +73,7 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<String, String
             DecoderResult::OutputFull => {}
             DecoderResult::Malformed(bad, after) => {
                 let at = bytes.len() - body.len() + read - bad as usize - after as usize;
-                return Err(format!(
-                    "the page is not valid {} (from {from}): byte {at} starts a sequence that does not decode; refused rather than landed with replacement characters",
-                    encoding.name()
-                ));
+                return Err(CharsetError::Malformed { encoding: encoding.name(), from, at });
             }
         }
     }
@@ -51,13 +81,11 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<String, String
 
 /// The encoding of `label`, declared in `place`; a label that names none, or one that browsers
 /// refuse to decode (mapped to the replacement encoding), is an error naming it.
-fn lookup(label: &str, place: &str) -> Result<&'static Encoding, String> {
+fn lookup(label: &str, place: &'static str) -> Result<&'static Encoding, CharsetError> {
     match Encoding::for_label(label.as_bytes()) {
-        Some(e) if e == REPLACEMENT => {
-            Err(format!("the page declares the charset {label:?} in {place}, an encoding that is not decoded"))
-        }
+        Some(e) if e == REPLACEMENT => Err(CharsetError::Undecoded { label: label.to_string(), place }),
         Some(e) => Ok(e),
-        None => Err(format!("the page declares the charset {label:?} in {place}, which is no known encoding")),
+        None => Err(CharsetError::Unknown { label: label.to_string(), place }),
     }
 }
 
@@ -212,7 +240,7 @@ mod tests {
         assert_eq!(meta("<!-- <meta charset=latin1> --><meta charset=euc-kr>"), Some("euc-kr".into()));
         assert_eq!(meta("<metadata charset=latin1>"), None);
         let late = format!("{}<meta charset=euc-kr>", " ".repeat(PRESCAN));
-        let err = decode(&euc_kr(&format!("{late}{PAGE}")), None).unwrap_err();
+        let err = decode(&euc_kr(&format!("{late}{PAGE}")), None).unwrap_err().to_string();
         assert!(err.contains("no declaration"), "{err}");
     }
 
@@ -242,24 +270,24 @@ mod tests {
 
     #[test]
     fn an_unknown_label_is_an_error_naming_it() {
-        let err = decode(PAGE.as_bytes(), Some("text/html; charset=x-klingon")).unwrap_err();
+        let err = decode(PAGE.as_bytes(), Some("text/html; charset=x-klingon")).unwrap_err().to_string();
         assert!(err.contains("\"x-klingon\"") && err.contains("Content-Type"), "{err}");
-        let err = decode(b"<meta charset=\"euc-jr\">", None).unwrap_err();
+        let err = decode(b"<meta charset=\"euc-jr\">", None).unwrap_err().to_string();
         assert!(err.contains("\"euc-jr\"") && err.contains("<meta>"), "{err}");
-        let err = decode(PAGE.as_bytes(), Some("text/html; charset=iso-2022-kr")).unwrap_err();
+        let err = decode(PAGE.as_bytes(), Some("text/html; charset=iso-2022-kr")).unwrap_err().to_string();
         assert!(err.contains("\"iso-2022-kr\""), "{err}");
     }
 
     #[test]
     fn bytes_invalid_in_the_declared_encoding_refuse_the_page_at_their_offset() {
         let bytes = euc_kr(PAGE);
-        let err = decode(&bytes, Some("text/html; charset=utf-8")).unwrap_err();
+        let err = decode(&bytes, Some("text/html; charset=utf-8")).unwrap_err().to_string();
         assert!(err.contains("not valid UTF-8") && err.contains("byte 12 ") && err.contains("charset=utf-8"), "{err}");
-        let err = decode(&bytes, None).unwrap_err();
+        let err = decode(&bytes, None).unwrap_err().to_string();
         assert!(err.contains("not valid UTF-8") && err.contains("no declaration"), "{err}");
         let mut cut = bytes.clone();
         cut.truncate(13);
-        let err = decode(&cut, Some("text/html; charset=euc-kr")).unwrap_err();
+        let err = decode(&cut, Some("text/html; charset=euc-kr")).unwrap_err().to_string();
         assert!(err.contains("not valid EUC-KR") && err.contains("byte 12 "), "{err}");
     }
 }

@@ -179,27 +179,57 @@ fn next2024(doc: &Html) -> Result<Vec<Item>, String> {
     Ok(out)
 }
 
+/// The first problem [`check`] found with a category's items.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    /// Not as many items as expected.
+    #[error("{found} items where {expected} were expected")]
+    Count {
+        /// Items found.
+        found: usize,
+        /// Items expected.
+        expected: usize,
+    },
+    /// A rank outside 1..=expected.
+    #[error("rank {rank} is outside 1..={expected}")]
+    OutOfRange {
+        /// The rank.
+        rank: usize,
+        /// Items expected.
+        expected: usize,
+    },
+    /// A rank given to two items.
+    #[error("rank {0} appears twice")]
+    Twice(usize),
+    /// An item without a title.
+    #[error("the item ranked {0} has no title")]
+    NoTitle(usize),
+    /// An item without a URL.
+    #[error("the item ranked {0} has no url")]
+    NoUrl(usize),
+}
+
 /// Checks a category's items: exactly `expected` of them, ranks 1..=expected once each, and
 /// every item with a title and a URL.
-pub fn check(items: &[Item], expected: usize) -> Result<(), String> {
+pub fn check(items: &[Item], expected: usize) -> Result<(), CheckError> {
     if items.len() != expected {
-        return Err(format!("{} items where {expected} were expected", items.len()));
+        return Err(CheckError::Count { found: items.len(), expected });
     }
     let mut seen = vec![false; expected + 1];
     for it in items {
         let r = it.rank as usize;
         if r == 0 || r > expected {
-            return Err(format!("rank {r} is outside 1..={expected}"));
+            return Err(CheckError::OutOfRange { rank: r, expected });
         }
         if seen[r] {
-            return Err(format!("rank {r} appears twice"));
+            return Err(CheckError::Twice(r));
         }
         seen[r] = true;
         if it.title.is_empty() {
-            return Err(format!("the item ranked {r} has no title"));
+            return Err(CheckError::NoTitle(r));
         }
         if it.url.is_empty() {
-            return Err(format!("the item ranked {r} has no url"));
+            return Err(CheckError::NoUrl(r));
         }
     }
     Ok(())
@@ -340,8 +370,8 @@ mod tests {
             img_xpath: "N/A".into(),
             price_xpath: "N/A".into(),
         };
-        assert_eq!(check(&[item(1), item(1)], 2), Err("rank 1 appears twice".into()));
-        assert_eq!(check(&[item(1)], 2), Err("1 items where 2 were expected".into()));
+        assert_eq!(check(&[item(1), item(1)], 2).unwrap_err().to_string(), "rank 1 appears twice");
+        assert_eq!(check(&[item(1)], 2).unwrap_err().to_string(), "1 items where 2 were expected");
         assert!(check(&[item(2), item(1)], 2).is_ok());
     }
 }

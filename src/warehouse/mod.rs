@@ -1,14 +1,17 @@
-//! The warehouse over the landed hours: one external table over /user/source_data whose
+//! The warehouse, the third stage, over the landed hours: one external table over /user/source_data whose
 //! partitions are the collection hours, each located at the hour's own folder
 //! (`/user/source_data/YYYY/MM/DD/HH`, the layout stays as it is), read with OpenCSVSerde; and a
 //! typed view over it that marts query.
 
 use std::time::Duration;
 
-use super::client::{HiveError, Session};
+use hdfs_native::HdfsError;
+
+use crate::dataset::LANDING_ROOT;
+use crate::dataset::hour::Hour;
+use crate::dataset::record::COLUMNS;
+use crate::hive::client::{HiveError, Session};
 use crate::model::{Cluster, Role};
-use crate::pipeline::hour::Hour;
-use crate::pipeline::record::COLUMNS;
 
 /// The external table over the landed files: every column as text, as landed.
 pub const TABLE: &str = "gmarket_landed";
@@ -18,17 +21,42 @@ pub const VIEW: &str = "gmarket_best";
 /// How long a warehouse statement may take.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// Landed hours that could not be made queryable.
+#[derive(Debug, thiserror::Error)]
+pub enum WarehouseError {
+    /// The inventory has no HiveServer2 to ask.
+    #[error("the inventory has no hiveserver2 host")]
+    NoHiveServer2,
+    /// HiveServer2 could not be reached, or refused a statement.
+    #[error("{0}")]
+    Hive(HiveError),
+    /// No HDFS client for the cluster's nameservice.
+    #[error("{0}")]
+    Client(HdfsError),
+    /// Whether an hour has landed could not be told.
+    #[error("looking for {file}: {error}")]
+    Lookup {
+        /// The hour's landed file.
+        file: String,
+        /// What failed.
+        error: HdfsError,
+    },
+    /// The thread that talked to HiveServer2 ended abnormally.
+    #[error("{0}")]
+    Thread(tokio::task::JoinError),
+}
+
 /// The HiveServer2 endpoint of the cluster as the controlling machine reaches it: by address
 /// (host names resolve only on the hosts, through their rendered /etc/hosts).
-pub fn hiveserver2(c: &Cluster) -> Result<String, String> {
-    let h = c.one(Role::HiveServer2).ok_or("the inventory has no hiveserver2 host")?;
+pub fn hiveserver2(c: &Cluster) -> Result<String, WarehouseError> {
+    let h = c.one(Role::HiveServer2).ok_or(WarehouseError::NoHiveServer2)?;
     Ok(format!("{}:{}", h.address, h.ports.hiveserver2))
 }
 
 /// Opens a HiveServer2 session as the crawler's user.
-pub fn session(c: &Cluster) -> Result<Session, String> {
+pub fn session(c: &Cluster) -> Result<Session, WarehouseError> {
     let addr = hiveserver2(c)?;
-    Session::open(&addr, &c.users.crawler, Duration::from_secs(30)).map_err(|e| e.to_string())
+    Session::open(&addr, &c.users.crawler, Duration::from_secs(30)).map_err(WarehouseError::Hive)
 }
 
 /// The statements that create the table and the view when they are missing.
@@ -40,7 +68,7 @@ pub fn setup_statements() -> Vec<String> {
         "CREATE EXTERNAL TABLE IF NOT EXISTS {TABLE} ({}) PARTITIONED BY (collected_hour STRING) \
          ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde' \
          WITH SERDEPROPERTIES ('separatorChar'=',', 'quoteChar'='\"', 'escapeChar'='\\0') \
-         STORED AS TEXTFILE LOCATION '/user/source_data' TBLPROPERTIES ('skip.header.line.count'='1')",
+         STORED AS TEXTFILE LOCATION '{LANDING_ROOT}' TBLPROPERTIES ('skip.header.line.count'='1')",
         columns.join(", ")
     );
     // Counting skips the header line on some read paths and not on others: the view drops it.
@@ -80,13 +108,13 @@ pub fn hours(from: Hour, to: Hour) -> Vec<Hour> {
 }
 
 /// The hours between `from` and `to` whose file has landed in HDFS.
-pub async fn landed(client: &hdfs_native::Client, from: Hour, to: Hour) -> Result<Vec<Hour>, String> {
+pub async fn landed(client: &hdfs_native::Client, from: Hour, to: Hour) -> Result<Vec<Hour>, WarehouseError> {
     let mut out = Vec::new();
     for h in hours(from, to) {
         match client.get_file_info(&h.file()).await {
             Ok(_) => out.push(h),
-            Err(hdfs_native::HdfsError::FileNotFound(_)) => {}
-            Err(e) => return Err(format!("looking for {}: {e}", h.file())),
+            Err(HdfsError::FileNotFound(_)) => {}
+            Err(error) => return Err(WarehouseError::Lookup { file: h.file(), error }),
         }
     }
     Ok(out)
@@ -104,17 +132,17 @@ pub fn make_queryable(session: &mut Session, hours: &[Hour]) -> Result<(), HiveE
 }
 
 /// The landed hours between `from` and `to`, made queryable; they are returned.
-pub async fn register(c: &Cluster, from: Hour, to: Hour) -> Result<Vec<Hour>, String> {
-    let client = crate::hdfs::client(c).map_err(|e| e.to_string())?;
+pub async fn register(c: &Cluster, from: Hour, to: Hour) -> Result<Vec<Hour>, WarehouseError> {
+    let client = crate::hdfs::client(c).map_err(WarehouseError::Client)?;
     let hours = landed(&client, from, to).await?;
     let c = c.clone();
     let registered = hours.clone();
     tokio::task::spawn_blocking(move || {
         let mut s = session(&c)?;
-        make_queryable(&mut s, &registered).map_err(|e| e.to_string())
+        make_queryable(&mut s, &registered).map_err(WarehouseError::Hive)
     })
     .await
-    .map_err(|e| e.to_string())??;
+    .map_err(WarehouseError::Thread)??;
     Ok(hours)
 }
 

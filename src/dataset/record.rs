@@ -3,10 +3,6 @@
 //! `category_code` (stable where names change) and `collected_at` (the hour, so a file says
 //! what it is without its path).
 
-use super::hour::Hour;
-use super::layout::{Item, price_won};
-use crate::model::Category;
-
 /// The columns, in order.
 pub const COLUMNS: [&str; 12] = [
     "rank",
@@ -52,26 +48,6 @@ pub struct Row {
     pub collected_at: String,
 }
 
-impl Row {
-    /// The row of `item` collected in `category` at `hour`.
-    pub fn new(item: Item, category: &Category, hour: Hour) -> Row {
-        Row {
-            rank: item.rank,
-            price_won: price_won(&item.price),
-            title: item.title,
-            price: item.price,
-            url: item.url,
-            img: item.img,
-            category: category.name.clone(),
-            title_xpath: item.title_xpath,
-            img_xpath: item.img_xpath,
-            price_xpath: item.price_xpath,
-            category_code: category.code.clone(),
-            collected_at: hour.to_string(),
-        }
-    }
-}
-
 /// The CSV of `rows`, header first.
 pub fn to_csv(rows: &[Row]) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
@@ -82,12 +58,23 @@ pub fn to_csv(rows: &[Row]) -> Vec<u8> {
     w.into_inner().expect("in memory")
 }
 
+/// A landed CSV that is not one: unreadable, or not in the landed columns.
+#[derive(Debug, thiserror::Error)]
+pub enum CsvError {
+    /// A line that does not read as a row (the error names it).
+    #[error("{0}")]
+    Read(csv::Error),
+    /// A header other than [`COLUMNS`].
+    #[error("the header is {0:?}, not the landed columns {COLUMNS:?}")]
+    Header(Vec<String>),
+}
+
 /// The rows of a landed CSV; an error names the line.
-pub fn from_csv(bytes: &[u8]) -> Result<Vec<Row>, String> {
+pub fn from_csv(bytes: &[u8]) -> Result<Vec<Row>, CsvError> {
     let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
-    let header: Vec<String> = r.headers().map_err(|e| e.to_string())?.iter().map(str::to_string).collect();
+    let header: Vec<String> = r.headers().map_err(CsvError::Read)?.iter().map(str::to_string).collect();
     if header != COLUMNS {
-        return Err(format!("the header is {header:?}, not the landed columns {COLUMNS:?}"));
+        return Err(CsvError::Header(header));
     }
-    r.deserialize().map(|row| row.map_err(|e| e.to_string())).collect()
+    r.deserialize().map(|row| row.map_err(CsvError::Read)).collect()
 }

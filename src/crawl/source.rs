@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
-use super::charset;
-use super::layout::{self, Item, Layout};
+use super::charset::{self, CharsetError};
+use super::layout::{self, CheckError, Item, Layout};
 use crate::model::Category;
 
 /// How pages are fetched.
@@ -42,7 +42,7 @@ impl Default for FetchOptions {
 }
 
 /// A category that could not be collected: which, from where, and why.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[error("{code} {name} ({url}): {reason}")]
 pub struct CategoryError {
     /// The category's code.
@@ -52,17 +52,131 @@ pub struct CategoryError {
     /// The URL fetched.
     pub url: String,
     /// What was wrong.
-    pub reason: String,
+    pub reason: Reason,
+}
+
+/// Why a category could not be collected.
+#[derive(Debug, thiserror::Error)]
+pub enum Reason {
+    /// Its URL could not be pointed at `--source`.
+    #[error("{0}")]
+    Source(RewriteError),
+    /// Its page could not be fetched.
+    #[error("{0}")]
+    Fetch(FetchError),
+    /// The page is in no known layout, or its layout could not be read.
+    #[error("{0}")]
+    Layout(String),
+    /// The page's items are not a complete best list.
+    #[error("{} layout: {error}", layout.name())]
+    Check {
+        /// The page's layout.
+        layout: Layout,
+        /// The first problem.
+        error: CheckError,
+    },
+}
+
+/// Why a URL does not parse.
+pub type UrlError = <reqwest::Url as std::str::FromStr>::Err;
+
+/// A category URL that cannot be pointed at `--source`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RewriteError {
+    /// The category's URL is not one.
+    #[error("{url}: {error}")]
+    Url {
+        /// The URL.
+        url: String,
+        /// Why it does not parse.
+        error: UrlError,
+    },
+    /// `--source` is not a URL, or its host cannot replace the URL's.
+    #[error("--source {base}: {error}")]
+    Base {
+        /// The `--source` value.
+        base: String,
+        /// Why it does not parse.
+        error: UrlError,
+    },
+    /// The URL cannot take the scheme of `--source`.
+    #[error("--source {0}: cannot use its scheme")]
+    Scheme(String),
+    /// The URL cannot take the port of `--source`.
+    #[error("--source {0}: cannot use its port")]
+    Port(String),
 }
 
 /// `url` with its scheme, host and port replaced by those of `base`.
-pub fn rewrite(url: &str, base: &str) -> Result<String, String> {
-    let mut u = reqwest::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
-    let b = reqwest::Url::parse(base).map_err(|e| format!("--source {base}: {e}"))?;
-    u.set_scheme(b.scheme()).map_err(|_| format!("--source {base}: cannot use its scheme"))?;
-    u.set_host(b.host_str()).map_err(|e| format!("--source {base}: {e}"))?;
-    u.set_port(b.port()).map_err(|_| format!("--source {base}: cannot use its port"))?;
+pub fn rewrite(url: &str, base: &str) -> Result<String, RewriteError> {
+    let bad_base = |error| RewriteError::Base { base: base.to_string(), error };
+    let mut u = reqwest::Url::parse(url).map_err(|error| RewriteError::Url { url: url.to_string(), error })?;
+    let b = reqwest::Url::parse(base).map_err(bad_base)?;
+    u.set_scheme(b.scheme()).map_err(|_| RewriteError::Scheme(base.to_string()))?;
+    u.set_host(b.host_str()).map_err(bad_base)?;
+    u.set_port(b.port()).map_err(|_| RewriteError::Port(base.to_string()))?;
     Ok(u.to_string())
+}
+
+/// A page that could not be fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// Every attempt failed; the last one's failure.
+    #[error("{last} (after {attempts} attempts)")]
+    Attempts {
+        /// How the last attempt failed.
+        last: Attempt,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The site asked to wait longer than the page's budget has left.
+    #[error(
+        "{last} with Retry-After {}s, more than the {}s left of the page's budget ({attempts} attempts of {}s each)",
+        asked.as_secs(),
+        left.as_secs(),
+        timeout.as_secs()
+    )]
+    Budget {
+        /// The answer that asked to wait.
+        last: Attempt,
+        /// The wait asked for.
+        asked: Duration,
+        /// What was left of the budget.
+        left: Duration,
+        /// Attempts per page.
+        attempts: u32,
+        /// Time allowed to one request.
+        timeout: Duration,
+    },
+    /// An answer that is not retried.
+    #[error("HTTP {0} (not retried)")]
+    Status(reqwest::StatusCode),
+    /// A redirect that is not followed: the policy's reason.
+    #[error("{0}")]
+    Redirect(String),
+    /// The body is not text in the encoding it declares.
+    #[error("{0}")]
+    Charset(CharsetError),
+}
+
+/// How one attempt to fetch a page failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Attempt {
+    /// No attempt was made (none were allowed).
+    #[error("")]
+    None,
+    /// The body broke off.
+    #[error("the body broke off: {0}")]
+    Body(reqwest::Error),
+    /// An answer that is retried (429 or 5xx).
+    #[error("HTTP {0}")]
+    Status(reqwest::StatusCode),
+    /// No answer within the request's timeout.
+    #[error("no answer within {}s", .0.as_secs())]
+    Timeout(Duration),
+    /// The request failed otherwise.
+    #[error("{0}")]
+    Request(reqwest::Error),
 }
 
 /// Redirects followed in a row before giving up, as browsers do.
@@ -103,12 +217,12 @@ fn retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Durati
     Some((at.with_timezone(&chrono::Utc) - now).to_std().unwrap_or(Duration::ZERO))
 }
 
-async fn fetch(client: &reqwest::Client, url: &str, o: &FetchOptions) -> Result<String, String> {
+async fn fetch(client: &reqwest::Client, url: &str, o: &FetchOptions) -> Result<String, FetchError> {
     // What a page may take, waits included: as long as every attempt timing out would.
     let budget = o.timeout * o.attempts;
     let started = Instant::now();
     let mut backoff = o.backoff;
-    let mut last = String::new();
+    let mut last = Attempt::None;
     for attempt in 1..=o.attempts {
         let mut wait = backoff;
         match client.get(url).send().await {
@@ -116,12 +230,12 @@ async fn fetch(client: &reqwest::Client, url: &str, o: &FetchOptions) -> Result<
                 let content_type =
                     resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
                 match resp.bytes().await {
-                    Ok(body) => return charset::decode(&body, content_type.as_deref()),
-                    Err(e) => last = format!("the body broke off: {e}"),
+                    Ok(body) => return charset::decode(&body, content_type.as_deref()).map_err(FetchError::Charset),
+                    Err(e) => last = Attempt::Body(e),
                 }
             }
             Ok(resp) if resp.status() == reqwest::StatusCode::TOO_MANY_REQUESTS || resp.status().is_server_error() => {
-                last = format!("HTTP {}", resp.status());
+                last = Attempt::Status(resp.status());
                 let asked = resp
                     .headers()
                     .get(reqwest::header::RETRY_AFTER)
@@ -132,28 +246,22 @@ async fn fetch(client: &reqwest::Client, url: &str, o: &FetchOptions) -> Result<
                 {
                     let left = budget.saturating_sub(started.elapsed());
                     if asked > left {
-                        return Err(format!(
-                            "{last} with Retry-After {}s, more than the {}s left of the page's budget ({} attempts of {}s each)",
-                            asked.as_secs(),
-                            left.as_secs(),
-                            o.attempts,
-                            o.timeout.as_secs()
-                        ));
+                        return Err(FetchError::Budget { last, asked, left, attempts: o.attempts, timeout: o.timeout });
                     }
                     wait = asked;
                 }
             }
-            Ok(resp) => return Err(format!("HTTP {} (not retried)", resp.status())),
-            Err(e) if e.is_redirect() => return Err(innermost(&e)),
-            Err(e) if e.is_timeout() => last = format!("no answer within {}s", o.timeout.as_secs()),
-            Err(e) => last = format!("{e}"),
+            Ok(resp) => return Err(FetchError::Status(resp.status())),
+            Err(e) if e.is_redirect() => return Err(FetchError::Redirect(innermost(&e))),
+            Err(e) if e.is_timeout() => last = Attempt::Timeout(o.timeout),
+            Err(e) => last = Attempt::Request(e),
         }
         if attempt < o.attempts {
             tokio::time::sleep(wait).await;
             backoff *= 2;
         }
     }
-    Err(format!("{last} (after {} attempts)", o.attempts))
+    Err(FetchError::Attempts { last, attempts: o.attempts })
 }
 
 /// Fetches and parses one category's page.
@@ -166,16 +274,16 @@ async fn category(
         Some(base) => rewrite(&c.url, base),
         None => Ok(c.url.clone()),
     };
-    let err = |url: &str, reason: String| CategoryError {
+    let err = |url: &str, reason: Reason| CategoryError {
         code: c.code.clone(),
         name: c.name.clone(),
         url: url.to_string(),
         reason,
     };
-    let url = url.map_err(|r| err(&c.url, r))?;
-    let body = fetch(client, &url, o).await.map_err(|r| err(&url, r))?;
-    let (layout, items) = layout::parse(&body).map_err(|r| err(&url, r))?;
-    layout::check(&items, o.expected).map_err(|r| err(&url, format!("{} layout: {r}", layout.name())))?;
+    let url = url.map_err(|r| err(&c.url, Reason::Source(r)))?;
+    let body = fetch(client, &url, o).await.map_err(|r| err(&url, Reason::Fetch(r)))?;
+    let (layout, items) = layout::parse(&body).map_err(|r| err(&url, Reason::Layout(r)))?;
+    layout::check(&items, o.expected).map_err(|error| err(&url, Reason::Check { layout, error }))?;
     Ok((layout, items))
 }
 
