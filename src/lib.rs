@@ -18,9 +18,7 @@
 
 pub mod artifacts;
 pub mod catalog;
-pub mod cli;
 pub mod client;
-pub mod commands;
 pub mod crawl;
 pub mod dataset;
 pub mod desired;
@@ -32,12 +30,12 @@ pub mod inventory;
 pub mod landing;
 pub mod marts;
 pub mod model;
+pub mod ops;
 pub mod pipeline;
 pub mod plan;
 pub mod secrets;
 pub mod services;
 pub mod state;
-pub mod ui;
 pub mod vagrant;
 pub mod verify;
 pub mod warehouse;

@@ -1,10 +1,15 @@
 //! The `provision` binary: parse arguments, run, print the error chain, and exit 0 on success,
 //! 1 on bad input or a failed check, 2 on a bug.
 
+mod cli;
+mod commands;
+mod ui;
+
 use std::process::ExitCode;
 
 use clap::Parser;
-use provision::{cli::Cli, commands, ui};
+
+use cli::Cli;
 
 fn main() -> ExitCode {
     // Output piped into `head` and the like ends quietly, as for any Unix tool.

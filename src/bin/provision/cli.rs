@@ -180,7 +180,7 @@ pub struct ClientArgs {
     pub inventory: PathBuf,
     /// The client.
     #[arg(value_enum)]
-    pub tool: crate::client::Tool,
+    pub tool: provision::client::Tool,
     /// Its arguments, as the tool itself takes them.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,

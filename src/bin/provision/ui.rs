@@ -5,9 +5,9 @@ use std::path::Path;
 
 use similar::TextDiff;
 
-use crate::desired::Tree;
-use crate::desired::tree::Change;
-use crate::model::Cluster;
+use provision::desired::Tree;
+use provision::desired::tree::Change;
+use provision::model::Cluster;
 
 /// Prints a failure as `error:` with its chain of causes.
 pub fn error(e: &anyhow::Error) {
@@ -184,7 +184,7 @@ impl Progress {
     }
 }
 
-impl crate::engine::runner::Observer for Progress {
+impl provision::engine::runner::Observer for Progress {
     fn phase_started(&self, phase: &str, steps: &std::collections::BTreeMap<String, usize>) {
         let mut st = self.state.lock().expect("progress");
         st.hosts.clear();
@@ -207,8 +207,8 @@ impl crate::engine::runner::Observer for Progress {
         st.total = Some(total);
     }
 
-    fn step_done(&self, o: &crate::engine::runner::Outcome) {
-        use crate::engine::runner::Status;
+    fn step_done(&self, o: &provision::engine::runner::Outcome) {
+        use provision::engine::runner::Status;
         let st = self.state.lock().expect("progress");
         match (&self.bars, st.hosts.get(&o.host)) {
             (Some(_), Some(bar)) => {
@@ -243,8 +243,8 @@ impl crate::engine::runner::Observer for Progress {
     }
 }
 
-fn run_json(report: &crate::engine::runner::Report) -> serde_json::Value {
-    use crate::engine::runner::Status;
+fn run_json(report: &provision::engine::runner::Report) -> serde_json::Value {
+    use provision::engine::runner::Status;
     let hosts: serde_json::Map<String, serde_json::Value> = report
         .per_host()
         .into_iter()
@@ -273,9 +273,9 @@ fn run_json(report: &crate::engine::runner::Report) -> serde_json::Value {
     })
 }
 
-fn print_failures(report: &crate::engine::runner::Report) {
+fn print_failures(report: &provision::engine::runner::Report) {
     for o in &report.outcomes {
-        if let crate::engine::runner::Status::Failed(m) = &o.status {
+        if let provision::engine::runner::Status::Failed(m) = &o.status {
             eprintln!("error: [{}] {}: {}", o.phase, o.step, m.trim_end());
             eprintln!("  log: {}", report.log_dir.join(format!("{}.log", o.host)).display());
         }
@@ -283,7 +283,7 @@ fn print_failures(report: &crate::engine::runner::Report) {
 }
 
 /// Prints the summary of `up`.
-pub fn up_report(report: &crate::engine::runner::Report, json: bool) {
+pub fn up_report(report: &provision::engine::runner::Report, json: bool) {
     if json {
         println!("{}", serde_json::to_string_pretty(&run_json(report)).expect("json"));
         return;
@@ -312,8 +312,8 @@ pub fn up_report(report: &crate::engine::runner::Report, json: bool) {
 /// Prints what `up` would change: each differing file with a unified diff (of the steps in
 /// `secret`, files that hold secrets, as `(host, step)`, only how many lines differ), packages
 /// to install, services to start or restart.
-pub fn plan_report(report: &crate::engine::runner::Report, secret: &BTreeSet<(String, String)>, json: bool) {
-    use crate::engine::runner::Status;
+pub fn plan_report(report: &provision::engine::runner::Report, secret: &BTreeSet<(String, String)>, json: bool) {
+    use provision::engine::runner::Status;
     if json {
         let mut doc = run_json(report);
         let changes: Vec<serde_json::Value> = report
@@ -364,7 +364,7 @@ pub fn note(message: &str) {
 }
 
 /// Prints every daemon's state, then the verdict.
-pub fn status_report(h: &crate::health::Health, json: bool) {
+pub fn status_report(h: &provision::health::Health, json: bool) {
     if json {
         let doc = serde_json::json!({
             "healthy": h.healthy(),
@@ -394,7 +394,7 @@ pub fn status_report(h: &crate::health::Health, json: bool) {
 
 /// Prints each verification check with its figure, the first failure in full, and where the
 /// report file is; on stderr when `to_stderr`.
-pub fn verify_lines(r: &crate::verify::Report, to_stderr: bool) {
+pub fn verify_lines(r: &provision::verify::Report, to_stderr: bool) {
     let mut out = String::new();
     for k in &r.checks {
         if k.ok {
@@ -421,14 +421,14 @@ pub fn verify_lines(r: &crate::verify::Report, to_stderr: bool) {
 }
 
 /// Prints the verification as JSON.
-pub fn verify_json(r: &crate::verify::Report) {
+pub fn verify_json(r: &provision::verify::Report) {
     let mut doc = serde_json::to_value(r).expect("json");
     doc["ok"] = serde_json::Value::Bool(r.ok());
     println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
 }
 
 /// Prints how one pipeline run went.
-pub fn pipeline_run(run: &crate::pipeline::ledger::Run, unrecorded: Option<&String>) {
+pub fn pipeline_run(run: &provision::pipeline::ledger::Run, unrecorded: Option<&String>) {
     let rows: usize = run.rows.values().sum();
     let stages: Vec<String> = run.stages.iter().map(|(k, v)| format!("{k} {v:.2}s")).collect();
     println!("{} {}: {rows} rows of {} categories ({})", run.hour, run.status, run.rows.len(), stages.join(", "));
@@ -441,7 +441,7 @@ pub fn pipeline_run(run: &crate::pipeline::ledger::Run, unrecorded: Option<&Stri
 }
 
 /// Prints the ledger's runs.
-pub fn runs(runs: &[crate::pipeline::ledger::Run], json: bool) {
+pub fn runs(runs: &[provision::pipeline::ledger::Run], json: bool) {
     if json {
         println!("{}", serde_json::to_string_pretty(runs).expect("json"));
         return;
@@ -465,7 +465,7 @@ pub fn runs(runs: &[crate::pipeline::ledger::Run], json: bool) {
 
 /// Prints every step of every phase and host, in order, then what follows the phases: what `up`
 /// or `down` would do.
-pub fn dry_run(phases: &[crate::engine::runner::Phase], then: &[String], json: bool) {
+pub fn dry_run(phases: &[provision::engine::runner::Phase], then: &[String], json: bool) {
     if json {
         let mut doc: Vec<serde_json::Value> = phases
             .iter()
@@ -497,7 +497,7 @@ pub fn dry_run(phases: &[crate::engine::runner::Phase], then: &[String], json: b
 }
 
 /// Prints the marts.
-pub fn marts(marts: &[crate::marts::Mart], json: bool) {
+pub fn marts(marts: &[provision::marts::Mart], json: bool) {
     if json {
         let doc: Vec<_> = marts
             .iter()
@@ -513,7 +513,7 @@ pub fn marts(marts: &[crate::marts::Mart], json: bool) {
 }
 
 /// Prints what a mart load or export did; `target` says where the rows went.
-pub fn mart_outcome(o: &crate::marts::load::Outcome, target: &str, json: bool) {
+pub fn mart_outcome(o: &provision::marts::load::Outcome, target: &str, json: bool) {
     if json {
         println!("{}", serde_json::to_string_pretty(o).expect("json"));
         return;
@@ -523,7 +523,7 @@ pub fn mart_outcome(o: &crate::marts::load::Outcome, target: &str, json: bool) {
 
 /// The software `fetch` made ready: each product's version, origin and cache folder (and
 /// the packed archive sent to remote hosts).
-pub fn fetched(artifacts: &[crate::artifacts::Artifact], json: bool) {
+pub fn fetched(artifacts: &[provision::artifacts::Artifact], json: bool) {
     if json {
         let items: Vec<serde_json::Value> = artifacts
             .iter()
@@ -597,5 +597,58 @@ impl DownloadBar {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
+    }
+}
+
+/// The person at the terminal, told what an op is doing: notes on stderr, a bar per download,
+/// and a run's progress.
+pub struct Terminal {
+    progress: std::sync::RwLock<Progress>,
+    download: std::sync::Mutex<Option<DownloadBar>>,
+}
+
+impl Terminal {
+    /// A terminal with nothing shown yet.
+    pub fn new() -> Self {
+        Terminal { progress: std::sync::RwLock::new(Progress::new()), download: std::sync::Mutex::new(None) }
+    }
+}
+
+impl provision::engine::runner::Observer for Terminal {
+    fn phase_started(&self, phase: &str, steps: &std::collections::BTreeMap<String, usize>) {
+        self.progress.read().expect("progress").phase_started(phase, steps);
+    }
+
+    fn step_done(&self, o: &provision::engine::runner::Outcome) {
+        self.progress.read().expect("progress").step_done(o);
+    }
+
+    fn phase_done(&self, phase: &str, ok: bool) {
+        self.progress.read().expect("progress").phase_done(phase, ok);
+    }
+}
+
+impl provision::ops::Events for Terminal {
+    fn note(&self, line: &str) {
+        note(line);
+    }
+
+    fn downloaded(&self, what: &str, got: u64, total: Option<u64>) {
+        let mut d = self.download.lock().expect("download");
+        d.get_or_insert_with(|| download_bar(what)).show(got, total);
+    }
+
+    fn download_ended(&self, _: &str) {
+        if let Some(bar) = self.download.lock().expect("download").take() {
+            bar.finish();
+        }
+    }
+
+    fn run_started(&self) {
+        *self.progress.write().expect("progress") = Progress::new();
+    }
+
+    fn run_ended(&self) {
+        self.progress.read().expect("progress").finish();
     }
 }

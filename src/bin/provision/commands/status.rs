@@ -1,0 +1,30 @@
+//! `provision status` and `provision verify`.
+
+use std::process::ExitCode;
+
+use super::exit;
+use crate::cli::{StatusArgs, VerifyArgs};
+use crate::ui::{self, Terminal};
+use provision::ops::{self, Context, SecretsPolicy};
+use provision::verify::Request;
+
+/// Runs `provision status`.
+pub fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
+    let h = ops::verify::status(&Context::open(&args.inventory)?)?;
+    ui::status_report(&h, args.json);
+    Ok(exit(h.healthy()))
+}
+
+/// Runs `provision verify`.
+pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let ctx = Context::open(&args.inventory)?;
+    let secrets = ctx.secrets(SecretsPolicy::Load)?.secrets;
+    let request = Request { failover: args.failover, live: args.live, source: args.source.clone() };
+    let report = ops::verify::verify(&ctx, &secrets, &request, &Terminal::new())?;
+    if args.json {
+        ui::verify_json(&report);
+    } else {
+        ui::verify_lines(&report, false);
+    }
+    Ok(exit(report.ok()))
+}

@@ -1,0 +1,85 @@
+//! `up`: the platform brought to its rendered state, phase by phase; and its dry run.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use super::plan::prepares;
+use super::software::{crawler_binary, software};
+use super::{Context, Events, Reach, SecretsPolicy, run, select};
+use crate::artifacts;
+use crate::desired::{self, Tree};
+use crate::engine::runner::{Mode, Phase, Report};
+use crate::model::Transport;
+use crate::plan;
+use crate::secrets::Secrets;
+use crate::vagrant;
+
+/// What to bring up.
+pub struct UpOptions {
+    /// How the hosts are reached.
+    pub reach: Reach,
+    /// Only these phases; every phase when empty.
+    pub only: Vec<String>,
+    /// The `provision` binary the crawler host gets, instead of this one.
+    pub crawler_binary: Option<PathBuf>,
+    /// Generate secrets anew even though they were used.
+    pub regenerate_secrets: bool,
+}
+
+/// What `up` did.
+pub struct Up {
+    /// Every step and what came of it.
+    pub report: Report,
+    /// The secrets the hosts now hold, for the verification that follows.
+    pub secrets: Secrets,
+    /// Whether every phase ran (no `--only`), so that a verification proves the whole.
+    pub whole: bool,
+}
+
+/// The phases `up` would run, touching nothing: no VM, no download, no secret written.
+pub fn dry_run(ctx: &Context, o: &UpOptions) -> anyhow::Result<Vec<Phase>> {
+    let c = &ctx.cluster;
+    let obtained =
+        ctx.secrets(SecretsPolicy::Obtain { render: None, regenerate: o.regenerate_secrets, save: false })?;
+    let tree = desired::render(c, &obtained.secrets);
+    let artifacts = artifacts::needed(c, &artifacts::cache_dir());
+    let binary = crawler_binary(c, o.crawler_binary.as_ref(), false)?;
+    select(plan::up(c, &tree, &artifacts, binary.as_ref()), &o.only)
+}
+
+/// Brings the platform up: secrets kept, the VMs of a Vagrant inventory up, the software
+/// fetched, then every phase.
+pub fn up(ctx: &Context, o: &UpOptions, events: &dyn Events) -> anyhow::Result<Up> {
+    let c = &ctx.cluster;
+    let only = &o.only;
+    let obtained = ctx.secrets(SecretsPolicy::Obtain { render: None, regenerate: o.regenerate_secrets, save: true })?;
+    let tree = desired::render(c, &obtained.secrets);
+    // Checked first, when it is to be sent: a crawler binary that cannot run there is refused
+    // before VMs or downloads.
+    let binary = crawler_binary(c, o.crawler_binary.as_ref(), prepares(only))?;
+    vagrant_up(ctx, &tree, events)?;
+    let artifacts = software(c, prepares(only), prepares(only), events)?;
+    let phases = select(plan::up(c, &tree, &artifacts, binary.as_ref()), only)?;
+    let report = run(ctx, o.reach, &phases, Mode::Apply, "up", events);
+    Ok(Up { report, secrets: obtained.secrets, whole: only.is_empty() })
+}
+
+/// Creates or starts the VMs of a Vagrant inventory from the rendered Vagrantfile, showing
+/// Vagrant's progress; nothing for other transports.
+fn vagrant_up(ctx: &Context, tree: &Tree, events: &dyn Events) -> anyhow::Result<()> {
+    let c = &ctx.cluster;
+    if !matches!(c.transport, Transport::Vagrant { .. }) {
+        return Ok(());
+    }
+    let file = tree.files.values().find(|f| f.host.is_none() && f.path == desired::vagrant::VAGRANTFILE);
+    let text = &file.context("no Vagrantfile was rendered")?.content;
+    vagrant::write_vagrantfile(c, text)?;
+    events.note(&format!(
+        "vagrant up in {} (the first run downloads the box and creates the VMs)",
+        vagrant::dir(c).display()
+    ));
+    let endpoints = vagrant::up(c, &mut |line| events.note(&format!("[vagrant] {line}")))?;
+    events.note(&format!("{} VMs up; their SSH endpoints are recorded", endpoints.len()));
+    Ok(())
+}
