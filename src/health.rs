@@ -101,7 +101,7 @@ pub struct Check {
     /// The host.
     pub host: String,
     /// The daemon.
-    pub service: &'static str,
+    pub service: Service,
     /// Where it was asked.
     pub endpoint: String,
     /// Whether it answered as it should.
@@ -116,13 +116,42 @@ pub struct Check {
     pub detail: String,
 }
 
+/// A daemon's state, as `status` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// It answered at the first try.
+    Up,
+    /// It answered, after failed tries.
+    Slow,
+    /// It did not answer within the budget.
+    Down,
+}
+
+impl State {
+    /// Its name: `up`, `slow` or `down`.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Up => "up",
+            State::Slow => "slow",
+            State::Down => "down",
+        }
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
 impl Check {
-    /// `up`, `slow` (up after failed tries) or `down`.
-    pub fn state(&self) -> &'static str {
+    /// Up, slow (up after failed tries) or down.
+    pub fn state(&self) -> State {
         match (self.up, self.slow) {
-            (true, false) => "up",
-            (true, true) => "slow",
-            (false, _) => "down",
+            (true, false) => State::Up,
+            (true, true) => State::Slow,
+            (false, _) => State::Down,
         }
     }
 
@@ -169,7 +198,7 @@ impl Health {
     pub fn namenode(&self, state: &str) -> Option<&str> {
         self.checks
             .iter()
-            .find(|c| c.service == "namenode" && c.up && c.detail.starts_with(state))
+            .find(|c| c.service == Service::NameNode && c.up && c.detail.starts_with(state))
             .map(|c| c.host.as_str())
     }
 }
@@ -342,12 +371,12 @@ async fn check(host: &Host, service: Service, backoff: Backoff) -> Check {
         r
     })
     .await;
-    judge(host.name.clone(), service.name(), endpoint.into_inner(), tried)
+    judge(host.name.clone(), service, endpoint.into_inner(), tried)
 }
 
 /// A daemon's state from its tries: up at the first, slow (up) after failed ones, or down with
 /// what was tried.
-fn judge(host: String, service: &'static str, endpoint: String, tried: Tried<String>) -> Check {
+fn judge(host: String, service: Service, endpoint: String, tried: Tried<String>) -> Check {
     let seconds = tried.elapsed.as_secs_f64();
     let (up, detail) = match tried.result {
         Ok(d) => (true, d),
@@ -378,24 +407,24 @@ pub async fn check_all(c: &Cluster) -> Health {
         .filter(|k| !k.up)
         .map(|k| format!("{} on {} is down ({}): {}", k.service, k.host, k.endpoint, k.detail))
         .collect();
-    let count = |service: &str, prefix: &str| {
+    let count = |service: Service, prefix: &str| {
         checks.iter().filter(|k| k.service == service && k.up && k.detail.starts_with(prefix)).count()
     };
     let zk = c.with_role(Role::Zookeeper).count();
-    if zk > 1 && count("zookeeper", "leader") != 1 {
+    if zk > 1 && count(Service::Zookeeper, "leader") != 1 {
         problems.push(format!(
             "ZooKeeper has {} leaders among {zk} servers; a quorum has exactly one",
-            count("zookeeper", "leader")
+            count(Service::Zookeeper, "leader")
         ));
     }
     if c.ha() {
-        let (active, standby) = (count("namenode", "active"), count("namenode", "standby"));
+        let (active, standby) = (count(Service::NameNode, "active"), count(Service::NameNode, "standby"));
         if (active, standby) != (1, 1) {
             problems.push(format!("NameNodes: {active} active and {standby} standby; HA needs one of each"));
         }
     }
     let datanodes = c.with_role(Role::DataNode).count();
-    for k in checks.iter().filter(|k| k.service == "namenode" && k.up && k.detail.starts_with("active")) {
+    for k in checks.iter().filter(|k| k.service == Service::NameNode && k.up && k.detail.starts_with("active")) {
         let live: usize =
             k.detail.split(", ").nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
         if live != datanodes {
@@ -449,8 +478,8 @@ mod tests {
     async fn an_answer_at_the_first_try_is_up_and_not_slow() {
         let tried = retry(BUDGET, flaky(0, Duration::from_millis(10))).await;
         assert_eq!((tried.tries, tried.elapsed, tried.first_error.clone()), (1, Duration::from_millis(10), None));
-        let k = judge("nn01".into(), "journalnode", "127.0.10.1:8480".into(), tried);
-        assert_eq!((k.up, k.slow, k.state()), (true, false, "up"));
+        let k = judge("nn01".into(), Service::JournalNode, "127.0.10.1:8480".into(), tried);
+        assert_eq!((k.up, k.slow, k.state()), (true, false, State::Up));
         assert_eq!(k.described(), "answering");
     }
 
@@ -460,8 +489,8 @@ mod tests {
         assert_eq!(tried.result.as_deref(), Ok("answering"));
         assert_eq!(tried.tries, 4);
         assert_eq!(tried.elapsed, Duration::from_millis(250 + 500 + 1000));
-        let k = judge("nn01".into(), "journalnode", "127.0.10.1:8480".into(), tried);
-        assert_eq!((k.up, k.slow, k.state()), (true, true, "slow"));
+        let k = judge("nn01".into(), Service::JournalNode, "127.0.10.1:8480".into(), tried);
+        assert_eq!((k.up, k.slow, k.state()), (true, true, State::Slow));
         assert_eq!(k.described(), "answering (answered after 4 tries, 1.8s)");
         let h = Health { checks: vec![k], problems: Vec::new() };
         assert!(h.healthy(), "slow is healthy");
@@ -475,8 +504,8 @@ mod tests {
         assert_eq!(started.elapsed(), RETRY_BUDGET, "tried until the budget's end, no longer");
         // 0, 0.25, 0.75, 1.75, 3.75, then every 4s up to 27.75, and the last at 30.
         assert_eq!(tried.tries, 12);
-        let k = judge("nn01".into(), "journalnode", "127.0.10.1:8480".into(), tried);
-        assert_eq!((k.up, k.slow, k.state()), (false, false, "down"));
+        let k = judge("nn01".into(), Service::JournalNode, "127.0.10.1:8480".into(), tried);
+        assert_eq!((k.up, k.slow, k.state()), (false, false, State::Down));
         assert_eq!(k.detail, "connection refused (12) (12 tries over 30.0s; the first: connection refused (1))");
     }
 
@@ -489,7 +518,7 @@ mod tests {
         assert_eq!(tried.elapsed, Duration::from_millis(3000 + 250 + 3000));
         assert_eq!(tried.result, Err("no answer within 3s".to_string()));
         assert_eq!(tried.first_error.as_deref(), Some("no answer within 3s"));
-        let k = judge("nn01".into(), "namenode", "127.0.10.1:9870".into(), tried);
+        let k = judge("nn01".into(), Service::NameNode, "127.0.10.1:9870".into(), tried);
         assert_eq!(k.detail, "no answer within 3s (2 tries over 6.2s)");
     }
 
@@ -504,7 +533,7 @@ mod tests {
         host.address = "127.0.0.1".parse().unwrap();
         host.ports.journalnode_http = port;
         let k = check(&host, Service::JournalNode, Backoff::within(Duration::from_secs(2))).await;
-        assert_eq!((k.host.as_str(), k.service, k.up), ("nn01", "journalnode", false));
+        assert_eq!((k.host.as_str(), k.service, k.up), ("nn01", Service::JournalNode, false));
         assert_eq!(k.endpoint, format!("127.0.0.1:{port}"));
         assert!(k.tries >= 2, "{k:?}");
         assert!(k.detail.contains(&format!("{} tries over", k.tries)), "{}", k.detail);

@@ -6,15 +6,20 @@
 //! ```text
 //! inventory/*.toml --inventory::load--> model::Cluster (validated, no I/O)
 //!     --desired::render--> desired::Tree (every file of every host, pure)
-//!     --desired::tree--> written to a folder, or compared with one (`render --check`)
+//!     --plan::up / plan::down--> phases of engine::steps per host (pure)
+//!     --engine::runner--> applied to the hosts through engine::transport
+//! model + hosts --health / verify--> every daemon's state, the proofs
 //! ```
+//!
+//! `catalog` holds the data tables (products, versions, operating systems) and `services`
+//! one spec per daemon (unit, ports, folders, launch line, readiness probe) that renderers,
+//! the plan and health share.
 //!
 //! The data side, bottom up: `dataset` (the hour, the landed columns, the landing root) ->
 //! the stages `crawl`, `landing`, `warehouse` (with the `hive` client) and `marts` ->
 //! `pipeline`, which runs them as one cycle and keeps the ledger.
 //!
-//! Arrows go one way: `commands` wires the CLI to the layers below; `ui` is the only place
-//! that prints.
+//! `ops` holds the use cases the binary's commands call; the library prints nothing.
 
 pub mod artifacts;
 pub mod catalog;

@@ -174,7 +174,7 @@ async fn replicas(c: &Cluster, nn: &crate::model::Host, path: &str) -> Result<Ve
 }
 
 /// HDFS through the nameservice: a file written, its blocks' replicas counted (WebHDFS on the
-/// active NameNode) until each is on `dfs.replication` DataNodes or [`REPLICATION_BUDGET`] is
+/// active NameNode) until each is on `dfs.replication` DataNodes or `REPLICATION_BUDGET` is
 /// spent, then a file written, read back and deleted.
 pub async fn hdfs(c: &Cluster, health: &Health) -> Result<Replication, VerifyError> {
     let check = "HDFS block replication";
@@ -377,7 +377,7 @@ pub async fn run(
                             h.checks.len(),
                             h.checks
                                 .iter()
-                                .find(|k| k.service == "zookeeper" && k.detail == "leader")
+                                .find(|k| k.service == Service::Zookeeper && k.detail == "leader")
                                 .map_or("-", |k| k.host.as_str()),
                             h.namenode("active").unwrap_or("-"),
                             h.namenode("standby").unwrap_or("-"),

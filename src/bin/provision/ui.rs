@@ -377,7 +377,7 @@ pub fn status_report(h: &provision::health::Health, json: bool) {
     }
     println!("{:<14} {:<16} {:<5} detail", "host", "service", "state");
     for k in &h.checks {
-        let state = if k.up { k.state() } else { "DOWN" };
+        let state = if k.up { k.state().name() } else { "DOWN" };
         println!("{:<14} {:<16} {state:<5} {}", k.host, k.service, k.described());
     }
     if let Some(slow) = h.slow_summary() {
