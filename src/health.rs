@@ -317,14 +317,7 @@ pub async fn execute(probe: &Probe) -> Result<String, String> {
                 b.len() >= 4 && b.len() >= 4 + (usize::from(b[0]) | usize::from(b[1]) << 8 | usize::from(b[2]) << 16)
             };
             let greeting = exchange(address, b"", whole_packet).await?;
-            // A MySQL-protocol greeting: 4-byte header, protocol 10, then the NUL-ended version.
-            let payload = greeting.get(4..).unwrap_or_default();
-            if payload.first() == Some(&10) {
-                let version: Vec<u8> = payload[1..].iter().take_while(|b| **b != 0).copied().collect();
-                Ok(format!("server {}", String::from_utf8_lossy(&version)))
-            } else {
-                Err("not a MySQL-protocol greeting".into())
-            }
+            mysql_greeting(&greeting)
         }
         Probe::Postgres { address } => {
             // SSLRequest: a server answers with one byte, S or N.
@@ -348,6 +341,25 @@ pub async fn execute(probe: &Probe) -> Result<String, String> {
         Probe::Nifi { address } => http_json(&format!("http://{address}/nifi-api/flow/about"))
             .await
             .map(|v| format!("answering (NiFi {})", v["about"]["version"].as_str().unwrap_or("?"))),
+    }
+}
+
+/// What a MySQL-protocol server's first packet says: a greeting (4-byte header, protocol 10,
+/// then the NUL-ended version), or an error packet (255, a little-endian code, the message);
+/// error 1130, this address may not log in, is a server that answers all the same.
+fn mysql_greeting(packet: &[u8]) -> Result<String, String> {
+    let payload = packet.get(4..).unwrap_or_default();
+    match payload {
+        [10, rest @ ..] => {
+            let version: Vec<u8> = rest.iter().take_while(|b| **b != 0).copied().collect();
+            Ok(format!("server {}", String::from_utf8_lossy(&version)))
+        }
+        [255, low, high, message @ ..] => {
+            let code = u16::from_le_bytes([*low, *high]);
+            let message = String::from_utf8_lossy(message);
+            if code == 1130 { Ok(format!("answering ({message})")) } else { Err(format!("error {code}: {message}")) }
+        }
+        _ => Err("not a MySQL-protocol greeting".into()),
     }
 }
 
@@ -520,6 +532,16 @@ mod tests {
         assert_eq!(tried.first_error.as_deref(), Some("no answer within 3s"));
         let k = judge("nn01".into(), Service::NameNode, "127.0.10.1:9870".into(), tried);
         assert_eq!(k.detail, "no answer within 3s (2 tries over 6.2s)");
+    }
+
+    #[test]
+    fn a_mysql_server_answers_with_a_greeting_or_refuses_this_address() {
+        assert_eq!(mysql_greeting(&[9, 0, 0, 0, 10, b'1', b'1', 0, 1]), Ok("server 11".to_string()));
+        let refused = [&[30, 0, 0, 0, 255, 106, 4][..], b"Host '1.2.3.4' is not allowed"].concat();
+        assert_eq!(mysql_greeting(&refused), Ok("answering (Host '1.2.3.4' is not allowed)".to_string()));
+        let blocked = [&[30, 0, 0, 0, 255, 105, 4][..], b"Host is blocked"].concat();
+        assert_eq!(mysql_greeting(&blocked), Err("error 1129: Host is blocked".to_string()));
+        assert!(mysql_greeting(b"HTTP/1.1 400").is_err());
     }
 
     #[tokio::test]

@@ -39,7 +39,9 @@ pub enum Probe {
         /// The address.
         address: String,
     },
-    /// A MySQL-protocol server greets with protocol 10.
+    /// A MySQL-protocol server greets with protocol 10, or refuses the prober's address with
+    /// error 1130 (before the first user of that address exists, which is still a server
+    /// that answers).
     Mysql {
         /// Its address.
         address: String,
@@ -118,10 +120,12 @@ impl Probe {
             }
             Probe::NodeManager { .. } => format!("{} | grep -Eq '\"nodeHealthy\" *: *true'", get("/ws/v1/node/info")),
             Probe::Listening { .. } | Probe::HiveServer2 { .. } => tcp(""),
-            // The greeting's fifth byte is the protocol version.
-            Probe::Mysql { .. } => {
-                format!("{} | od -An -tu1 | grep -Eq '^( +[0-9]+){{4}} +10 *$'", tcp(" && head -c 5 <&3"))
-            }
+            // After the 4-byte header: protocol 10, or an error packet (255) with code 1130
+            // (little-endian 106 4).
+            Probe::Mysql { .. } => format!(
+                "{} | od -An -tu1 | grep -Eq '^( +[0-9]+){{4}} +(10( +[0-9]+){{2}}|255 +106 +4) *$'",
+                tcp(" && head -c 7 <&3")
+            ),
             Probe::Postgres { .. } => {
                 format!("{} | grep -q '^[SN]'", tcp(" && printf '\\0\\0\\0\\10\\4\\322\\26\\57' >&3 && head -c 1 <&3"))
             }
@@ -157,8 +161,12 @@ mod tests {
     #[test]
     fn the_shell_forms_tell_a_ready_server_from_another_one() {
         let mysql = answering(&[74, 0, 0, 0, 10, b'1', b'1', 0]);
+        let refused = answering(&[68, 0, 0, 0, 255, 106, 4, b'H']);
+        let blocked = answering(&[68, 0, 0, 0, 255, 105, 4, b'H']);
         let other = answering(b"HTTP/1.1 400 Bad\r\n\r\n");
-        assert!(holds(&Probe::Mysql { address: mysql.clone() }.shell()));
+        assert!(holds(&Probe::Mysql { address: mysql }.shell()));
+        assert!(holds(&Probe::Mysql { address: refused }.shell()), "a server refusing this address answers");
+        assert!(!holds(&Probe::Mysql { address: blocked }.shell()), "a server blocking this address is a problem");
         assert!(!holds(&Probe::Mysql { address: other.clone() }.shell()));
         let postgres = answering(b"N");
         assert!(holds(&Probe::Postgres { address: postgres }.shell()));
