@@ -33,6 +33,7 @@ pub mod health;
 pub mod hive;
 pub mod inventory;
 pub mod landing;
+pub mod machines;
 pub mod marts;
 pub mod model;
 pub mod ops;

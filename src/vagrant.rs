@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use crate::model::Cluster;
+use crate::model::{Cluster, Provider, Transport};
 
 /// Where one VM's SSH server is, as `vagrant ssh-config` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub struct Endpoint {
 pub enum VagrantError {
     /// `vagrant` could not be run.
     #[error(
-        "`vagrant {verb}` in {dir}: {source}\nhint: install Vagrant and VirtualBox (the VMs need about 24 GiB of RAM)"
+        "`vagrant {verb}` in {dir}: {source}\nhint: install Vagrant and VirtualBox (the VMs need about 24 GiB of RAM), or for the lxc provider Debian's vagrant, vagrant-lxc and lxc"
     )]
     Spawn {
         /// The subcommand.
@@ -59,6 +59,15 @@ pub fn dir(c: &Cluster) -> PathBuf {
     c.state_dir.join("vagrant")
 }
 
+/// What runs the cluster's machines (VirtualBox for an inventory of another transport, which
+/// has none).
+fn provider(c: &Cluster) -> Provider {
+    match &c.transport {
+        Transport::Vagrant { provider, .. } => *provider,
+        Transport::Ssh { .. } | Transport::Local => Provider::Virtualbox,
+    }
+}
+
 /// The recorded output of `vagrant ssh-config`.
 fn ssh_config_file(c: &Cluster) -> PathBuf {
     dir(c).join("ssh-config")
@@ -73,7 +82,7 @@ fn known_hosts_dir(c: &Cluster) -> PathBuf {
 /// so a VM recreated outside `provision`, or forwarded to another port, starts a file of its
 /// own instead of looking like a changed key.
 pub fn known_hosts(c: &Cluster, host: &str) -> PathBuf {
-    let id_file = dir(c).join(".vagrant/machines").join(host).join("virtualbox/id");
+    let id_file = dir(c).join(".vagrant/machines").join(host).join(provider(c).name()).join("id");
     let id = std::fs::read_to_string(id_file).map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into());
     known_hosts_dir(c).join(format!("{host}-{id}"))
 }
@@ -122,7 +131,7 @@ fn run(c: &Cluster, args: &[&str], line: &mut dyn FnMut(&str)) -> Result<String,
         .args(args)
         .current_dir(&dir)
         .env("VAGRANT_NO_COLOR", "1")
-        .env("VAGRANT_DEFAULT_PROVIDER", "virtualbox")
+        .env("VAGRANT_DEFAULT_PROVIDER", provider(c).name())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -158,9 +167,9 @@ pub fn write_vagrantfile(c: &Cluster, text: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, &path)
 }
 
-/// Creates or starts the VMs with VirtualBox, then records their SSH endpoints.
+/// Creates or starts the VMs with their provider, then records their SSH endpoints.
 pub fn up(c: &Cluster, line: &mut dyn FnMut(&str)) -> Result<BTreeMap<String, Endpoint>, VagrantError> {
-    run(c, &["up", "--provider", "virtualbox"], line)?;
+    run(c, &["up", "--provider", provider(c).name()], line)?;
     let text = run(c, &["ssh-config"], &mut |_| {})?;
     let endpoints = parse_ssh_config(&text).map_err(VagrantError::Endpoints)?;
     let file = ssh_config_file(c);

@@ -170,6 +170,26 @@ pub fn pgconf(s: &str) -> String {
     out
 }
 
+/// A URL inside an apt configuration string (`"..."`), which has no escapes: the characters
+/// that would end or break it (`"`, `\\`, `;`, braces, controls, space) percent-encoded, as a
+/// URL may carry them.
+pub fn apt_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' | '\\' | ';' | '{' | '}' | ' ' => out.push_str(&format!("%{:02X}", c as u32)),
+            c if c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Quotes a string as a double-quoted Ruby literal that interpolates nothing.
 pub fn ruby_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -278,6 +298,14 @@ pub fn cron_fields(s: &str) -> Result<String, Unwritable> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn apt_strings_keep_a_url_inside_its_quotes() {
+        assert_eq!(super::apt_str("http://192.168.56.1:3142"), "http://192.168.56.1:3142");
+        let hostile = super::apt_str("http://p/\";\nAPT::Get::x \"1\\{}");
+        assert!(!hostile.contains(['"', '\n', ';', '\\', '{', '}']), "{hostile}");
+        assert_eq!(hostile, "http://p/%22%3B%0AAPT::Get::x%20%221%5C%7B%7D");
+    }
+
     use super::*;
 
     /// Values no validation lets through, for every writer.

@@ -129,6 +129,7 @@ pub fn render(c: &Cluster, secrets: &Secrets) -> Tree {
         os::render(c, host, &mut t);
         os::render_limits(c, host, &mut t);
         repos::render(c, host, &mut t);
+        repos::render_proxy(c, host, &mut t);
         hadoop::render(c, host, &mut t);
         zookeeper::render(c, host, &mut t);
         hive::render(c, host, secrets, &mut t);

@@ -9,6 +9,30 @@ use crate::model::{Cluster, Host, Service};
 /// Where rendered repository files go.
 pub const REPOS_DIR: &str = "/etc/yum.repos.d";
 
+/// apt's configuration of the package proxy.
+pub const APT_PROXY: &str = "/etc/apt/apt.conf.d/01provision-proxy";
+
+/// Whether the host file at `path` is a package source: put in place before any package.
+pub fn is_package_source(path: &str) -> bool {
+    path.starts_with(REPOS_DIR) || path == APT_PROXY
+}
+
+/// Renders apt's proxy setting on an apt host when the inventory names a package proxy (yum's
+/// is a line of /etc/yum.conf, see the os phase).
+pub fn render_proxy(c: &Cluster, host: &Host, t: &mut Tree) {
+    let (Some(proxy), crate::catalog::PackageManager::Apt) = (&c.package_proxy, c.os.row().package_manager) else {
+        return;
+    };
+    let text = format!(
+        "// Rendered by provision for {} of cluster {}; edit the inventory, not this file.\n\
+         Acquire::http::Proxy \"{}\";\n",
+        host.name,
+        c.name,
+        crate::desired::escape::apt_str(proxy)
+    );
+    t.add(host, APT_PROXY, text, mode::PUBLIC, &[]);
+}
+
 /// The signing keys as owned strings.
 fn owned(keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| k.to_string()).collect()

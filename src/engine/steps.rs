@@ -375,7 +375,12 @@ impl Step {
             Step::Package { name, manager: PackageManager::Apt } => {
                 format!("dpkg-query -W -f='${{Status}}' {} 2>/dev/null | grep -q 'ok installed'", sh_quote(name))
             }
-            Step::Service { unit, supervisor: Supervisor::Systemd, .. } => {
+            // A running unit must also come back at boot by itself: enabled.
+            Step::Service { unit, supervisor: Supervisor::Systemd, running: true, .. } => {
+                let u = sh_quote(unit);
+                format!("systemctl is-active --quiet {u} && systemctl is-enabled --quiet {u}")
+            }
+            Step::Service { unit, supervisor: Supervisor::Systemd, running: false, .. } => {
                 format!("systemctl is-active --quiet {}", sh_quote(unit))
             }
             Step::Service { supervisor: Supervisor::Pidfile { pid_file, marker, .. }, .. } => format!(

@@ -35,6 +35,8 @@ pub struct TransportSection {
     pub kind: Option<Str>,
     /// `box` (vagrant).
     pub box_name: Option<Str>,
+    /// `provider` (vagrant): virtualbox or lxc.
+    pub provider: Option<Str>,
     /// `user` (ssh).
     pub user: Option<Str>,
     /// `port` (ssh).
@@ -147,6 +149,8 @@ pub struct Document {
     pub cluster: ClusterSection,
     /// `[transport]`.
     pub transport: TransportSection,
+    /// `[os] package_proxy`.
+    pub package_proxy: Option<Str>,
     /// `[versions]`.
     pub versions: VersionsSection,
     /// `[software]`.
@@ -195,11 +199,16 @@ pub fn read(root: &mut Table<'_, '_>, sink: &mut Sink) -> Document {
             span: t.span(),
             kind: t.req_str(sink, "kind", "vagrant, ssh or local"),
             box_name: t.str(sink, "box"),
+            provider: t.str(sink, "provider"),
             user: t.str(sink, "user"),
             port: t.uint(sink, "port"),
             identity: t.str(sink, "identity"),
             known_hosts: t.str(sink, "known_hosts"),
         };
+        t.finish(sink);
+    }
+    if let Some(mut t) = root.table(sink, "os") {
+        doc.package_proxy = t.str(sink, "package_proxy");
         t.finish(sink);
     }
     if let Some(mut t) = root.table(sink, "versions") {

@@ -169,6 +169,26 @@ impl serde::Serialize for Service {
     }
 }
 
+/// What runs a Vagrant inventory's machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    /// VirtualBox VMs on its host-only network.
+    Virtualbox,
+    /// LXC containers (vagrant-lxc) on a bridge provision makes on this machine, each a real
+    /// Debian machine with systemd.
+    Lxc,
+}
+
+impl Provider {
+    /// Its name in an inventory and for `vagrant up --provider`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Virtualbox => "virtualbox",
+            Provider::Lxc => "lxc",
+        }
+    }
+}
+
 /// How daemons name each other in configuration files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoints {
@@ -205,10 +225,12 @@ pub struct Software {
 /// How `provision` reaches the hosts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transport {
-    /// SSH to VMs that Vagrant creates from `box_name`.
+    /// SSH to VMs that Vagrant creates from `box_name` with `provider`.
     Vagrant {
         /// The Vagrant box, e.g. `centos/7`.
         box_name: BoxName,
+        /// What runs the machines.
+        provider: Provider,
     },
     /// SSH to existing hosts.
     Ssh {
@@ -364,6 +386,8 @@ pub struct Cluster {
     pub state_dir: PathBuf,
     /// How hosts are reached.
     pub transport: Transport,
+    /// The HTTP proxy (or mirror) the hosts' package managers go through, if any.
+    pub package_proxy: Option<HttpUrl>,
     /// Product versions.
     pub versions: Versions,
     /// Where the software comes from.

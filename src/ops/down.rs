@@ -3,7 +3,8 @@
 
 use super::{Context, Events, Reach, run, select};
 use crate::engine::runner::{Mode, Phase, Report};
-use crate::model::Transport;
+use crate::machines::{network, proxy};
+use crate::model::{Provider, Transport};
 use crate::plan;
 use crate::state;
 use crate::vagrant;
@@ -72,6 +73,13 @@ pub fn down(ctx: &Context, o: &DownOptions, events: &dyn Events) -> anyhow::Resu
     if o.destroy {
         vagrant::destroy(c, &mut |line| vagrant_output(line))?;
         events.note("the VMs are destroyed");
+        if let Transport::Vagrant { provider: Provider::Lxc, .. } = &c.transport {
+            // No machine is left on the network: it goes, the fallback route last, then the proxy.
+            let state = vagrant::dir(c);
+            network::remove(&network::of(&c.hosts)?, &state)?;
+            proxy::stop(&state)?;
+            events.note("the machines' network and package proxy are removed");
+        }
         return Ok(Down::Destroyed);
     }
     let purge = o.purge && c.transport == Transport::Local;

@@ -10,7 +10,8 @@ use super::{Context, Events, Reach, SecretsPolicy, run, select};
 use crate::artifacts;
 use crate::desired::{self, Tree};
 use crate::engine::runner::{Mode, Phase, Report};
-use crate::model::Transport;
+use crate::machines::{image, network, proxy};
+use crate::model::{Provider, Transport};
 use crate::plan;
 use crate::secrets::Secrets;
 use crate::vagrant;
@@ -65,12 +66,36 @@ pub fn up(ctx: &Context, o: &UpOptions, events: &dyn Events) -> anyhow::Result<U
     Ok(Up { report, secrets: obtained.secrets, whole: only.is_empty() })
 }
 
+/// What the lxc machines need on this machine before they start: their host-only network,
+/// the package proxy on it (unless the inventory names another), and their box.
+fn lxc_surroundings(c: &crate::model::Cluster, box_name: &str, events: &dyn Events) -> anyhow::Result<()> {
+    let n = network::of(&c.hosts)?;
+    let state = vagrant::dir(c);
+    events.note(&format!(
+        "host-only network {} on bridge {} (this machine {}; nothing is routed beyond it)",
+        n.cidr(),
+        n.bridge,
+        n.address
+    ));
+    network::ensure(&n, &state)?;
+    let ours = proxy::url(n.address);
+    if c.package_proxy.as_deref() == Some(ours.as_str()) {
+        events.note(&format!("package proxy apt-cacher-ng at {ours}"));
+        proxy::ensure(n.address, &artifacts::cache_dir().join("apt-cacher-ng"), &state)?;
+    }
+    image::ensure(box_name, &artifacts::cache_dir().join("boxes"), &mut |line| events.note(line))?;
+    Ok(())
+}
+
 /// Creates or starts the VMs of a Vagrant inventory from the rendered Vagrantfile, showing
 /// Vagrant's progress; nothing for other transports.
 fn vagrant_up(ctx: &Context, tree: &Tree, events: &dyn Events) -> anyhow::Result<()> {
     let c = &ctx.cluster;
     if !matches!(c.transport, Transport::Vagrant { .. }) {
         return Ok(());
+    }
+    if let Transport::Vagrant { provider: Provider::Lxc, box_name } = &c.transport {
+        lxc_surroundings(c, box_name, events)?;
     }
     let file = tree.files.values().find(|f| f.host.is_none() && f.path == desired::vagrant::VAGRANTFILE);
     let text = &file.context("no Vagrantfile was rendered")?.content;

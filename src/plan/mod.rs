@@ -16,6 +16,7 @@ mod wait;
 use std::time::Duration;
 
 use crate::artifacts::{Archive, Artifact};
+use crate::desired::repos::is_package_source;
 use crate::desired::{Tree, sh_quote};
 use crate::engine::runner::Phase;
 use crate::engine::steps::{Content, Step};
@@ -23,7 +24,7 @@ use crate::model::{Cluster, Host, Role, Service, Transport};
 use crate::services::{self, start, stop, supervised};
 use databases::{mart_db, metastore_db, metastore_schema};
 use hdfs::{bootstrap_standby, format_namenode, format_zk};
-use os::{is_package_source, os};
+use os::os;
 use software::{cleanup, prepare};
 use wait::*;
 

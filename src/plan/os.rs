@@ -33,6 +33,7 @@ pub(super) fn os(c: &Cluster, tree: &Tree) -> Phase {
             steps.push(archived_repositories(row.title, vault));
         }
         steps.extend(package_sources(c, h, tree));
+        steps.extend(package_lists(c));
         let services = c.services(h);
         if services.iter().any(|s| !matches!(s, Service::MetastoreDb | Service::Postgres)) {
             steps.push(Step::Package { name: c.os.java_package(c.versions.java), manager: package_manager(c) });
@@ -148,18 +149,34 @@ pub(super) fn packaged_units_off(c: &Cluster, h: &Host) -> Option<Step> {
     })
 }
 
+/// What the package manager needs before it installs: yum's proxy line when the inventory
+/// names a proxy (apt's is a rendered file), and apt's package lists, fetched once.
+fn package_lists(c: &Cluster) -> Vec<Step> {
+    let mut steps = Vec::new();
+    match c.os.row().package_manager {
+        PackageManager::Yum => {
+            if let Some(proxy) = &c.package_proxy {
+                steps.push(Step::Line { path: "/etc/yum.conf".into(), line: format!("proxy={proxy}") });
+            }
+        }
+        PackageManager::Apt => steps.push(Step::Run {
+            name: "apt's package lists".into(),
+            command: "DEBIAN_FRONTEND=noninteractive apt-get update -q -o DPkg::Lock::Timeout=300 > /dev/null".into(),
+            unless: Some("ls /var/lib/apt/lists/*_Packages > /dev/null 2>&1".into()),
+            timeout: Duration::from_secs(600),
+        }),
+    }
+    steps
+}
+
 /// The rendered package-source files of `h` (the database servers' yum repositories), which
 /// its packages need before the rest of its files.
 pub(super) fn package_sources(c: &Cluster, h: &Host, tree: &Tree) -> Vec<Step> {
     tree.files
         .values()
-        .filter(|f| f.host.as_deref() == Some(h.name.as_str()) && is_package_source(&f.path))
+        .filter(|f| f.host.as_deref() == Some(h.name.as_str()) && crate::desired::repos::is_package_source(&f.path))
         .map(|f| file_step(c, h, f))
         .collect()
-}
-
-pub(super) fn is_package_source(path: &str) -> bool {
-    path.starts_with(crate::desired::repos::REPOS_DIR)
 }
 
 pub(super) fn package_manager(c: &Cluster) -> PackageManager {

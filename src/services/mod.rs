@@ -14,7 +14,7 @@ mod postgres;
 pub mod probe;
 mod zookeeper;
 
-use crate::catalog::Product;
+use crate::catalog::{Product, ServiceManager};
 use crate::engine::steps::{Step, Supervisor};
 use crate::model::{Cluster, Host, Port, Service, Transport, UserName, Users, Versions};
 pub use launch::Launch;
@@ -116,7 +116,8 @@ pub fn supervised(c: &Cluster, host: &Host) -> Vec<Service> {
     c.services(host).into_iter().filter(|s| *s != Service::Nifi || c.transport != Transport::Local).collect()
 }
 
-/// How `service` on `host` is supervised: systemd on real hosts, a pid file on one machine.
+/// How `service` on `host` is supervised: by the OS's service manager on real hosts, through a
+/// pid file on one machine.
 pub fn supervisor(c: &Cluster, host: &Host, service: Service) -> Supervisor {
     match c.transport {
         Transport::Local => {
@@ -128,7 +129,9 @@ pub fn supervisor(c: &Cluster, host: &Host, service: Service) -> Supervisor {
                 marker: l.marker().to_string(),
             }
         }
-        _ => Supervisor::Systemd,
+        Transport::Ssh { .. } | Transport::Vagrant { .. } => match c.os.row().service_manager {
+            ServiceManager::Systemd => Supervisor::Systemd,
+        },
     }
 }
 

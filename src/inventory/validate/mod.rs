@@ -22,13 +22,14 @@ use super::diagnostic::Diagnostic;
 use super::reader::{Located, Sink};
 use super::schema::{Document, Str};
 use crate::model::values::SqlServer;
-use crate::model::{Cluster, Role};
+use crate::model::{Cluster, HttpUrl, Provider, Role, Transport};
 
 /// Validates `doc`; `dir` is the inventory's folder and `stem` its file name without extension.
 pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Option<Cluster> {
     let Document {
         cluster,
         transport,
+        package_proxy,
         versions,
         software,
         hdfs,
@@ -46,12 +47,26 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
     let identity = cluster::check(cluster, dir, stem, sink);
     let link = transport::check(transport, identity.os, dir, identity.state_dir.as_deref(), sink);
     transport::check_endpoints(link.transport.as_ref(), identity.endpoints, cluster, sink);
+    let package_proxy = package_proxy.as_ref().map(|p| {
+        checked(sink, "os.package_proxy", p, "e.g. \"http://proxy.example:3142\"", |s| HttpUrl::parse(s, true))
+    });
     let known = versions::check(versions, identity.os, sink);
     let mut settings = settings::check(ports, paths, users, heaps, sink);
     let metastore = databases::check(sink, "metastore", metastore, SqlServer::Mysql, ("metastore", "hive"));
     let mart = databases::check(sink, "mart", mart, SqlServer::Postgres, ("datamart", "dm_admin"));
     let pipeline = pipeline::schedule(schedule.as_ref(), sink);
     let built_hosts = hosts::check(hosts, link.reach, &settings.ports, &mut settings.written, sink);
+    // The lxc machines get their packages through the proxy on their bridge, unless told otherwise.
+    let mut package_proxy = package_proxy.flatten();
+    if let Some(Transport::Vagrant { provider: Provider::Lxc, .. }) = &link.transport {
+        match crate::machines::network::of(&built_hosts) {
+            Ok(n) if package_proxy.is_none() => {
+                package_proxy = HttpUrl::parse(&crate::machines::proxy::url(n.address), true).ok();
+            }
+            Ok(_) => {}
+            Err(e) => sink.push(Diagnostic::new("hosts", transport.span.clone(), e.to_string())),
+        }
+    }
     let categories = pipeline::categories(categories, sink);
     let roles = roles::check(hosts, cluster.nameservice.as_ref(), &cluster.span, sink);
     let runs_hive = roles.index.count(Role::HiveMetastore) + roles.index.count(Role::HiveServer2) > 0;
@@ -74,6 +89,7 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
         root: identity.root?,
         state_dir: identity.state_dir?,
         transport: link.transport?,
+        package_proxy,
         versions: known?,
         software: software?,
         hdfs: hdfs?,

@@ -10,7 +10,10 @@ use crate::inventory::diagnostic::Diagnostic;
 use crate::inventory::reader::Sink;
 use crate::inventory::schema::{ClusterSection, Str, TransportSection};
 use crate::model::values::{self, Reach};
-use crate::model::{BoxName, Endpoints, Transport, UserName};
+use crate::model::{BoxName, Endpoints, Provider, Transport, UserName};
+
+/// The box the lxc provider's machines come from, built by provision when it is missing.
+pub const LXC_BOX: &str = "provision/debian12";
 
 /// How the hosts are reached.
 pub(super) struct Link {
@@ -44,7 +47,7 @@ fn transport(
     state_dir: Option<&Path>,
     sink: &mut Sink,
 ) -> Option<Transport> {
-    let TransportSection { span, kind, box_name, user, port, identity, known_hosts } = section;
+    let TransportSection { span, kind, box_name, provider, user, port, identity, known_hosts } = section;
     let Some(kind) = kind else {
         if span.is_empty() {
             sink.push(
@@ -64,6 +67,11 @@ fn transport(
             .hint("remove it"),
         );
     };
+    if kind.value != "vagrant"
+        && let Some(p) = provider
+    {
+        misplaced(sink, "provider", &p.span);
+    }
     if kind.value != "ssh" {
         for (key, v) in [("identity", identity), ("known_hosts", known_hosts)] {
             if let Some(v) = v {
@@ -79,13 +87,38 @@ fn transport(
             if let Some(p) = port {
                 misplaced(sink, "port", &p.span)
             }
+            let provider_written = provider.as_ref();
+            let provider = match provider_written.map(|p| (p, p.value.as_str())) {
+                None | Some((_, "virtualbox")) => Some(Provider::Virtualbox),
+                Some((_, "lxc")) => Some(Provider::Lxc),
+                Some((p, other)) => {
+                    sink.push(
+                        Diagnostic::new("transport.provider", p.span.clone(), format!("unknown provider \"{other}\""))
+                            .hint("use \"virtualbox\" or \"lxc\""),
+                    );
+                    None
+                }
+            };
+            if let (Some(Provider::Lxc), Some(os), Some(written)) = (provider.as_ref(), os, provider_written)
+                && os != Os::Debian12
+            {
+                sink.push(
+                    Diagnostic::new(
+                        "transport.provider",
+                        written.span.clone(),
+                        format!("the lxc provider runs Debian 12 machines, and cluster.os is \"{}\"", os.name()),
+                    )
+                    .hint("set cluster.os = \"debian12\""),
+                );
+            }
             let box_name = match box_name {
                 Some(b) => {
                     checked(sink, "transport.box", b, "a box name is owner/name, e.g. \"centos/7\"", BoxName::parse)
                 }
+                None if provider == Some(Provider::Lxc) => Some(BoxName::from(LXC_BOX)),
                 None => Some(BoxName::from(os?.row().default_box)),
             };
-            Some(Transport::Vagrant { box_name: box_name? })
+            Some(Transport::Vagrant { box_name: box_name?, provider: provider? })
         }
         "ssh" => {
             if let Some(b) = box_name {
