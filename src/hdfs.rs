@@ -38,7 +38,7 @@ pub fn client_config(c: &Cluster) -> (String, HashMap<String, String>) {
     (url, conf)
 }
 
-/// A client of the cluster's HDFS through its nameservice.
+/// A client of the cluster's HDFS through its nameservice, as the crawler's user.
 pub fn client(c: &Cluster) -> hdfs_native::Result<Client> {
     let (url, conf) = client_config(c);
     ClientBuilder::new()
@@ -46,6 +46,8 @@ pub fn client(c: &Cluster) -> hdfs_native::Result<Client> {
         .with_config(conf)
         // Only the properties above: never a stray HADOOP_CONF_DIR of the controlling machine.
         .with_config_dir("/nonexistent/provision")
+        // The pipeline's own identity in HDFS, wherever it runs: the landing root is its user's.
+        .with_user(c.users.crawler.to_string())
         .build()
 }
 

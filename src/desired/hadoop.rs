@@ -6,7 +6,7 @@ use super::xml::{Properties, props, site_xml};
 use super::{Tree, mode};
 use crate::context;
 use crate::model::{Cluster, Endpoints, Host, Role, Service};
-use crate::services::launch::hadoop_jvm_options;
+use crate::services::launch::{hadoop_jvm_options, hive_jvm_options};
 
 /// Renders Hadoop's files for `host`, if it runs anything that reads them.
 pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
@@ -236,11 +236,13 @@ pub fn capacity_scheduler() -> Properties {
 /// with what the submitting host's copy says).
 pub fn mapred_site(c: &Cluster, host: &Host) -> Properties {
     let sizes = container_sizes(c);
-    // Hadoop's own JVM options (on Java 17 the same --add-opens as the daemons') with a heap
-    // of 80% of the container.
+    // Hadoop's own JVM options (on Java 17 the same --add-opens as the daemons'; Hive's, whose
+    // tasks deserialise their plan by reflection, where Hive submits them) with a heap of 80%
+    // of the container.
+    let options = if host.runs_hive() { hive_jvm_options(c) } else { hadoop_jvm_options(c) };
     let java = |container_mb: u32| {
         std::iter::once(format!("-Xmx{}m", ContainerSizes::heap_mb(container_mb)))
-            .chain(hadoop_jvm_options(c))
+            .chain(options.iter().cloned())
             .collect::<Vec<_>>()
             .join(" ")
     };

@@ -43,6 +43,12 @@ pub fn hive_site(c: &Cluster, host: &Host, secrets: &Secrets) -> Properties {
         ("hive.downloaded.resources.dir", format!("{logs}/resources")),
         ("hive.server2.logging.operation.log.location", format!("{logs}/operations")),
     ]);
+    if c.transport != Transport::Local && c.versions.hive.maven_layout() {
+        // Hive's plan code needs Commons Collections 3, which Hadoop's newer releases no longer
+        // carry: shipped with every job to the NodeManagers, which run no Hive of their own.
+        let jar = format!("file://{}/lib/commons-collections-3.2.2.jar", c.on_host(host, &c.paths.hive_home));
+        p.insert("hive.aux.jars.path".into(), jar);
+    }
     if c.transport == Transport::Local {
         // One machine: a query's MapReduce work, map-join hash tables included, runs inside
         // HiveServer2 rather than in child processes.

@@ -490,7 +490,9 @@ impl Step {
         match self {
             Step::Dir { path, mode, owner } => {
                 let p = sh_quote(path);
-                let mut cmd = format!("mkdir -p {p} && chmod {mode:o} {p}");
+                // Two leading zeros clear a directory's set-group-ID bit too (a package's own
+                // folder may have it), which a plain octal mode keeps.
+                let mut cmd = format!("mkdir -p {p} && chmod 0{mode:04o} {p}");
                 if let Some(o) = owner {
                     cmd.push_str(&format!(" && chown -- {} {p}", sh_quote(o)));
                 }

@@ -87,7 +87,7 @@ fn build(boxfile: &Path, progress: &mut dyn FnMut(&str)) -> Result<(), MachinesE
 rm -f \"$r\"/etc/ssh/ssh_host_* \"$r\"/etc/hostname
 : > \"$r\"/etc/machine-id
 mkdir -p \"$r\"/etc/systemd/system/ssh.service.d
-printf '[Service]\\nExecStartPre=/usr/bin/ssh-keygen -A\\n' > \"$r\"/etc/systemd/system/ssh.service.d/host-keys.conf
+printf '[Service]\\nExecStartPre=\\nExecStartPre=/usr/bin/ssh-keygen -A\\nExecStartPre=/usr/sbin/sshd -t\\n' > \"$r\"/etc/systemd/system/ssh.service.d/host-keys.conf
 chroot \"$r\" systemctl enable -q systemd-networkd
 chroot \"$r\" systemctl mask -q systemd-networkd-wait-online.service
 chroot \"$r\" useradd --create-home --shell /bin/bash vagrant

@@ -36,13 +36,20 @@ pub fn ensure(address: Ipv4Addr, cache: &Path, state: &Path) -> Result<(), Machi
         return Ok(());
     }
     let logs = state.join("proxy");
-    for dir in [cache, logs.as_path()] {
+    // A configuration of its own: the package's remaps send Debian's requests to mirrors of
+    // its choosing, which this machine may not reach; without them the proxy fetches from the
+    // mirror each request names, the one the box was built from.
+    let conf = logs.join("conf");
+    for dir in [cache, logs.as_path(), conf.as_path()] {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
+    let conf_file = conf.join("acng.conf");
+    std::fs::write(&conf_file, "# Written by provision: apt-cacher-ng's defaults, no remapping.\n")
+        .map_err(io(&conf_file))?;
     let setting = |k: &str, v: &dyn std::fmt::Display| format!("{k}={v}");
     let args = [
         "-c".to_string(),
-        "/etc/apt-cacher-ng".to_string(),
+        conf.display().to_string(),
         setting("ForeGround", &0),
         setting("BindAddress", &address),
         setting("Port", &PORT),

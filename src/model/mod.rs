@@ -497,12 +497,20 @@ impl Cluster {
         })
     }
 
-    /// The source addresses that connections from `hosts` arrive with. On one machine (the
-    /// local transport) every connection to a loopback address comes from 127.0.0.1.
+    /// The source addresses that connections from `hosts` arrive with, and this machine's. On one
+    /// machine (the local transport) every connection to a loopback address comes from
+    /// 127.0.0.1; the lxc machines see this machine at their bridge's address.
     pub fn source_addresses<'a>(&self, hosts: impl Iterator<Item = &'a Host>) -> Vec<String> {
         let mut out: Vec<String> = hosts.map(|h| h.address.to_string()).collect();
-        if self.transport == Transport::Local {
-            out.push("127.0.0.1".into());
+        match &self.transport {
+            Transport::Local => out.push("127.0.0.1".into()),
+            // This machine on the lxc machines' bridge: the first address of their /24.
+            Transport::Vagrant { provider: Provider::Lxc, .. } => {
+                if let Some([a, b, n, _]) = self.hosts.first().map(|h| h.address.octets()) {
+                    out.push(std::net::Ipv4Addr::new(a, b, n, 1).to_string());
+                }
+            }
+            Transport::Vagrant { provider: Provider::Virtualbox, .. } | Transport::Ssh { .. } => {}
         }
         out
     }

@@ -62,3 +62,34 @@ pub(super) fn format_zk(c: &Cluster, nn: &Host) -> Step {
         timeout: Duration::from_secs(180),
     }
 }
+
+/// The folders of HDFS its users write to, owned by them: `/tmp` and MapReduce's staging root
+/// for everyone (sticky: Hive's scratch folder and every user's jobs need them), Hive's warehouse, and the landing root
+/// the pipeline writes as the crawler's user; made once, as HDFS's superuser (the NameNodes' user).
+pub(super) fn folders(c: &Cluster, nn: &Host) -> Step {
+    // Each in a subshell: a tool's line ends by exec'ing java.
+    let fs = |args: &[&str]| format!("( {} )", hadoop_tool(c, nn, "org.apache.hadoop.fs.FsShell", args).shell(None));
+    let (hive, crawler): (&str, &str) = (&c.users.hive, &c.users.crawler);
+    let (warehouse, landing) = ("/user/hive", crate::dataset::LANDING_ROOT);
+    // MapReduce's staging root, where each user's job client makes its own folder.
+    let staging = "/tmp/hadoop-yarn/staging";
+    let command = [
+        fs(&["-mkdir", "-p", "/tmp", staging, warehouse, landing]),
+        fs(&["-chmod", "1777", "/tmp", staging]),
+        fs(&["-chown", hive, warehouse]),
+        fs(&["-chown", crawler, landing]),
+    ]
+    .join(" && ");
+    let hadoop = &c.users.hadoop;
+    let want = format!("{hadoop} 1777\n{hadoop} 1777\n{hive} 755\n{crawler} 755");
+    Step::Run {
+        name: format!("HDFS folders /tmp, {warehouse} ({hive}) and {landing} ({crawler})"),
+        command,
+        unless: Some(format!(
+            "[ \"$( {} 2>/dev/null)\" = \"$(printf {})\" ]",
+            fs(&["-stat", "%u %a", "/tmp", staging, warehouse, landing]),
+            sh_quote(&want)
+        )),
+        timeout: Duration::from_secs(180),
+    }
+}

@@ -68,7 +68,11 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Arch
     phases.push(start_and_wait(c, "datanodes", Role::DataNode, Service::DataNode));
     if let Some(first) = nns.first() {
         let n = c.with_role(Role::DataNode).count();
-        phases.push(single("hdfs-ready", first, vec![wait(&format!("{n} live DataNodes"), &live_datanodes(first, n))]));
+        phases.push(single(
+            "hdfs-ready",
+            first,
+            vec![wait(&format!("{n} live DataNodes"), &live_datanodes(first, n)), hdfs::folders(c, first)],
+        ));
     }
     if let Some(rm) = c.one(Role::ResourceManager) {
         phases.push(single(

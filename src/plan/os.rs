@@ -161,7 +161,9 @@ fn package_lists(c: &Cluster) -> Vec<Step> {
         }
         PackageManager::Apt => steps.push(Step::Run {
             name: "apt's package lists".into(),
-            command: "DEBIAN_FRONTEND=noninteractive apt-get update -q -o DPkg::Lock::Timeout=300 > /dev/null".into(),
+            command:
+                "DEBIAN_FRONTEND=noninteractive apt-get update -q --error-on=any -o DPkg::Lock::Timeout=300 > /dev/null"
+                    .into(),
             unless: Some("ls /var/lib/apt/lists/*_Packages > /dev/null 2>&1".into()),
             timeout: Duration::from_secs(600),
         }),
