@@ -214,12 +214,16 @@ fn the_mart_admits_exactly_the_cluster_addresses() {
         let cluster: BTreeSet<String> = c.hosts.iter().map(|h| h.address.to_string()).collect();
         let extra: Vec<&String> = admitted.difference(&cluster).collect();
         assert!(cluster.is_subset(&admitted), "pg_hba.conf misses cluster addresses");
-        let one_machine = c.transport == provision::model::Transport::Local;
-        assert_eq!(
-            extra,
-            if one_machine { vec!["127.0.0.1"] } else { vec![] },
-            "pg_hba.conf admits more than the cluster"
-        );
+        // Besides the cluster, only this machine where it reaches the mart: from 127.0.0.1 on
+        // one machine, from the bridge's first address on the lxc machines' network.
+        let controller: Vec<&str> = match &c.transport {
+            provision::model::Transport::Local => vec!["127.0.0.1"],
+            provision::model::Transport::Vagrant { provider: provision::model::Provider::Lxc, .. } => {
+                vec!["192.168.56.1"]
+            }
+            _ => vec![],
+        };
+        assert_eq!(extra, controller, "pg_hba.conf admits more than the cluster");
         let conf = key_values(file(t, &conf_path(db, &c.paths.postgres_conf, "postgresql.conf")));
         assert_eq!(conf["listen_addresses"], format!("'{}'", db.address));
         let schema = file(t, &conf_path(db, &c.paths.postgres_conf, "mart-schema.sql"));

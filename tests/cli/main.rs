@@ -4,6 +4,7 @@ mod command;
 mod crosscheck;
 mod golden;
 mod invalid;
+mod machines;
 mod mirror;
 mod pages;
 mod pipeline;
