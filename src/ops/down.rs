@@ -53,7 +53,16 @@ pub fn dry_run(ctx: &Context, o: &DownOptions) -> anyhow::Result<DownPlan> {
     let c = &ctx.cluster;
     let vagrant_dir = vagrant::dir(c).display().to_string();
     if o.destroy {
-        return Ok(DownPlan { phases: Vec::new(), then: vec![format!("vagrant destroy -f in {vagrant_dir}")] });
+        let mut then = vec![format!("vagrant destroy -f in {vagrant_dir}")];
+        if let Transport::Vagrant { provider: Provider::Lxc, .. } = &c.transport {
+            let n = network::of(&c.hosts)?;
+            then.push(format!(
+                "remove the bridge {}, then the fallback route of {}, and stop the package proxy",
+                n.bridge,
+                n.cidr()
+            ));
+        }
+        return Ok(DownPlan { phases: Vec::new(), then });
     }
     let mut then = Vec::new();
     if matches!(c.transport, Transport::Vagrant { .. }) && o.only.is_empty() {
