@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 use super::{MachinesError, io, run};
-use crate::model::Host;
+use crate::model::{Host, bridge_address};
 
 /// The metric of the fallback route, above any route a bridge's address adds.
 const FALLBACK_METRIC: &str = "4000";
@@ -40,7 +40,7 @@ pub fn of(hosts: &[Host]) -> Result<Network, MachinesError> {
     let first = hosts.first().ok_or_else(|| MachinesError::Network("the inventory has no hosts".into()))?;
     let [a, b, n, _] = first.address.octets();
     let network = Ipv4Addr::new(a, b, n, 0);
-    let address = Ipv4Addr::new(a, b, n, 1);
+    let address = bridge_address(first.address);
     for h in hosts {
         let [ha, hb, hn, _] = h.address.octets();
         if (ha, hb, hn) != (a, b, n) {

@@ -189,6 +189,13 @@ impl Provider {
     }
 }
 
+/// This machine's address on the lxc machines' bridge, for a machine at `machine`: the first
+/// address of its /24.
+pub fn bridge_address(machine: std::net::Ipv4Addr) -> std::net::Ipv4Addr {
+    let [a, b, n, _] = machine.octets();
+    std::net::Ipv4Addr::new(a, b, n, 1)
+}
+
 /// How daemons name each other in configuration files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoints {
@@ -504,11 +511,8 @@ impl Cluster {
         let mut out: Vec<String> = hosts.map(|h| h.address.to_string()).collect();
         match &self.transport {
             Transport::Local => out.push("127.0.0.1".into()),
-            // This machine on the lxc machines' bridge: the first address of their /24.
             Transport::Vagrant { provider: Provider::Lxc, .. } => {
-                if let Some([a, b, n, _]) = self.hosts.first().map(|h| h.address.octets()) {
-                    out.push(std::net::Ipv4Addr::new(a, b, n, 1).to_string());
-                }
+                out.extend(self.hosts.first().map(|h| bridge_address(h.address).to_string()));
             }
             Transport::Vagrant { provider: Provider::Virtualbox, .. } | Transport::Ssh { .. } => {}
         }

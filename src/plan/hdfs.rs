@@ -55,8 +55,8 @@ pub(super) fn format_zk(c: &Cluster, nn: &Host) -> Step {
     Step::Run {
         name: "format the failover znode in ZooKeeper".into(),
         command: format!(
-            "( {} ); rc=$?; if [ $rc -eq 0 ] || [ $rc -eq 2 ]; then mkdir -p \"$(dirname {marker})\" && touch {marker}; else exit $rc; fi",
-            tool.shell(None)
+            "{}; rc=$?; if [ $rc -eq 0 ] || [ $rc -eq 2 ]; then mkdir -p \"$(dirname {marker})\" && touch {marker}; else exit $rc; fi",
+            tool.subshell()
         ),
         unless: Some(format!("[ -f {marker} ]")),
         timeout: Duration::from_secs(180),
@@ -67,8 +67,7 @@ pub(super) fn format_zk(c: &Cluster, nn: &Host) -> Step {
 /// for everyone (sticky: Hive's scratch folder and every user's jobs need them), Hive's warehouse, and the landing root
 /// the pipeline writes as the crawler's user; made once, as HDFS's superuser (the NameNodes' user).
 pub(super) fn folders(c: &Cluster, nn: &Host) -> Step {
-    // Each in a subshell: a tool's line ends by exec'ing java.
-    let fs = |args: &[&str]| format!("( {} )", hadoop_tool(c, nn, "org.apache.hadoop.fs.FsShell", args).shell(None));
+    let fs = |args: &[&str]| hadoop_tool(c, nn, "org.apache.hadoop.fs.FsShell", args).subshell();
     let (hive, crawler): (&str, &str) = (&c.users.hive, &c.users.crawler);
     let (warehouse, landing) = ("/user/hive", crate::dataset::LANDING_ROOT);
     // MapReduce's staging root, where each user's job client makes its own folder.

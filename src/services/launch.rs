@@ -78,6 +78,14 @@ impl Launch {
     }
 }
 
+impl Launch {
+    /// [`Launch::shell`] in a subshell, for a line that goes on after it: the command's own
+    /// line ends by exec'ing its program, which would end the whole line there.
+    pub fn subshell(&self) -> String {
+        format!("( {} )", self.shell(None))
+    }
+}
+
 /// Runs the shell words `command` as `user`: directly when that is who runs it, else through
 /// setpriv (which execs, so the daemon keeps the pid it was started with).
 pub fn as_user(user: &str, command: &str) -> String {
