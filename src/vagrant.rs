@@ -181,14 +181,39 @@ pub fn up(c: &Cluster, line: &mut dyn FnMut(&str)) -> Result<BTreeMap<String, En
     Ok(endpoints)
 }
 
+/// Runs `vagrant <args> <host>` for every host at once (Vagrant itself takes one machine after
+/// another for `halt` and `destroy`), handing each line of their output to `line`; the first
+/// failure, once all have ended.
+fn run_each(c: &Cluster, args: &[&str], line: &mut dyn FnMut(&str)) -> Result<(), VagrantError> {
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::scope(|s| {
+        let runs: Vec<_> = c
+            .hosts
+            .iter()
+            .map(|h| {
+                let tx = tx.clone();
+                let mut args = args.to_vec();
+                args.push(&h.name);
+                s.spawn(move || run(c, &args, &mut |l| drop(tx.send(l.to_string()))))
+            })
+            .collect();
+        drop(tx);
+        for l in rx {
+            line(&l);
+        }
+        runs.into_iter().map(|r| r.join().expect("a vagrant run does not panic")).collect::<Result<Vec<_>, _>>()
+    })?;
+    Ok(())
+}
+
 /// Stops the VMs, keeping their disks.
 pub fn halt(c: &Cluster, line: &mut dyn FnMut(&str)) -> Result<(), VagrantError> {
-    run(c, &["halt"], line).map(|_| ())
+    run_each(c, &["halt"], line)
 }
 
 /// Destroys the VMs and forgets their endpoints and host keys.
 pub fn destroy(c: &Cluster, line: &mut dyn FnMut(&str)) -> Result<(), VagrantError> {
-    run(c, &["destroy", "--force"], line)?;
+    run_each(c, &["destroy", "--force"], line)?;
     let _ = std::fs::remove_file(ssh_config_file(c));
     let _ = std::fs::remove_dir_all(known_hosts_dir(c));
     Ok(())

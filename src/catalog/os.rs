@@ -78,6 +78,8 @@ pub struct OsRow {
     /// The unit of a cluster the PostgreSQL package starts on install, if any (Debian's
     /// `<pg>-main`).
     pub postgres_cluster_unit: Option<&'static str>,
+    /// The cron daemon's package and unit, which run the crawler's schedule.
+    pub cron: (&'static str, &'static str),
 }
 
 const CENTOS7: OsRow = OsRow {
@@ -99,6 +101,7 @@ const CENTOS7: OsRow = OsRow {
     postgres_bin: "/usr/pgsql-{pg}/bin",
     postgres_unit: "postgresql-{pg}.service",
     postgres_cluster_unit: None,
+    cron: ("cronie", "crond.service"),
 };
 
 const ROCKY9: OsRow = OsRow {
@@ -120,6 +123,7 @@ const ROCKY9: OsRow = OsRow {
     postgres_bin: "/usr/pgsql-{pg}/bin",
     postgres_unit: "postgresql-{pg}.service",
     postgres_cluster_unit: None,
+    cron: ("cronie", "crond.service"),
 };
 
 const DEBIAN12: OsRow = OsRow {
@@ -141,6 +145,7 @@ const DEBIAN12: OsRow = OsRow {
     postgres_bin: "/usr/lib/postgresql/{pg}/bin",
     postgres_unit: "postgresql.service",
     postgres_cluster_unit: Some("postgresql@{pg}-main.service"),
+    cron: ("cron", "cron.service"),
 };
 
 /// Every supported OS, in the order hints list them.

@@ -64,7 +64,13 @@ async fn answer(mut stream: tokio::net::TcpStream) {
 
 /// Starts the sample site on a free loopback port.
 pub async fn start() -> std::io::Result<SampleSite> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    start_on(std::net::Ipv4Addr::LOCALHOST).await
+}
+
+/// Starts the sample site on a free port of `address`, e.g. the machines' bridge, where the
+/// crawler host's scheduled run can reach it.
+pub async fn start_on(address: std::net::Ipv4Addr) -> std::io::Result<SampleSite> {
+    let listener = TcpListener::bind((address, 0)).await?;
     let base = format!("http://{}", listener.local_addr()?);
     let task = tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {

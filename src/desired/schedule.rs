@@ -29,6 +29,7 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
             "binary" => c.on_host(host, &c.paths.provision_bin),
             "inventory" => c.on_host(host, &inventory),
             "log" => format!("{}/pipeline.log", c.on_host(host, &c.paths.provision_logs)),
+            "lock" => format!("{}/pipeline.lock", c.on_host(host, &c.paths.provision_logs)),
             "state" => c.on_host(host, &c.paths.provision_state),
         },
     );

@@ -515,7 +515,7 @@ impl Step {
             Step::Package { name, manager: PackageManager::Yum } => format!("yum install -y -q {}", sh_quote(name)),
             Step::Package { name, manager: PackageManager::Apt } => {
                 format!(
-                    "DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 {}",
+                    "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 {}",
                     sh_quote(name)
                 )
             }

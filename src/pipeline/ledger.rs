@@ -82,6 +82,8 @@ pub struct Run {
     pub rows: BTreeMap<String, usize>,
     /// Seconds each stage took (crawl, land, queryable, load).
     pub stages: BTreeMap<String, f64>,
+    /// The name of the machine the run ran on: the crawler host for a scheduled run.
+    pub ran_on: String,
 }
 
 /// Connects to the ledger's database, the mart's.
@@ -93,8 +95,8 @@ pub async fn connect(c: &Cluster, secrets: &Secrets) -> Result<Client, LedgerErr
 pub async fn record(client: &Client, run: &Run) -> Result<(), LedgerError> {
     client
         .execute(
-            "INSERT INTO pipeline_runs (hour, started_at, finished_at, status, error, rows_per_category, stage_seconds) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO pipeline_runs (hour, started_at, finished_at, status, error, rows_per_category, stage_seconds, ran_on) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             &[
                 &run.hour.0,
                 &run.started_at,
@@ -103,6 +105,7 @@ pub async fn record(client: &Client, run: &Run) -> Result<(), LedgerError> {
                 &run.error,
                 &serde_json::to_value(&run.rows).expect("json"),
                 &serde_json::to_value(&run.stages).expect("json"),
+                &run.ran_on,
             ],
         )
         .await
@@ -114,7 +117,7 @@ pub async fn record(client: &Client, run: &Run) -> Result<(), LedgerError> {
 pub async fn list(client: &Client, limit: i64) -> Result<Vec<Run>, LedgerError> {
     let rows = client
         .query(
-            "SELECT hour, started_at, finished_at, status, error, rows_per_category, stage_seconds \
+            "SELECT hour, started_at, finished_at, status, error, rows_per_category, stage_seconds, ran_on \
              FROM pipeline_runs ORDER BY id DESC LIMIT $1",
             &[&limit],
         )
@@ -130,6 +133,7 @@ pub async fn list(client: &Client, limit: i64) -> Result<Vec<Run>, LedgerError> 
                 error: r.get(4),
                 rows: serde_json::from_value(r.get(5)).unwrap_or_default(),
                 stages: serde_json::from_value(r.get(6)).unwrap_or_default(),
+                ran_on: r.get(7),
             })
         })
         .collect()

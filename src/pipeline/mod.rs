@@ -233,6 +233,7 @@ pub async fn run_once(
         error,
         rows: cycle.crawl.map(|crawl| crawl.out.per_category).unwrap_or_default(),
         stages,
+        ran_on: gethostname::gethostname().to_string_lossy().into_owned(),
     };
     let recorded = async { ledger::record(&ledger::connect(c, secrets).await?, &run).await }.await;
     (run, recorded)

@@ -92,7 +92,7 @@ pub(super) fn mart_db(c: &Cluster, db: &Host) -> Vec<Step> {
         sql_quote(&c.mart.user)
     );
     let schema_done = format!(
-        "SELECT (SELECT count(*) FROM category_kind) = {} AND to_regclass('dm_gmarket') IS NOT NULL AND to_regclass('pipeline_runs') IS NOT NULL",
+        "SELECT (SELECT count(*) FROM category_kind) = {} AND to_regclass('dm_gmarket') IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'pipeline_runs' AND column_name = 'ran_on')",
         c.categories.len()
     );
     vec![

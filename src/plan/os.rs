@@ -1,5 +1,6 @@
 //! The operating system of a real host made ready: package sources, Java, curl and the database
-//! servers, the packaged database units off, the service users, SELinux and the firewall.
+//! servers, the packaged database units off, cron on the crawler host, the service users, SELinux
+//! and the firewall.
 
 use std::time::Duration;
 
@@ -42,6 +43,9 @@ pub(super) fn os(c: &Cluster, tree: &Tree) -> Phase {
             steps.push(Step::Package { name, manager: package_manager(c) });
         }
         steps.extend(packaged_units_off(c, h));
+        if h.has(Role::Crawler) {
+            steps.extend(cron(c));
+        }
         // The databases' packages create their own users.
         let mut users: Vec<&str> = Vec::new();
         for s in services.iter().filter(|s| !matches!(s, Service::MetastoreDb | Service::Postgres)) {
@@ -183,6 +187,21 @@ pub(super) fn package_sources(c: &Cluster, h: &Host, tree: &Tree) -> Vec<Step> {
 
 pub(super) fn package_manager(c: &Cluster) -> PackageManager {
     c.os.row().package_manager
+}
+
+/// The cron daemon that runs the crawler's schedule: its package, enabled and running.
+fn cron(c: &Cluster) -> [Step; 2] {
+    let (package, unit) = c.os.row().cron;
+    let u = sh_quote(unit);
+    [
+        Step::Package { name: package.into(), manager: package_manager(c) },
+        Step::Run {
+            name: format!("{unit} enabled and running"),
+            command: format!("systemctl enable -q --now {u}"),
+            unless: Some(format!("systemctl is-enabled -q {u} && systemctl is-active -q {u}")),
+            timeout: Duration::from_secs(60),
+        },
+    ]
 }
 
 /// The OS packages `host` needs besides Java: curl (the readiness checks use it), the

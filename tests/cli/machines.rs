@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{bin, copy_inventory, heavy, tempdir};
+use crate::support::{Inventory, bin, copy_inventory, heavy, tempdir};
 
 /// The machines' network, as inventory/machines.toml has it.
 const NETWORK: &str = "192.168.56.0/24";
@@ -152,6 +152,39 @@ fn eight_machines_come_up_survive_their_drills_and_go_leaving_nothing() {
     let (_, active) =
         state(&doc, if state(&doc, "nn01", "namenode").1.starts_with("active") { "nn01" } else { "rm01" }, "namenode");
     assert!(active.ends_with(", 3 live DataNodes"), "{active}");
+
+    // The schedule fires: with a one-minute schedule and the sample site on the bridge, the
+    // crawler host's cron (not this test) runs the pipeline, and the ledger records a success
+    // made on getdataserver within three minutes.
+    let bridge = provision::model::bridge_address(cluster.host("getdataserver").unwrap().address);
+    let site = rt.block_on(provision::crawl::sample::start_on(bridge)).unwrap();
+    let mut every_minute = Inventory::read(&inv).text();
+    every_minute.push_str("\n[pipeline]\nschedule = \"* * * * *\"\n");
+    for c in provision::model::original_categories() {
+        every_minute.push_str(&format!(
+            "\n[[categories]]\ncode = \"{}\"\nname = \"{}\"\nurl = \"{}/Best/Category?code={}\"\n",
+            c.code, c.name, site.base, c.code
+        ));
+    }
+    std::fs::write(&inv, every_minute).unwrap();
+    let rescheduled: serde_json::Value = serde_json::from_str(&ok(&inv, &["up", "--no-verify", "--json"])).unwrap();
+    for (host, counts) in rescheduled["hosts"].as_object().unwrap() {
+        let expected = if host == "getdataserver" { 2 } else { 0 };
+        assert_eq!(counts["changed"], expected, "{host}: only the crawler's inventory and cron file change: {rescheduled}");
+    }
+    let started = Instant::now();
+    let fired = loop {
+        let runs: serde_json::Value = serde_json::from_str(&ok(&inv, &["runs", "--json"])).unwrap();
+        let by_cron = runs.as_array().unwrap().iter().find(|r| r["ran_on"] == "getdataserver" && r["status"] == "succeeded");
+        match by_cron {
+            Some(run) => break run.clone(),
+            _ if started.elapsed() > Duration::from_secs(180) => panic!("no scheduled run succeeded in 3 minutes: {runs}"),
+            _ => std::thread::sleep(Duration::from_secs(10)),
+        }
+    };
+    let rows: u64 = fired["rows"].as_object().unwrap().values().map(|n| n.as_u64().unwrap()).sum();
+    assert_eq!(rows, 1200, "twelve categories of 100 from the sample site: {fired}");
+    drop(site);
 
     // `down --destroy`: no container, bridge, route or proxy left.
     ok(&inv, &["down", "--destroy"]);

@@ -446,7 +446,7 @@ pub fn runs(runs: &[provision::pipeline::ledger::Run], json: bool) {
         println!("{}", serde_json::to_string_pretty(runs).expect("json"));
         return;
     }
-    println!("{:<14} {:<10} {:>5} {:<25} stages / error", "hour", "status", "rows", "started");
+    println!("{:<14} {:<10} {:>5} {:<20} {:<16} stages / error", "hour", "status", "rows", "started", "ran on");
     for r in runs {
         let rows: usize = r.rows.values().sum();
         let detail = match &r.error {
@@ -454,11 +454,12 @@ pub fn runs(runs: &[provision::pipeline::ledger::Run], json: bool) {
             None => r.stages.iter().map(|(k, v)| format!("{k} {v:.2}s")).collect::<Vec<_>>().join(", "),
         };
         println!(
-            "{:<14} {:<10} {:>5} {:<25} {detail}",
+            "{:<14} {:<10} {:>5} {:<20} {:<16} {detail}",
             r.hour,
             r.status,
             rows,
-            r.started_at.format("%Y-%m-%d %H:%M:%S")
+            r.started_at.format("%Y-%m-%d %H:%M:%S"),
+            r.ran_on
         );
     }
 }

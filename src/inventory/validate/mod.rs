@@ -58,14 +58,13 @@ pub fn validate(doc: Document, dir: &Path, stem: &str, sink: &mut Sink) -> Optio
     let built_hosts = hosts::check(hosts, link.reach, &settings.ports, &mut settings.written, sink);
     // The lxc machines get their packages through the proxy on their bridge, unless told otherwise.
     let mut package_proxy = package_proxy.flatten();
-    if let Some(Transport::Vagrant { provider: Provider::Lxc, .. }) = &link.transport {
-        match crate::machines::network::of(&built_hosts) {
-            Ok(n) if package_proxy.is_none() => {
-                package_proxy = HttpUrl::parse(&crate::machines::proxy::url(n.address), true).ok();
-            }
-            Ok(_) => {}
-            Err(e) => sink.push(Diagnostic::new("hosts", transport.span.clone(), e.to_string())),
-        }
+    if let Some(Transport::Vagrant { provider: Provider::Lxc, .. }) = &link.transport
+        && transport::check_lxc_network(hosts, sink)
+        && package_proxy.is_none()
+        && let Some(first) = built_hosts.first()
+    {
+        let bridge = crate::model::bridge_address(first.address);
+        package_proxy = HttpUrl::parse(&crate::machines::proxy::url(bridge), true).ok();
     }
     let categories = pipeline::categories(categories, sink);
     let roles = roles::check(hosts, cluster.nameservice.as_ref(), &cluster.span, sink);

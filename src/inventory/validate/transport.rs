@@ -8,7 +8,7 @@ use super::{checked, resolve};
 use crate::catalog::Os;
 use crate::inventory::diagnostic::Diagnostic;
 use crate::inventory::reader::Sink;
-use crate::inventory::schema::{ClusterSection, Str, TransportSection};
+use crate::inventory::schema::{ClusterSection, HostEntry, Str, TransportSection};
 use crate::model::values::{self, Reach};
 use crate::model::{BoxName, Endpoints, Provider, Transport, UserName};
 
@@ -201,4 +201,47 @@ pub(super) fn check_endpoints(
                 .hint("on one machine the host names do not resolve; set endpoints = \"address\" in [cluster]"),
         );
     }
+}
+
+/// Checks that the lxc machines fit one host-only /24 that leaves its first address to this
+/// machine (the bridge's), reporting each host that does not at its address. Whether the
+/// machines' network is whole.
+pub(super) fn check_lxc_network(hosts: &[HostEntry], sink: &mut Sink) -> bool {
+    let addressed: Vec<(&HostEntry, &Str, std::net::Ipv4Addr)> = hosts
+        .iter()
+        .filter_map(|h| h.address.as_ref().and_then(|a| Some((h, a, a.value.parse().ok()?))))
+        .collect();
+    let Some((first, _, first_address)) = addressed.first() else { return true };
+    let [a, b, n, _] = first_address.octets();
+    let network = format!("{a}.{b}.{n}.0/24");
+    let bridge = crate::model::bridge_address(*first_address);
+    let name = |h: &HostEntry| h.name.as_ref().map_or_else(|| h.path.clone(), |n| n.value.clone());
+    let mut whole = true;
+    for (h, written, address) in &addressed {
+        let [ha, hb, hn, _] = address.octets();
+        let problem = if (ha, hb, hn) != (a, b, n) {
+            Diagnostic::new(
+                format!("{}.address", h.path),
+                written.span.clone(),
+                format!(
+                    "host {} ({address}) is not in {network} with host {} ({first_address}): the lxc machines share one host-only network",
+                    name(h),
+                    name(first)
+                ),
+            )
+            .hint(format!("give every host an address in {network}"))
+        } else if *address == bridge {
+            Diagnostic::new(
+                format!("{}.address", h.path),
+                written.span.clone(),
+                format!("host {} has {bridge}, this machine's address on the machines' network", name(h)),
+            )
+            .hint(format!("give it another address in {network}"))
+        } else {
+            continue;
+        };
+        sink.push(problem);
+        whole = false;
+    }
+    whole
 }

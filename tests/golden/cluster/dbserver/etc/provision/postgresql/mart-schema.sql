@@ -42,5 +42,8 @@ CREATE TABLE IF NOT EXISTS pipeline_runs (
     status text NOT NULL,
     error text,
     rows_per_category jsonb NOT NULL,
-    stage_seconds jsonb NOT NULL
+    stage_seconds jsonb NOT NULL,
+    ran_on text NOT NULL DEFAULT ''
 );
+-- The machine each run ran on (a ledger made before this column gets it here).
+ALTER TABLE pipeline_runs ADD COLUMN IF NOT EXISTS ran_on text NOT NULL DEFAULT '';
