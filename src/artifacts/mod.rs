@@ -13,7 +13,7 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 
 use crate::catalog::Product;
-use crate::model::{Cluster, Host, Role, SoftwareSource, Transport};
+use crate::model::{Cluster, Host, Role, SoftwareSource};
 
 pub mod glibc;
 pub mod release;
@@ -21,6 +21,7 @@ pub mod release;
 const HADOOP_POM: &str = include_str!("../../artifacts/hadoop/pom.xml");
 const ZOOKEEPER_POM: &str = include_str!("../../artifacts/zookeeper/pom.xml");
 const HIVE_POM: &str = include_str!("../../artifacts/hive/pom.xml");
+const NIFI_POM: &str = include_str!("../../artifacts/nifi/pom.xml");
 
 /// The manifest file in every cached layout.
 const MANIFEST: &str = ".provision-manifest";
@@ -160,14 +161,12 @@ fn entry(cache: &Path, name: &str, version: &str, pom: &str) -> PathBuf {
     cache.join(format!("{name}-{version}-{}", &digest[..10]))
 }
 
-/// The artifacts the hosts run: Hadoop, ZooKeeper, Hive when a host runs it, and NiFi when
-/// a host other than this machine runs it (on one machine provision's own pipeline stands in
-/// for NiFi's flow). The local topology launches them from the cache; other hosts get them
-/// packed.
+/// The artifacts the hosts run: Hadoop, ZooKeeper, and Hive and NiFi when a host runs them.
+/// The local topology launches them from the cache; other hosts get them packed.
 pub fn needed(c: &Cluster, cache: &Path) -> Vec<Artifact> {
     let v = &c.versions;
     let hive = c.hosts.iter().any(Host::runs_hive);
-    let nifi = c.transport != Transport::Local && c.hosts.iter().any(|h| h.has(Role::Nifi));
+    let nifi = c.hosts.iter().any(|h| h.has(Role::Nifi));
     let mut out = vec![
         artifact(c, cache, Product::Hadoop, v.hadoop.version, HADOOP_POM, "hadoop.version"),
         artifact(c, cache, Product::Zookeeper, v.zookeeper.version, ZOOKEEPER_POM, "zookeeper.version"),
@@ -176,7 +175,9 @@ pub fn needed(c: &Cluster, cache: &Path) -> Vec<Artifact> {
         out.push(artifact(c, cache, Product::Hive, v.hive.version, HIVE_POM, "hive.version"));
     }
     if nifi {
-        out.push(artifact(c, cache, Product::Nifi, v.nifi.version, "", ""));
+        // Only 1.18.0 can be laid out from Maven Central; other releases come from Apache's archive.
+        let pom = if v.nifi.maven_layout() { NIFI_POM } else { "" };
+        out.push(artifact(c, cache, Product::Nifi, v.nifi.version, pom, "nifi.version"));
     }
     out
 }

@@ -145,9 +145,18 @@ pub struct Nifi {
     pub flow_json: bool,
 }
 
+impl Nifi {
+    /// Whether `artifacts/nifi` can lay it out from Maven Central (1.18.0: the one release
+    /// whose framework, server and standard NARs are all served there).
+    pub fn maven_layout(&self) -> bool {
+        self.version == "1.18.0"
+    }
+}
+
 /// NiFi releases `provision` can render for.
 pub const NIFI: &[Nifi] = &[
     Nifi { version: "1.9.2", java: &[8], sensitive_algorithm: "PBEWITHMD5AND256BITAES-CBC-OPENSSL", flow_json: false },
+    Nifi { version: "1.18.0", java: &[8, 11, 17], sensitive_algorithm: "NIFI_PBKDF2_AES_GCM_256", flow_json: true },
     Nifi { version: "1.28.1", java: &[8, 11, 17, 21], sensitive_algorithm: "NIFI_PBKDF2_AES_GCM_256", flow_json: true },
 ];
 

@@ -1,7 +1,8 @@
 //! NiFi: nifi.properties (plain HTTP on the host's address, the kept sensitive-properties key;
 //! the flow, its archive, templates, state and repositories under NiFi's data folder, so the
-//! release folder stays read-only and a new release keeps the flow), state-management.xml and
-//! bootstrap.conf.
+//! release folder stays read-only and a new release keeps the flow), state-management.xml,
+//! bootstrap.conf, logback.xml, the (empty) authorizers and login providers, and the embedded
+//! ZooKeeper's properties.
 
 use super::{Tree, mode};
 use crate::context;
@@ -49,8 +50,24 @@ pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
             "home" => home,
             "conf" => conf,
             "heap" => c.heaps.nifi,
+            "options" => crate::services::NIFI_JVM_OPTIONS,
             "preserve_environment" => nifi.flow_json,
         },
     );
     t.add(host, &nifi_conf("bootstrap.conf"), bootstrap, mode::PUBLIC, &[Service::Nifi]);
+    let identity = context! {
+        "host" => host.name,
+        "cluster" => c.name,
+        "logs" => c.on_host(host, &c.paths.nifi_logs),
+        "data" => c.on_host(host, &c.paths.nifi_data),
+    };
+    for (template, file) in [
+        ("nifi-logback.xml", "logback.xml"),
+        ("authorizers.xml", "authorizers.xml"),
+        ("login-identity-providers.xml", "login-identity-providers.xml"),
+        ("nifi-zookeeper.properties", "zookeeper.properties"),
+    ] {
+        let text = super::templates::render(template, &identity);
+        t.add(host, &nifi_conf(file), text, mode::PUBLIC, &[Service::Nifi]);
+    }
 }

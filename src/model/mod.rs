@@ -443,6 +443,11 @@ impl Cluster {
         self.with_role(role).next()
     }
 
+    /// The address of NiFi's UI, when a host runs NiFi (plain HTTP on that host's own address).
+    pub fn nifi_ui(&self) -> Option<String> {
+        self.one(Role::Nifi).map(|h| format!("http://{}:{}/nifi/", h.address, h.ports.nifi_http))
+    }
+
     /// Whether HDFS runs as an HA pair.
     pub fn ha(&self) -> bool {
         self.hdfs.nameservice.is_some()

@@ -37,6 +37,12 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Arch
     }
     phases.push(prepare(c, artifacts, binary));
     phases.push(configure(c, tree));
+    // NiFi needs nothing of the others to start, and takes the longest (its first start unpacks
+    // its bundles): it starts first and is waited for last.
+    let nifi = c.with_role(Role::Nifi).next();
+    if let Some(nifi) = nifi {
+        phases.push(single("nifi", nifi, vec![start(c, nifi, Service::Nifi)]));
+    }
     let nns: Vec<&Host> = c.with_role(Role::NameNode).collect();
     phases.push(start_and_wait(c, "zookeeper", Role::Zookeeper, Service::Zookeeper));
     if c.ha() {
@@ -113,16 +119,13 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Arch
             vec![start(c, hs2, Service::HiveServer2), ready(hs2, Service::HiveServer2)],
         ));
     }
-    if let Some(nifi) = c.with_role(Role::Nifi).find(|h| supervised(c, h).contains(&Service::Nifi)) {
-        // NiFi unpacks its bundles on a first start, which takes minutes on a small VM.
+    if let Some(nifi) = nifi {
+        // Waited for at the end: it started while the phases above ran.
         let answering = services::ready(nifi, Service::Nifi);
         phases.push(single(
-            "nifi",
+            "nifi-ready",
             nifi,
-            vec![
-                start(c, nifi, Service::Nifi),
-                wait_for(&answering.what, &answering.probe.shell(), NIFI_READY_SECONDS),
-            ],
+            vec![wait_for(&answering.what, &answering.probe.shell(), NIFI_READY_SECONDS)],
         ));
     }
     phases.push(cleanup(c, artifacts));
@@ -130,7 +133,7 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Arch
     phases
 }
 
-/// Seconds NiFi gets to answer after a start.
+/// Seconds NiFi gets to answer after its start.
 const NIFI_READY_SECONDS: u32 = 600;
 
 /// The phases of `down`: every supervised daemon stopped, in the reverse of the start order;
@@ -268,6 +271,7 @@ mod tests {
             [
                 "prepare",
                 "configure",
+                "nifi",
                 "zookeeper",
                 "journalnodes",
                 "format",
@@ -281,7 +285,8 @@ mod tests {
                 "nodemanagers",
                 "databases",
                 "hive-metastore",
-                "hiveserver2"
+                "hiveserver2",
+                "nifi-ready"
             ]
         );
     }

@@ -14,6 +14,8 @@ mod postgres;
 pub mod probe;
 mod zookeeper;
 
+pub use nifi::JVM_OPTIONS as NIFI_JVM_OPTIONS;
+
 use crate::catalog::{Product, ServiceManager};
 use crate::engine::steps::{Step, Supervisor};
 use crate::model::{Cluster, Host, Port, Service, Transport, UserName, Users, Versions};
@@ -109,11 +111,9 @@ fn folder(path: &str, mode: u32, owner: &UserName) -> Folder {
     Folder { path: path.to_string(), mode, owner: owner.clone() }
 }
 
-/// The daemons `up` starts: every service of the host, but NiFi on one machine (there
-/// provision's own pipeline stands in for NiFi's flow, and no NiFi release can be fetched
-/// from Maven Central).
+/// The daemons `up` starts: every service of the host.
 pub fn supervised(c: &Cluster, host: &Host) -> Vec<Service> {
-    c.services(host).into_iter().filter(|s| *s != Service::Nifi || c.transport != Transport::Local).collect()
+    c.services(host)
 }
 
 /// How `service` on `host` is supervised: by the OS's service manager on real hosts, through a

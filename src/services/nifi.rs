@@ -1,9 +1,22 @@
-//! Apache NiFi, the workflow tool, run from NiFi's home through its bootstrap.
+//! Apache NiFi, the workflow tool, run from NiFi's home: its `lib/` (an Apache release's, or
+//! the layout from Maven Central) with the configuration provision renders.
 
 use super::launch::{env, java, service_property};
 use super::{Launch, Probe, Ready, Spec, folder};
 use crate::catalog::Product;
 use crate::model::{Cluster, Host, Port, Service};
+
+/// The JVM options NiFi's own bootstrap.conf gives it, besides the heap.
+pub const JVM_OPTIONS: &[&str] = &[
+    "-Dorg.apache.jasper.compiler.disablejsr199=true",
+    "-Djava.net.preferIPv4Stack=true",
+    "-Dsun.net.http.allowRestrictedHeaders=true",
+    "-Djava.protocol.handler.pkgs=sun.net.www.protocol",
+    "-Djava.awt.headless=true",
+    "-Djava.security.egd=file:/dev/urandom",
+    "-Djavax.security.auth.useSubjectCredsOnly=true",
+    "-Dzookeeper.admin.enableServer=false",
+];
 
 /// NiFi.
 pub(super) const NIFI: Spec = Spec {
@@ -14,7 +27,6 @@ pub(super) const NIFI: Spec = Spec {
     folders: |c| {
         vec![
             folder(&c.paths.nifi_data, 0o750, &c.users.nifi),
-            folder(&format!("{}/run", c.paths.nifi_data), 0o755, &c.users.nifi),
             folder(&c.paths.nifi_logs, 0o755, &c.users.nifi),
         ]
     },
@@ -30,20 +42,18 @@ fn launch(c: &Cluster, host: &Host) -> Launch {
     let home = at(&c.paths.nifi_home);
     let conf = at(&c.paths.nifi_conf);
     let logs = at(&c.paths.nifi_logs);
-    let run = format!("{}/run", at(&c.paths.nifi_data));
-    let command = vec![
-        java(c),
-        service_property(host, Service::Nifi),
-        "-Xms48m".into(),
-        "-Xmx48m".into(),
+    let heap = c.heaps.nifi;
+    // NiFi itself, without its RunNiFi bootstrap (whose control sockets bind loopback on random
+    // ports): systemd or the supervisor restarts it, and SIGTERM shuts it down gracefully.
+    let mut command = vec![java(c), service_property(host, Service::Nifi), format!("-Xms{heap}m"), format!("-Xmx{heap}m")];
+    command.extend(JVM_OPTIONS.iter().map(|o| o.to_string()));
+    command.extend([
+        format!("-Dnifi.properties.file.path={conf}/nifi.properties"),
         format!("-Dorg.apache.nifi.bootstrap.config.log.dir={logs}"),
-        format!("-Dorg.apache.nifi.bootstrap.config.pid.dir={run}"),
-        format!("-Dorg.apache.nifi.bootstrap.config.file={conf}/bootstrap.conf"),
         "-cp".into(),
-        format!("{conf}:{home}/lib/bootstrap/*"),
-        "org.apache.nifi.bootstrap.RunNiFi".into(),
-        "run".into(),
-    ];
+        format!("{conf}:{home}/lib/*:{home}/lib/java11/*"),
+        "org.apache.nifi.NiFi".into(),
+    ]);
     Launch {
         service: Service::Nifi,
         host: host.name.clone(),
@@ -54,7 +64,6 @@ fn launch(c: &Cluster, host: &Host) -> Launch {
             ("JAVA_HOME", c.java_home()),
             ("NIFI_HOME", home.clone()),
             ("NIFI_LOG_DIR", logs.clone()),
-            ("NIFI_PID_DIR", run),
         ]),
         workdir: home,
         log_dir: logs,

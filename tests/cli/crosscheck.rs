@@ -422,8 +422,11 @@ fn nifi_keeps_what_it_writes_outside_its_release_folder() {
             let doc = roxmltree::Document::parse(state).unwrap();
             let dir = doc.descendants().find(|n| n.attribute("name") == Some("Directory")).unwrap().text().unwrap();
             assert_eq!(dir, format!("{data}/state/local"));
-            let unit = file(t, &format!("{}/etc/systemd/system/nifi.service", h.name));
-            assert!(unit.contains(&format!("pid.dir={data}/run")), "{unit}");
+            // NiFi itself is launched, from the release folder, with the rendered properties.
+            let launch = provision::services::launch(c, h, provision::model::Service::Nifi);
+            assert_eq!(launch.command.last().map(String::as_str), Some("org.apache.nifi.NiFi"));
+            assert!(launch.command.contains(&format!("-Dnifi.properties.file.path={conf}/nifi.properties")));
+            assert_eq!(launch.workdir, c.on_host(h, &c.paths.nifi_home), "NiFi finds lib/bootstrap below it");
         },
     );
 }

@@ -77,9 +77,13 @@ fn release(mirror: &Path, path: &str, top: &str, files: &[(&str, &str)]) -> (Str
     (hex::encode(sha2::Sha512::digest(&bytes)), hex::encode(sha2::Sha256::digest(&bytes)))
 }
 
-/// inventory/local.toml with its software from `mirror` (and `extra` lines in [software]).
+/// inventory/local.toml without NiFi, with its software from `mirror` (and `extra` lines in [software]).
 fn inventory(dir: &Path, mirror: &str, extra: &str) -> PathBuf {
-    inventory_of("inventory/local.toml", dir, mirror, extra)
+    let path = inventory_of("inventory/local.toml", dir, mirror, extra);
+    // Without NiFi: the mirror holds the other three releases.
+    let text = std::fs::read_to_string(&path).unwrap().replace("\"nifi\", ", "");
+    std::fs::write(&path, text).unwrap();
+    path
 }
 
 /// The repository's inventory `rel`, copied into `dir`, with its software from `mirror`.

@@ -117,7 +117,9 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     let (code, out, _) = provision(&inv, &["status", "--json"]);
     let status = json(&out);
     assert_eq!(code, 0, "not healthy: {out}");
-    assert_eq!(status["checks"].as_array().unwrap().len(), 21);
+    assert_eq!(status["checks"].as_array().unwrap().len(), 22);
+    let nifi = status["checks"].as_array().unwrap().iter().find(|c| c["service"] == "nifi").expect("NiFi is checked");
+    assert_eq!(nifi["detail"], "answering (NiFi 1.18.0)", "{nifi}");
     let modes: Vec<&str> = status["checks"]
         .as_array()
         .unwrap()

@@ -363,14 +363,15 @@ pub fn note(message: &str) {
     eprintln!("{message}");
 }
 
-/// Prints every daemon's state, then the verdict.
-pub fn status_report(h: &provision::health::Health, json: bool) {
+/// Prints every daemon's state, NiFi's UI address when there is one, then the verdict.
+pub fn status_report(h: &provision::health::Health, nifi_ui: Option<&str>, json: bool) {
     if json {
         let doc = serde_json::json!({
             "healthy": h.healthy(),
             "slow": h.slow().count(),
             "checks": h.checks,
-            "problems": h.problems
+            "problems": h.problems,
+            "nifi_ui": nifi_ui,
         });
         println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
         return;
@@ -382,6 +383,9 @@ pub fn status_report(h: &provision::health::Health, json: bool) {
     }
     if let Some(slow) = h.slow_summary() {
         println!("slow: {slow}");
+    }
+    if let Some(url) = nifi_ui {
+        println!("NiFi's UI: {url}");
     }
     if h.healthy() {
         println!("healthy: {} daemons up", h.checks.len());

@@ -48,6 +48,9 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
     let terminal = Terminal::new();
     let up = ops::up::up(&ctx, &o, &terminal)?;
     ui::up_report(&up.report, args.hosts.json);
+    if let (Some(url), true) = (ctx.cluster.nifi_ui(), up.report.ok()) {
+        terminal.note(&format!("NiFi's UI: {url}"));
+    }
     if !up.report.ok() || args.no_verify || !up.whole {
         return Ok(exit(up.report.ok()));
     }

@@ -10,8 +10,9 @@ use provision::verify::Request;
 
 /// Runs `provision status`.
 pub fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
-    let h = ops::verify::status(&Context::open(&args.inventory)?)?;
-    ui::status_report(&h, args.json);
+    let ctx = Context::open(&args.inventory)?;
+    let h = ops::verify::status(&ctx)?;
+    ui::status_report(&h, ctx.cluster.nifi_ui().as_deref(), args.json);
     Ok(exit(h.healthy()))
 }
 
