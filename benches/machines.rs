@@ -62,9 +62,7 @@ fn memory_mib(cluster: &str) -> (f64, f64) {
             }
             let stat = std::fs::read_to_string(e.path().join("memory.stat")).unwrap_or_default();
             let field = |name: &str| {
-                stat.lines()
-                    .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse::<u64>().ok()))
-                    .unwrap_or(0)
+                stat.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse::<u64>().ok())).unwrap_or(0)
             };
             // cgroup v1 names the sums total_rss; v2 names the resident part anon.
             rss += field("total_rss ").max(field("anon "));
@@ -97,8 +95,8 @@ fn main() {
     let build = timed(|| {
         provision::machines::image::ensure(BENCH_BOX, cache.path(), &mut |line| eprintln!("box: {line}")).unwrap()
     });
-    let box_mib = std::fs::metadata(provision::machines::image::file(cache.path(), BENCH_BOX)).unwrap().len() as f64
-        / 1048576.0;
+    let box_mib =
+        std::fs::metadata(provision::machines::image::file(cache.path(), BENCH_BOX)).unwrap().len() as f64 / 1048576.0;
     let _ = Command::new("vagrant").args(["box", "remove", "--force", "--provider", "lxc", BENCH_BOX]).output();
     drop(cache);
 
@@ -128,7 +126,10 @@ fn main() {
     drop(machines);
 
     println!("box build from nothing (debootstrap, pack, add): {build:.1}s, {box_mib:.0} MiB");
-    println!("cold up of 8 machines, box cached, to all healthy: {cold:.1}s; verify {verify:.1}s; together {:.1}s (goal under 300s)", cold + verify);
+    println!(
+        "cold up of 8 machines, box cached, to all healthy: {cold:.1}s; verify {verify:.1}s; together {:.1}s (goal under 300s)",
+        cold + verify
+    );
     if let Some(timings) = report["timings"].as_array() {
         let each: Vec<String> = timings
             .iter()

@@ -36,6 +36,7 @@ pub mod landing;
 pub mod machines;
 pub mod marts;
 pub mod model;
+pub mod nifi;
 pub mod ops;
 pub mod pipeline;
 pub mod plan;

@@ -1,23 +1,27 @@
 //! The crawler's hourly schedule: a cron file on the crawler host, and on a host other than
 //! this machine what `provision pipeline run` reads there: a copy of the inventory, and the
 //! mart's password in the host's state folder (readable by the crawler's user only), which the cron
-//! line names with `PROVISION_STATE_DIR`.
+//! line names with `PROVISION_STATE_DIR`. The NiFi host gets the same two for its flow.
 
 use super::{Tree, mode};
 use crate::context;
 use crate::model::{Cluster, Host, Role, Transport};
 use crate::secrets::Secrets;
 
-/// Renders the crawler's files for `host`, if it is the crawler.
+/// Renders the crawler's files for `host`, if it is the crawler; on the NiFi host, what its
+/// flow's `provision pipeline accept` reads (the same copy of the inventory and the mart's
+/// password, readable by NiFi's user).
 pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
-    if !host.has(Role::Crawler) {
-        return;
-    }
+    let runs_provision = host.has(Role::Crawler) || host.has(Role::Nifi);
     let inventory = format!("{}/inventory.toml", c.paths.provision_conf);
-    if c.transport != Transport::Local {
+    if runs_provision && c.transport != Transport::Local {
         t.add(host, &inventory, c.source.clone(), mode::PUBLIC, &[]);
         let path = Secrets::path(std::path::Path::new(&c.paths.provision_state)).display().to_string();
-        t.add_secret(host, &path, secrets.crawler_toml(), &c.users.crawler, &[]);
+        let reader = if host.has(Role::Crawler) { &c.users.crawler } else { &c.users.nifi };
+        t.add_secret(host, &path, secrets.crawler_toml(), reader, &[]);
+    }
+    if !host.has(Role::Crawler) {
+        return;
     }
     let text = super::templates::render(
         "crontab",

@@ -1,5 +1,6 @@
 //! The pipeline's use cases: `crawl` (one hour crawled and landed), `pipeline run` (one hour
-//! from crawl to mart, recorded; or every period), and `runs` (the ledger).
+//! from crawl to mart, recorded; or every period), `pipeline accept` (an hour crawled elsewhere,
+//! from landing to mart, recorded), and `runs` (the ledger).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -98,6 +99,19 @@ pub fn run_once(ctx: &Context, source: &SourceOptions) -> anyhow::Result<Recorde
     let secrets = ctx.secrets(SecretsPolicy::Load)?.secrets;
     let (run, recorded) =
         runtime()?.block_on(pipeline::run_once(&ctx.cluster, &secrets, source.hour()?, &source.fetch()));
+    Ok(Recorded { run, unrecorded: recorded.err().map(|e| e.to_string()) })
+}
+
+/// Lands, makes queryable and loads the hour `at` from its CSV `csv`, crawled elsewhere in
+/// `crawl_seconds`, and records it.
+pub fn accept(ctx: &Context, at: &str, csv: &[u8], crawl_seconds: f64) -> anyhow::Result<Recorded> {
+    let hour = Hour::parse(at).map_err(anyhow::Error::msg)?;
+    anyhow::ensure!(
+        crawl_seconds.is_finite() && crawl_seconds >= 0.0,
+        "--crawl-seconds {crawl_seconds}: give a duration in seconds"
+    );
+    let secrets = ctx.secrets(SecretsPolicy::Load)?.secrets;
+    let (run, recorded) = runtime()?.block_on(pipeline::accept_once(&ctx.cluster, &secrets, hour, csv, crawl_seconds));
     Ok(Recorded { run, unrecorded: recorded.err().map(|e| e.to_string()) })
 }
 

@@ -11,7 +11,8 @@ use crate::artifacts;
 use crate::desired::{self, Tree};
 use crate::engine::runner::{Mode, Phase, Report};
 use crate::machines::{image, network, proxy};
-use crate::model::{Provider, Transport};
+use crate::model::{Provider, Role, Transport};
+use crate::nifi::{self, NifiError, deploy::Deployed, flow};
 use crate::plan;
 use crate::secrets::Secrets;
 use crate::vagrant;
@@ -36,6 +37,9 @@ pub struct Up {
     pub secrets: Secrets,
     /// Whether every phase ran (no `--only`), so that a verification proves the whole.
     pub whole: bool,
+    /// What deploying the pipeline's flow on NiFi did, when the inventory has NiFi and every
+    /// phase ran and succeeded.
+    pub flow: Option<Result<Deployed, NifiError>>,
 }
 
 /// The phases `up` would run, touching nothing: no VM, no download, no secret written.
@@ -63,7 +67,45 @@ pub fn up(ctx: &Context, o: &UpOptions, events: &dyn Events) -> anyhow::Result<U
     let artifacts = software(c, prepares(only), prepares(only), events)?;
     let phases = select(plan::up(c, &tree, &artifacts, binary.as_ref()), only)?;
     let report = run(ctx, o.reach, &phases, Mode::Apply, "up", events);
-    Ok(Up { report, secrets: obtained.secrets, whole: only.is_empty() })
+    let whole = only.is_empty();
+    let flow = match (report.ok() && whole, accept(ctx)?) {
+        (true, Some((address, accept))) => {
+            events.note(&format!("deploying the pipeline's flow on NiFi at {address}"));
+            let api = nifi::api::Api::new(&address);
+            Some(super::runtime()?.block_on(nifi::deploy::deploy(&api, &flow::desired(&accept))))
+        }
+        _ => None,
+    };
+    Ok(Up { report, secrets: obtained.secrets, whole, flow })
+}
+
+/// NiFi's address and how its flow runs provision there, when a host runs NiFi: on one machine
+/// this binary with the inventory as given; elsewhere the host's copies of both and its secrets.
+fn accept(ctx: &Context) -> anyhow::Result<Option<(String, flow::Accept)>> {
+    let c = &ctx.cluster;
+    let Some(h) = c.one(Role::Nifi) else { return Ok(None) };
+    let parked = format!("{}/parked", c.on_host(h, &c.paths.nifi_data));
+    let accept = if c.transport == Transport::Local {
+        let exe = std::env::current_exe().context("finding the provision executable")?;
+        let inventory = std::fs::canonicalize(&ctx.inventory).context("finding the inventory")?;
+        flow::Accept {
+            binary: exe.display().to_string(),
+            inventory: inventory.display().to_string(),
+            state: None,
+            hdfs_user: None,
+            parked,
+        }
+    } else {
+        flow::Accept {
+            binary: c.paths.provision_bin.to_string(),
+            inventory: format!("{}/inventory.toml", c.paths.provision_conf),
+            state: Some(c.paths.provision_state.to_string()),
+            // The landing root is the crawler's.
+            hdfs_user: Some(c.users.crawler.to_string()),
+            parked,
+        }
+    };
+    Ok(Some((format!("{}:{}", h.address, h.ports.nifi_http), accept)))
 }
 
 /// What the lxc machines need on this machine before they start: their host-only network,

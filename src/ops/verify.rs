@@ -1,13 +1,26 @@
-//! `status` and `verify`: health read from the daemons, and the proofs that the platform works.
+//! `status` and `verify`: health read from the daemons and NiFi's flow, and the proofs that the
+//! platform works.
 
 use super::{Context, Events, runtime};
 use crate::health::{self, Health};
+use crate::model::Role;
+use crate::nifi::NifiError;
+use crate::nifi::api::Api;
+use crate::nifi::monitor::FlowStatus;
 use crate::secrets::Secrets;
 use crate::verify::{self, Request};
 
 /// Every daemon's health and the verdict over all of them.
 pub fn status(ctx: &Context) -> anyhow::Result<Health> {
     Ok(runtime()?.block_on(health::check_all(&ctx.cluster)))
+}
+
+/// The state of the pipeline's flow on NiFi, when a host runs NiFi.
+pub fn flow_status(ctx: &Context) -> anyhow::Result<Option<Result<FlowStatus, NifiError>>> {
+    let c = &ctx.cluster;
+    let Some(h) = c.one(Role::Nifi) else { return Ok(None) };
+    let api = Api::new(&format!("{}:{}", h.address, h.ports.nifi_http));
+    Ok(Some(runtime()?.block_on(crate::nifi::monitor::status(&api))))
 }
 
 /// Runs every check `request` asks for, writing the report into a new run folder.

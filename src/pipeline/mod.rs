@@ -142,6 +142,27 @@ pub enum CycleError {
     /// The default mart could not be loaded.
     #[error("load: {0}")]
     Load(LoadError),
+    /// An hour handed over from elsewhere is not the landed CSV of that hour.
+    #[error("receive: {0}")]
+    Received(Received),
+}
+
+/// What is wrong with an hour's CSV handed over from elsewhere.
+#[derive(Debug, thiserror::Error)]
+pub enum Received {
+    /// It does not read as the landed CSV.
+    #[error("{0}")]
+    Csv(record::CsvError),
+    /// A row of another hour.
+    #[error("row {row} was collected at {found}, not {hour}")]
+    OtherHour {
+        /// The row, from 1.
+        row: usize,
+        /// Its collection hour.
+        found: String,
+        /// The hour handed over.
+        hour: Hour,
+    },
 }
 
 /// A load that did not bring every crawled row into the mart.
@@ -168,11 +189,29 @@ pub async fn cycle(c: &Cluster, hour: Hour, fetch: &FetchOptions, land: Land<'_>
 
 /// The stages of [`cycle`], each one's result put into `cycle` as it ends.
 async fn stages(c: &Cluster, cycle: &mut Cycle, fetch: &FetchOptions, land: Land<'_>) -> Result<(), CycleError> {
-    let hour = cycle.hour;
     let t = Instant::now();
-    let collected = crawl::collect(&c.categories, hour, fetch).await.map_err(CycleError::Crawl)?;
-    let collected = &cycle.crawl.insert(Ran::since(t, collected)).out;
+    let collected = crawl::collect(&c.categories, cycle.hour, fetch).await.map_err(CycleError::Crawl)?;
+    cycle.crawl = Some(Ran::since(t, collected));
+    after_crawl(c, cycle, land).await
+}
 
+/// The rows of `hour`'s CSV `csv`, crawled elsewhere: every row of that hour.
+fn received(hour: Hour, csv: &[u8]) -> Result<Collected, Received> {
+    let rows = record::from_csv(csv).map_err(Received::Csv)?;
+    let mut per_category = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.collected_at != hour.to_string() {
+            return Err(Received::OtherHour { row: i + 1, found: r.collected_at.clone(), hour });
+        }
+        *per_category.entry(r.category_code.clone()).or_insert(0) += 1;
+    }
+    Ok(Collected { rows, per_category })
+}
+
+/// The stages after the crawl, from the rows in `cycle.crawl`.
+async fn after_crawl(c: &Cluster, cycle: &mut Cycle, land: Land<'_>) -> Result<(), CycleError> {
+    let hour = cycle.hour;
+    let collected = &cycle.crawl.as_ref().expect("crawled before").out;
     let t = Instant::now();
     let csv = record::to_csv(&collected.rows);
     let (patience, then) = match land {
@@ -214,6 +253,41 @@ pub async fn run_once(
 ) -> (ledger::Run, Result<(), ledger::LedgerError>) {
     let started_at = chrono::Local::now();
     let cycle = cycle(c, hour, fetch, Land::Hdfs { patience: LANDING_PATIENCE, then: Then::Load(secrets) }).await;
+    record(c, secrets, started_at, cycle).await
+}
+
+/// Lands, makes queryable and loads `hour` from its CSV `csv`, crawled elsewhere in
+/// `crawl_seconds` and handed over (by NiFi's flow), and records the run in the ledger, as
+/// [`run_once`] does.
+pub async fn accept_once(
+    c: &Cluster,
+    secrets: &Secrets,
+    hour: Hour,
+    csv: &[u8],
+    crawl_seconds: f64,
+) -> (ledger::Run, Result<(), ledger::LedgerError>) {
+    let started_at = chrono::Local::now();
+    let mut cycle = Cycle { hour, crawl: None, land: None, queryable: None, load: None, error: None };
+    match received(hour, csv) {
+        Ok(collected) => {
+            cycle.crawl = Some(Ran { out: collected, seconds: crawl_seconds });
+            let land = Land::Hdfs { patience: LANDING_PATIENCE, then: Then::Load(secrets) };
+            if let Err(e) = after_crawl(c, &mut cycle, land).await {
+                cycle.error = Some(e);
+            }
+        }
+        Err(e) => cycle.error = Some(CycleError::Received(e)),
+    }
+    record(c, secrets, started_at, cycle).await
+}
+
+/// Records the run `cycle`, started at `started_at`, in the ledger.
+async fn record(
+    c: &Cluster,
+    secrets: &Secrets,
+    started_at: chrono::DateTime<chrono::Local>,
+    cycle: Cycle,
+) -> (ledger::Run, Result<(), ledger::LedgerError>) {
     let incomplete = cycle.complete().err();
     let mut stages = cycle.seconds(["crawl", "land", "queryable", "load"]);
     if incomplete.is_some() {
@@ -226,7 +300,7 @@ pub async fn run_once(
         (None, None) => None,
     };
     let run = ledger::Run {
-        hour,
+        hour: cycle.hour,
         started_at,
         finished_at: chrono::Local::now(),
         status: if error.is_none() { ledger::Status::Succeeded } else { ledger::Status::Failed },
@@ -237,4 +311,40 @@ pub async fn run_once(
     };
     let recorded = async { ledger::record(&ledger::connect(c, secrets).await?, &run).await }.await;
     (run, recorded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(code: &str, hour: &str) -> record::Row {
+        record::Row {
+            rank: 1,
+            title: "\"quoted\", with a comma".into(),
+            price: "1,000원".into(),
+            url: "http://item".into(),
+            img: "http://img".into(),
+            category: "식품".into(),
+            title_xpath: "N/A".into(),
+            img_xpath: "N/A".into(),
+            price_xpath: "N/A".into(),
+            price_won: Some(1000),
+            category_code: code.into(),
+            collected_at: hour.into(),
+        }
+    }
+
+    #[test]
+    fn an_hour_handed_over_is_taken_only_as_its_own_landed_csv() {
+        let hour = Hour::parse("2026-12-02T06").unwrap();
+        let rows = vec![row("G07", "2026-12-02T06"), row("G07", "2026-12-02T06"), row("G01", "2026-12-02T06")];
+        let got = received(hour, &record::to_csv(&rows)).unwrap();
+        assert_eq!(got.rows, rows);
+        assert_eq!(got.per_category, BTreeMap::from([("G01".to_string(), 1), ("G07".to_string(), 2)]));
+
+        let mixed = vec![row("G01", "2026-12-02T06"), row("G01", "2026-12-02T05")];
+        let err = received(hour, &record::to_csv(&mixed)).unwrap_err();
+        assert_eq!(err.to_string(), "row 2 was collected at 2026-12-02T05, not 2026-12-02T06");
+        assert!(matches!(received(hour, b"rank,title\n1,x\n"), Err(Received::Csv(_))));
+    }
 }

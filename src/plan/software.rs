@@ -145,8 +145,11 @@ pub(super) fn prepare(c: &Cluster, artifacts: &[Artifact], binary: Option<&Archi
             }
         };
         let services = supervised(c, h);
-        if !services.is_empty() {
+        if local && !services.is_empty() {
+            // The supervisor's pid files.
             dir(&c.paths.provision_run, 0o755, "root");
+        }
+        if !services.is_empty() {
             dir(&c.paths.provision_logs, 0o755, "root");
             dir(&c.paths.provision_state, 0o755, "root");
         }
@@ -175,8 +178,8 @@ pub(super) fn prepare(c: &Cluster, artifacts: &[Artifact], binary: Option<&Archi
                 steps.extend(unpacked(c, h, a, home, affects));
             }
         }
-        if let (Some(b), true, false) = (binary, h.has(Role::Crawler), local) {
-            // The pipeline's own binary, for the hourly cron run.
+        if let (Some(b), true, false) = (binary, h.has(Role::Crawler) || h.has(Role::Nifi), local) {
+            // The pipeline's own binary, for the hourly cron run and for NiFi's flow.
             let content = Content::Local { path: b.path.clone(), sha256: b.sha256.clone(), size: b.size };
             steps.push(Step::File {
                 path: at(&c.paths.provision_bin),

@@ -25,10 +25,7 @@ pub(super) const NIFI: Spec = Spec {
     user: |u| &u.nifi,
     ports: |_| &[Port::NifiHttp],
     folders: |c| {
-        vec![
-            folder(&c.paths.nifi_data, 0o750, &c.users.nifi),
-            folder(&c.paths.nifi_logs, 0o755, &c.users.nifi),
-        ]
+        vec![folder(&c.paths.nifi_data, 0o750, &c.users.nifi), folder(&c.paths.nifi_logs, 0o755, &c.users.nifi)]
     },
     launch,
     ready: |h| Ready {
@@ -45,7 +42,8 @@ fn launch(c: &Cluster, host: &Host) -> Launch {
     let heap = c.heaps.nifi;
     // NiFi itself, without its RunNiFi bootstrap (whose control sockets bind loopback on random
     // ports): systemd or the supervisor restarts it, and SIGTERM shuts it down gracefully.
-    let mut command = vec![java(c), service_property(host, Service::Nifi), format!("-Xms{heap}m"), format!("-Xmx{heap}m")];
+    let mut command =
+        vec![java(c), service_property(host, Service::Nifi), format!("-Xms{heap}m"), format!("-Xmx{heap}m")];
     command.extend(JVM_OPTIONS.iter().map(|o| o.to_string()));
     command.extend([
         format!("-Dnifi.properties.file.path={conf}/nifi.properties"),
@@ -60,11 +58,7 @@ fn launch(c: &Cluster, host: &Host) -> Launch {
         description: format!("Apache NiFi on {} of cluster {}", host.name, c.name),
         user: c.users.nifi.clone(),
         command,
-        env: env(&[
-            ("JAVA_HOME", c.java_home()),
-            ("NIFI_HOME", home.clone()),
-            ("NIFI_LOG_DIR", logs.clone()),
-        ]),
+        env: env(&[("JAVA_HOME", c.java_home()), ("NIFI_HOME", home.clone()), ("NIFI_LOG_DIR", logs.clone())]),
         workdir: home,
         log_dir: logs,
         after: vec![],

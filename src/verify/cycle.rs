@@ -149,6 +149,7 @@ pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOption
             }
             CycleError::Mart(e) => fail("mart", "the dm_gmarket mart", e.to_string(), "marts/"),
             CycleError::Load(e) => fail("mart", "dm_gmarket loaded", e.to_string(), postgres_log(c)),
+            CycleError::Received(e) => fail("crawl", format!("{expected} rows"), e.to_string(), "the crawl"),
         });
     }
     let (Some(crawl), Some(land), Some(queryable), Some(load)) =
@@ -248,7 +249,8 @@ pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOption
     })
 }
 
-/// Removes a verification hour: its landed folder, its partition and its mart rows.
+/// Removes a verification hour: its landed folder, its partition, its mart rows and its runs in
+/// the ledger.
 pub async fn remove(c: &Cluster, secrets: &Secrets, hour: Hour) {
     if let Ok(client) = crate::hdfs::client(c) {
         let _ = client.delete(&hour.folder(), true).await;
@@ -262,5 +264,6 @@ pub async fn remove(c: &Cluster, secrets: &Secrets, hour: Hour) {
     .await;
     if let Ok(db) = db::connect(c, secrets).await {
         let _ = db.execute("DELETE FROM dm_gmarket WHERE collected_at = $1", &[&hour.0]).await;
+        let _ = db.execute("DELETE FROM pipeline_runs WHERE hour = $1", &[&hour.0]).await;
     }
 }

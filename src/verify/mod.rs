@@ -9,6 +9,7 @@
 
 pub mod cycle;
 pub mod failover;
+pub mod nifi;
 pub mod report;
 pub mod yarn;
 pub mod zookeeper;
@@ -287,7 +288,7 @@ pub struct Request {
 /// One check's outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
-    /// Its short name (`health`, `hdfs`, `yarn`, `pipeline`, `failover`, `zookeeper`).
+    /// Its short name (`health`, `hdfs`, `yarn`, `pipeline`, `nifi`, `failover`, `zookeeper`).
     pub name: &'static str,
     /// Whether it passed.
     pub ok: bool,
@@ -354,6 +355,9 @@ pub async fn run(
         file: None,
     };
     let mut names = vec!["health", "hdfs", "yarn", "pipeline"];
+    if c.one(Role::Nifi).is_some() {
+        names.push("nifi");
+    }
     if request.failover {
         names.push("failover");
     }
@@ -391,37 +395,26 @@ pub async fn run(
                 hdfs(c, &h).await.map(|r| (r.figure(), serde_json::to_value(&r).expect("json")))
             }
             "yarn" => yarn::job(c).await.map(|j| (j.figure(), serde_json::to_value(&j).expect("json"))),
-            "pipeline" => {
-                let (hour, fetch) = cycle_source(request, &sample, 0);
-                match fetch {
-                    Err(e) => Err(e),
-                    Ok(fetch) => {
-                        let r = cycle::run(c, secrets, hour, &fetch).await;
-                        if !request.live {
-                            cycle::remove(c, secrets, hour).await;
-                        }
-                        r.map(|k| (k.figure(), serde_json::to_value(&k).expect("json")))
-                    }
-                }
-            }
-            "failover" => {
-                let (hour, fetch) = cycle_source(request, &sample, 1);
-                match fetch {
-                    Err(e) => Err(e),
-                    Ok(fetch) => {
-                        let r = failover::drill(c, observer, log_dir, cycle::run(c, secrets, hour, &fetch)).await;
-                        if !request.live {
-                            cycle::remove(c, secrets, hour).await;
-                        }
-                        r.map(|(f, k)| {
-                            (
-                                format!("{}; a pipeline cycle in flight: {}", f.figure(), k.figure()),
-                                serde_json::json!({"drill": f, "cycle": k}),
-                            )
-                        })
-                    }
-                }
-            }
+            "pipeline" => with_reserved(c, secrets, request, &sample, 0, async |hour, fetch| {
+                cycle::run(c, secrets, hour, &fetch).await
+            })
+            .await
+            .map(|k| (k.figure(), serde_json::to_value(&k).expect("json"))),
+            "nifi" => with_reserved(c, secrets, request, &sample, 2, async |hour, fetch| {
+                nifi::run(c, secrets, hour, &fetch).await
+            })
+            .await
+            .map(|k| (k.figure(), serde_json::to_value(&k).expect("json"))),
+            "failover" => with_reserved(c, secrets, request, &sample, 1, async |hour, fetch| {
+                failover::drill(c, observer, log_dir, cycle::run(c, secrets, hour, &fetch)).await
+            })
+            .await
+            .map(|(f, k)| {
+                (
+                    format!("{}; a pipeline cycle in flight: {}", f.figure(), k.figure()),
+                    serde_json::json!({"drill": f, "cycle": k}),
+                )
+            }),
             _ => zookeeper::drill(c, observer, log_dir)
                 .await
                 .map(|q| (q.figure(), serde_json::to_value(&q).expect("json"))),
@@ -444,6 +437,24 @@ pub async fn run(
         report.file = Some(file);
     }
     report
+}
+
+/// Runs `check` on the hour and fetch options of verification cycle `offset`, then removes a
+/// reserved hour's traces.
+async fn with_reserved<T>(
+    c: &Cluster,
+    secrets: &Secrets,
+    request: &Request,
+    sample: &std::io::Result<crate::crawl::sample::SampleSite>,
+    offset: u32,
+    check: impl AsyncFnOnce(Hour, FetchOptions) -> Result<T, VerifyError>,
+) -> Result<T, VerifyError> {
+    let (hour, fetch) = cycle_source(request, sample, offset);
+    let r = check(hour, fetch?).await;
+    if !request.live {
+        cycle::remove(c, secrets, hour).await;
+    }
+    r
 }
 
 /// The hour and the fetch options of a verification cycle: the current hour from Gmarket with

@@ -170,15 +170,21 @@ fn eight_machines_come_up_survive_their_drills_and_go_leaving_nothing() {
     let rescheduled: serde_json::Value = serde_json::from_str(&ok(&inv, &["up", "--no-verify", "--json"])).unwrap();
     for (host, counts) in rescheduled["hosts"].as_object().unwrap() {
         let expected = if host == "getdataserver" { 2 } else { 0 };
-        assert_eq!(counts["changed"], expected, "{host}: only the crawler's inventory and cron file change: {rescheduled}");
+        assert_eq!(
+            counts["changed"], expected,
+            "{host}: only the crawler's inventory and cron file change: {rescheduled}"
+        );
     }
     let started = Instant::now();
     let fired = loop {
         let runs: serde_json::Value = serde_json::from_str(&ok(&inv, &["runs", "--json"])).unwrap();
-        let by_cron = runs.as_array().unwrap().iter().find(|r| r["ran_on"] == "getdataserver" && r["status"] == "succeeded");
+        let by_cron =
+            runs.as_array().unwrap().iter().find(|r| r["ran_on"] == "getdataserver" && r["status"] == "succeeded");
         match by_cron {
             Some(run) => break run.clone(),
-            _ if started.elapsed() > Duration::from_secs(180) => panic!("no scheduled run succeeded in 3 minutes: {runs}"),
+            _ if started.elapsed() > Duration::from_secs(180) => {
+                panic!("no scheduled run succeeded in 3 minutes: {runs}")
+            }
             _ => std::thread::sleep(Duration::from_secs(10)),
         }
     };

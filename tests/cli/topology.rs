@@ -112,6 +112,7 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     let (code, out, err) = provision(&inv, &["up", "--json", "--no-verify"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(changed(&json(&out)), 0, "a second up changed something: {out}");
+    assert!(err.contains("the pipeline's flow on NiFi: unchanged"), "{err}");
     let noop = noop_started.elapsed();
 
     let (code, out, _) = provision(&inv, &["status", "--json"]);
@@ -120,6 +121,11 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     assert_eq!(status["checks"].as_array().unwrap().len(), 22);
     let nifi = status["checks"].as_array().unwrap().iter().find(|c| c["service"] == "nifi").expect("NiFi is checked");
     assert_eq!(nifi["detail"], "answering (NiFi 1.18.0)", "{nifi}");
+    let flow = &status["nifi_flow"];
+    assert_eq!(flow["running"], true, "{flow}");
+    for (count, expected) in [("stopped", 0), ("invalid", 0), ("queued", 0)] {
+        assert_eq!(flow["state"][count], expected, "{count}: {flow}");
+    }
     let modes: Vec<&str> = status["checks"]
         .as_array()
         .unwrap()

@@ -141,6 +141,23 @@ pub enum PipelineCommand {
     /// Crawl, land, make queryable in Hive and load dm_gmarket for one hour, and record the
     /// run in the ledger.
     Run(PipelineRunArgs),
+    /// Land, make queryable in Hive and load dm_gmarket for one hour crawled elsewhere, its CSV
+    /// on standard input (what NiFi's flow runs for each hour it receives), and record the run.
+    Accept(PipelineAcceptArgs),
+}
+
+/// Arguments of `provision pipeline accept`.
+#[derive(Debug, clap::Args)]
+pub struct PipelineAcceptArgs {
+    /// The inventory file.
+    #[arg(long, short, default_value = "inventory/cluster.toml")]
+    pub inventory: PathBuf,
+    /// The collection hour of the CSV, YYYY-MM-DDTHH.
+    #[arg(long)]
+    pub at: String,
+    /// Seconds the crawl took where it ran, for the ledger.
+    #[arg(long, default_value_t = 0.0)]
+    pub crawl_seconds: f64,
 }
 
 /// Arguments of `provision pipeline run`.

@@ -8,6 +8,8 @@ use similar::TextDiff;
 use provision::desired::Tree;
 use provision::desired::tree::Change;
 use provision::model::Cluster;
+use provision::nifi::NifiError;
+use provision::nifi::monitor::FlowStatus;
 
 /// Prints a failure as `error:` with its chain of causes.
 pub fn error(e: &anyhow::Error) {
@@ -363,8 +365,13 @@ pub fn note(message: &str) {
     eprintln!("{message}");
 }
 
-/// Prints every daemon's state, NiFi's UI address when there is one, then the verdict.
-pub fn status_report(h: &provision::health::Health, nifi_ui: Option<&str>, json: bool) {
+/// Prints every daemon's state, NiFi's flow and UI address when there is NiFi, then the verdict.
+pub fn status_report(
+    h: &provision::health::Health,
+    flow: Option<&Result<FlowStatus, NifiError>>,
+    nifi_ui: Option<&str>,
+    json: bool,
+) {
     if json {
         let doc = serde_json::json!({
             "healthy": h.healthy(),
@@ -372,6 +379,10 @@ pub fn status_report(h: &provision::health::Health, nifi_ui: Option<&str>, json:
             "checks": h.checks,
             "problems": h.problems,
             "nifi_ui": nifi_ui,
+            "nifi_flow": flow.map(|f| match f {
+                Ok(f) => serde_json::json!({"running": f.running(), "state": f}),
+                Err(e) => serde_json::json!({"running": false, "error": e.to_string()}),
+            }),
         });
         println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
         return;
@@ -383,6 +394,21 @@ pub fn status_report(h: &provision::health::Health, nifi_ui: Option<&str>, json:
     }
     if let Some(slow) = h.slow_summary() {
         println!("slow: {slow}");
+    }
+    match flow {
+        Some(Ok(f)) if !f.deployed => println!("NiFi's flow: not deployed (provision up deploys it)"),
+        Some(Ok(f)) => {
+            let state = if f.running() { "running" } else { "NOT RUNNING" };
+            println!(
+                "NiFi's flow: {state}: {} running, {} stopped, {} invalid; {} queued",
+                f.running, f.stopped, f.invalid, f.queued
+            );
+            for b in &f.errors {
+                println!("  error {} {}: {}", b.timestamp, b.source, b.message);
+            }
+        }
+        Some(Err(e)) => println!("NiFi's flow: unknown: {e}"),
+        None => {}
     }
     if let Some(url) = nifi_ui {
         println!("NiFi's UI: {url}");

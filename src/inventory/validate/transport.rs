@@ -207,10 +207,8 @@ pub(super) fn check_endpoints(
 /// machine (the bridge's), reporting each host that does not at its address. Whether the
 /// machines' network is whole.
 pub(super) fn check_lxc_network(hosts: &[HostEntry], sink: &mut Sink) -> bool {
-    let addressed: Vec<(&HostEntry, &Str, std::net::Ipv4Addr)> = hosts
-        .iter()
-        .filter_map(|h| h.address.as_ref().and_then(|a| Some((h, a, a.value.parse().ok()?))))
-        .collect();
+    let addressed: Vec<(&HostEntry, &Str, std::net::Ipv4Addr)> =
+        hosts.iter().filter_map(|h| h.address.as_ref().and_then(|a| Some((h, a, a.value.parse().ok()?)))).collect();
     let Some((first, _, first_address)) = addressed.first() else { return true };
     let [a, b, n, _] = first_address.octets();
     let network = format!("{a}.{b}.{n}.0/24");

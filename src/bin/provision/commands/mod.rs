@@ -28,6 +28,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Mart(MartCommand::Load(args)) => marts::load(args),
         Command::Mart(MartCommand::Export(args)) => marts::export(args),
         Command::Pipeline(PipelineCommand::Run(args)) => pipeline::run(args),
+        Command::Pipeline(PipelineCommand::Accept(args)) => pipeline::accept(args),
         Command::Runs(args) => pipeline::runs(args),
         Command::Client(args) => client::client(args),
         Command::Env(args) => client::env(args),

@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use super::exit;
-use crate::cli::{CrawlArgs, PipelineRunArgs, RunsArgs, SourceArgs};
+use anyhow::Context as _;
+
+use crate::cli::{CrawlArgs, PipelineAcceptArgs, PipelineRunArgs, RunsArgs, SourceArgs};
 use crate::ui;
 use provision::ops::Context;
 use provision::ops::pipeline::{self as op, SourceOptions};
@@ -39,6 +41,17 @@ pub fn run(args: &PipelineRunArgs) -> anyhow::Result<ExitCode> {
     match op::every(&ctx, &src, period, &mut |r| ui::pipeline_run(&r.run, r.unrecorded.as_ref()), &mut |wait| {
         ui::note(&format!("next run in {}s", wait.as_secs()))
     })? {}
+}
+
+/// Runs `provision pipeline accept`: the hour's CSV from standard input.
+pub fn accept(args: &PipelineAcceptArgs) -> anyhow::Result<ExitCode> {
+    let ctx = Context::open(&args.inventory)?;
+    let mut csv = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut csv)
+        .context("reading the hour's CSV from standard input")?;
+    let recorded = op::accept(&ctx, &args.at, &csv, args.crawl_seconds)?;
+    ui::pipeline_run(&recorded.run, recorded.unrecorded.as_ref());
+    Ok(exit(recorded.ok()))
 }
 
 /// Runs `provision runs`.

@@ -48,6 +48,14 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
     let terminal = Terminal::new();
     let up = ops::up::up(&ctx, &o, &terminal)?;
     ui::up_report(&up.report, args.hosts.json);
+    match &up.flow {
+        Some(Ok(deployed)) => terminal.note(&format!("the pipeline's flow on NiFi: {}", deployed.as_str())),
+        Some(Err(e)) => {
+            ui::error(&anyhow::anyhow!("deploying the pipeline's flow on NiFi: {e}"));
+            return Ok(exit(false));
+        }
+        None => {}
+    }
     if let (Some(url), true) = (ctx.cluster.nifi_ui(), up.report.ok()) {
         terminal.note(&format!("NiFi's UI: {url}"));
     }

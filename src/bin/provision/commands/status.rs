@@ -12,8 +12,10 @@ use provision::verify::Request;
 pub fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
     let ctx = Context::open(&args.inventory)?;
     let h = ops::verify::status(&ctx)?;
-    ui::status_report(&h, ctx.cluster.nifi_ui().as_deref(), args.json);
-    Ok(exit(h.healthy()))
+    let flow = ops::verify::flow_status(&ctx)?;
+    let flow_ok = flow.as_ref().is_none_or(|f| f.as_ref().is_ok_and(|f| f.running()));
+    ui::status_report(&h, flow.as_ref(), ctx.cluster.nifi_ui().as_deref(), args.json);
+    Ok(exit(h.healthy() && flow_ok))
 }
 
 /// Runs `provision verify`.
