@@ -144,7 +144,7 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     assert_eq!(code, 0, "verify --failover failed:\n{out}\n{err}");
     let report = json(&out);
     let names: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["health", "hdfs", "yarn", "pipeline", "failover", "zookeeper"]);
+    assert_eq!(names, ["health", "hdfs", "yarn", "pipeline", "nifi", "failover", "zookeeper"]);
     assert_eq!(report["ok"], true);
     let checks = |name: &str| report["checks"].as_array().unwrap().iter().find(|k| k["name"] == name).unwrap().clone();
     assert_eq!(checks("hdfs")["data"]["replicas"], 3);
@@ -350,7 +350,7 @@ fn the_local_topology_comes_up_and_survives_failover_while_every_core_is_kept_bu
     let report = json(&out);
     assert_eq!(report["ok"], true);
     let names: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["health", "hdfs", "yarn", "pipeline", "failover", "zookeeper"]);
+    assert_eq!(names, ["health", "hdfs", "yarn", "pipeline", "nifi", "failover", "zookeeper"]);
     let hdfs = report["checks"].as_array().unwrap().iter().find(|k| k["name"] == "hdfs").unwrap()["data"].clone();
     assert_eq!(hdfs["replicas"], 3, "{hdfs}");
     assert!(busy.spinning(), "the busy loops ended before the verification did");
