@@ -13,7 +13,7 @@ use crate::secrets::Secrets;
 /// password, readable by NiFi's user).
 pub fn render(c: &Cluster, host: &Host, secrets: &Secrets, t: &mut Tree) {
     let runs_provision = host.has(Role::Crawler) || host.has(Role::Nifi);
-    let inventory = format!("{}/inventory.toml", c.paths.provision_conf);
+    let inventory = c.inventory_copy();
     if runs_provision && c.transport != Transport::Local {
         t.add(host, &inventory, c.source.clone(), mode::PUBLIC, &[]);
         let path = Secrets::path(std::path::Path::new(&c.paths.provision_state)).display().to_string();

@@ -443,9 +443,21 @@ impl Cluster {
         self.with_role(role).next()
     }
 
-    /// The address of NiFi's UI, when a host runs NiFi (plain HTTP on that host's own address).
+    /// NiFi's web address (`host:port`, plain HTTP on that host's own address), when a host
+    /// runs NiFi.
+    pub fn nifi_address(&self) -> Option<String> {
+        self.one(Role::Nifi).map(|h| format!("{}:{}", h.address, h.ports.nifi_http))
+    }
+
+    /// The address of NiFi's UI, when a host runs NiFi.
     pub fn nifi_ui(&self) -> Option<String> {
-        self.one(Role::Nifi).map(|h| format!("http://{}:{}/nifi/", h.address, h.ports.nifi_http))
+        self.nifi_address().map(|a| format!("http://{a}/nifi/"))
+    }
+
+    /// Where a host that runs `provision` itself (the crawler, NiFi's) keeps its copy of the
+    /// inventory.
+    pub fn inventory_copy(&self) -> String {
+        format!("{}/inventory.toml", self.paths.provision_conf)
     }
 
     /// Whether HDFS runs as an HA pair.

@@ -98,14 +98,14 @@ fn accept(ctx: &Context) -> anyhow::Result<Option<(String, flow::Accept)>> {
     } else {
         flow::Accept {
             binary: c.paths.provision_bin.to_string(),
-            inventory: format!("{}/inventory.toml", c.paths.provision_conf),
+            inventory: c.inventory_copy(),
             state: Some(c.paths.provision_state.to_string()),
             // The landing root is the crawler's.
             hdfs_user: Some(c.users.crawler.to_string()),
             parked,
         }
     };
-    Ok(Some((format!("{}:{}", h.address, h.ports.nifi_http), accept)))
+    Ok(c.nifi_address().map(|address| (address, accept)))
 }
 
 /// What the lxc machines need on this machine before they start: their host-only network,

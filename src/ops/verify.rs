@@ -3,7 +3,6 @@
 
 use super::{Context, Events, runtime};
 use crate::health::{self, Health};
-use crate::model::Role;
 use crate::nifi::NifiError;
 use crate::nifi::api::Api;
 use crate::nifi::monitor::FlowStatus;
@@ -17,9 +16,8 @@ pub fn status(ctx: &Context) -> anyhow::Result<Health> {
 
 /// The state of the pipeline's flow on NiFi, when a host runs NiFi.
 pub fn flow_status(ctx: &Context) -> anyhow::Result<Option<Result<FlowStatus, NifiError>>> {
-    let c = &ctx.cluster;
-    let Some(h) = c.one(Role::Nifi) else { return Ok(None) };
-    let api = Api::new(&format!("{}:{}", h.address, h.ports.nifi_http));
+    let Some(address) = ctx.cluster.nifi_address() else { return Ok(None) };
+    let api = Api::new(&address);
     Ok(Some(runtime()?.block_on(crate::nifi::monitor::status(&api))))
 }
 

@@ -49,7 +49,7 @@ impl ThroughNifi {
 /// Hands `hour`, crawled with `fetch`, to NiFi's flow and checks that it reaches the mart.
 pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOptions) -> Result<ThroughNifi, VerifyError> {
     let nifi = c.one(Role::Nifi).expect("checked only with a NiFi host");
-    let address = format!("{}:{}", nifi.address, nifi.ports.nifi_http);
+    let address = c.nifi_address().expect("checked only with a NiFi host");
     let api = Api::new(&address);
     let nifi_log = log_of(c, &nifi.name, "nifi");
     let look = |e: &dyn std::fmt::Display, what: &str| fail("nifi", what.to_string(), e.to_string(), nifi_log.clone());
