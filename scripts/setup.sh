@@ -4,7 +4,8 @@
 #   run    what the local topology runs (Java 17, Maven, MariaDB, PostgreSQL 15, curl)
 #   test   what the tests start or call besides (OpenSSH's server, shellcheck, Vagrant and
 #          Ruby, iproute2, sudo, binutils; zig from PyPI and cargo-zigbuild for the portable build;
-#          LXC, vagrant-lxc, debootstrap and apt-cacher-ng for the eight machines)
+#          LXC, vagrant-lxc, debootstrap and apt-cacher-ng for the eight machines; Chromium for the
+#          screenshot of NiFi's canvas)
 # Anything that cannot be installed stops the script with one line naming it.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -12,7 +13,7 @@ export DEBIAN_FRONTEND=noninteractive
 declare -A packages=(
   [build]="pkg-config libssl-dev zlib1g-dev"
   [run]="openjdk-17-jdk-headless maven mariadb-server postgresql-15 curl"
-  [test]="openssh-server openssh-client shellcheck vagrant ruby iproute2 sudo binutils python3-pip lxc vagrant-lxc debootstrap apt-cacher-ng"
+  [test]="openssh-server openssh-client shellcheck vagrant ruby iproute2 sudo binutils python3-pip lxc vagrant-lxc debootstrap apt-cacher-ng chromium"
 )
 
 fail() { echo "setup: $*" >&2; exit 1; }

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::NifiError;
 use super::api::{Api, Group};
-use super::flow::{Flow, GROUP, INPUT_PORT};
+use super::flow::{Flow, GROUP, INPUT_PORT, LEFT};
 
 /// What deploying did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -112,7 +112,7 @@ async fn create(api: &Api, root: &str, flow: &Flow, marker: &str) -> Result<Stri
     let group = api
         .create(
             &format!("/process-groups/{root}/process-groups"),
-            json!({"name": GROUP, "position": {"x": 0.0, "y": 0.0}}),
+            json!({"name": GROUP, "position": {"x": LEFT, "y": 0.0}}),
         )
         .await?;
     let filled = fill(api, &group, flow, marker).await;

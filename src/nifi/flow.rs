@@ -22,6 +22,11 @@ pub const INPUT_PORT: &str = "hours";
 pub const HOUR_ATTRIBUTE: &str = "hour";
 /// Seconds its crawl took.
 pub const CRAWL_SECONDS_ATTRIBUTE: &str = "crawl.seconds";
+/// When it was handed to NiFi, in milliseconds since the epoch.
+pub const HANDED_AT_ATTRIBUTE: &str = "handed.at";
+
+/// Where the flow's left column is drawn: clear of the palettes NiFi's UI opens on the left.
+pub const LEFT: f64 = 200.0;
 
 /// How many times a failed hour is tried again before it is parked.
 pub const RETRIES: u32 = 5;
@@ -109,6 +114,8 @@ pub fn desired(accept: &Accept) -> Flow {
             format!("${{{HOUR_ATTRIBUTE}}}"),
             "--crawl-seconds".to_string(),
             format!("${{{CRAWL_SECONDS_ATTRIBUTE}:replaceEmpty('0')}}"),
+            "--handed-at".to_string(),
+            format!("${{{HANDED_AT_ATTRIBUTE}}}"),
         ])
         .collect::<Vec<_>>()
         .join(";");
@@ -140,7 +147,7 @@ pub fn desired(accept: &Accept) -> Flow {
             properties: run,
             auto_terminated: vec![],
             penalty: "30 sec",
-            position: (0.0, 200.0),
+            position: (LEFT, 200.0),
         },
         Processor {
             key: "route",
@@ -152,7 +159,7 @@ pub fn desired(accept: &Accept) -> Flow {
             ]),
             auto_terminated: vec![],
             penalty: "30 sec",
-            position: (0.0, 400.0),
+            position: (LEFT, 400.0),
         },
         Processor {
             key: "done",
@@ -161,7 +168,7 @@ pub fn desired(accept: &Accept) -> Flow {
             properties: log("info", "${hour} is in the mart"),
             auto_terminated: vec!["success"],
             penalty: "30 sec",
-            position: (0.0, 600.0),
+            position: (LEFT, 600.0),
         },
         Processor {
             key: "attempt failed",
@@ -173,7 +180,7 @@ pub fn desired(accept: &Accept) -> Flow {
             ),
             auto_terminated: vec![],
             penalty: "30 sec",
-            position: (500.0, 200.0),
+            position: (LEFT + 420.0, 200.0),
         },
         Processor {
             key: "retry",
@@ -186,7 +193,7 @@ pub fn desired(accept: &Accept) -> Flow {
             ]),
             auto_terminated: vec![],
             penalty: "30 sec",
-            position: (500.0, 400.0),
+            position: (LEFT + 420.0, 400.0),
         },
         Processor {
             key: "failed",
@@ -195,20 +202,21 @@ pub fn desired(accept: &Accept) -> Flow {
             properties: log("error", "${hour} failed after every retry and is parked: ${execution.output}"),
             auto_terminated: vec![],
             penalty: "30 sec",
-            position: (1000.0, 400.0),
+            position: (LEFT + 840.0, 400.0),
         },
         Processor {
             key: "park",
             kind: "org.apache.nifi.processors.standard.PutFile",
             name: "park the hour",
             properties: props(&[
-                ("Directory", &format!("{}/${{{HOUR_ATTRIBUTE}}}", accept.parked)),
+                // Whatever the hour attribute holds, one folder below the parked one.
+                ("Directory", &format!("{}/${{{HOUR_ATTRIBUTE}:replaceAll('[^0-9T-]', '_')}}", accept.parked)),
                 ("Conflict Resolution Strategy", "replace"),
                 ("Create Missing Directories", "true"),
             ]),
             auto_terminated: vec!["success", "failure"],
             penalty: "30 sec",
-            position: (1000.0, 600.0),
+            position: (LEFT + 840.0, 600.0),
         },
     ];
     let connect =
@@ -223,7 +231,7 @@ pub fn desired(accept: &Accept) -> Flow {
         connect("retry", "failed", &["retries_exceeded", "failure"]),
         connect("failed", "park", &["success"]),
     ];
-    Flow { port_position: (0.0, 0.0), processors, connections }
+    Flow { port_position: (LEFT, 40.0), processors, connections }
 }
 
 #[cfg(test)]
@@ -279,7 +287,9 @@ mod tests {
                 "--at",
                 "${hour}",
                 "--crawl-seconds",
-                "${crawl.seconds:replaceEmpty('0')}"
+                "${crawl.seconds:replaceEmpty('0')}",
+                "--handed-at",
+                "${handed.at}"
             ]
         );
         assert_eq!(run["PROVISION_STATE_DIR"], "/var/lib/provision");

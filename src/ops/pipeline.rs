@@ -11,8 +11,9 @@ use super::{Context, SecretsPolicy, runtime};
 use crate::crawl::{Collected, source::FetchOptions};
 use crate::dataset::hour::Hour;
 use crate::landing::LandingError;
-use crate::model::Role;
+use crate::model::{Cluster, Role};
 use crate::pipeline::{self, CycleError, Land, Then, ledger};
+use crate::secrets::Secrets;
 
 /// Where pages come from and which hour they are for.
 pub struct SourceOptions {
@@ -94,33 +95,56 @@ impl Recorded {
     }
 }
 
-/// Runs one hour from crawl to mart and records it.
-pub fn run_once(ctx: &Context, source: &SourceOptions) -> anyhow::Result<Recorded> {
+/// Runs one hour from crawl to mart and records it: through NiFi's flow when the inventory has
+/// a NiFi host and not `direct`, else every stage here.
+pub fn run_once(ctx: &Context, source: &SourceOptions, direct: bool) -> anyhow::Result<Recorded> {
     let secrets = ctx.secrets(SecretsPolicy::Load)?.secrets;
-    let (run, recorded) =
-        runtime()?.block_on(pipeline::run_once(&ctx.cluster, &secrets, source.hour()?, &source.fetch()));
-    Ok(Recorded { run, unrecorded: recorded.err().map(|e| e.to_string()) })
+    let rt = runtime()?;
+    Ok(rt.block_on(one_hour(&ctx.cluster, &secrets, source.hour()?, &source.fetch(), direct)))
+}
+
+/// One hour from crawl to mart, by the path [`run_once`] says.
+async fn one_hour(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOptions, direct: bool) -> Recorded {
+    let (run, recorded) = if direct || c.nifi_address().is_none() {
+        pipeline::run_once(c, secrets, hour, fetch).await
+    } else {
+        pipeline::handover::run_once(c, secrets, hour, fetch).await
+    };
+    Recorded { run, unrecorded: recorded.err().map(|e| e.to_string()) }
 }
 
 /// Lands, makes queryable and loads the hour `at` from its CSV `csv`, crawled elsewhere in
-/// `crawl_seconds`, and records it.
-pub fn accept(ctx: &Context, at: &str, csv: &[u8], crawl_seconds: f64) -> anyhow::Result<Recorded> {
+/// `crawl_seconds` and handed over at `handed_at` (milliseconds since the epoch, or empty), and
+/// records it.
+pub fn accept(ctx: &Context, at: &str, csv: &[u8], crawl_seconds: f64, handed_at: &str) -> anyhow::Result<Recorded> {
     let hour = Hour::parse(at).map_err(anyhow::Error::msg)?;
     anyhow::ensure!(
         crawl_seconds.is_finite() && crawl_seconds >= 0.0,
         "--crawl-seconds {crawl_seconds}: give a duration in seconds"
     );
+    let handed_at = match handed_at {
+        "" => None,
+        ms => Some(
+            ms.parse::<i64>()
+                .ok()
+                .and_then(chrono::DateTime::from_timestamp_millis)
+                .with_context(|| format!("--handed-at {ms:?}: give milliseconds since the epoch"))?
+                .with_timezone(&chrono::Local),
+        ),
+    };
     let secrets = ctx.secrets(SecretsPolicy::Load)?.secrets;
-    let (run, recorded) = runtime()?.block_on(pipeline::accept_once(&ctx.cluster, &secrets, hour, csv, crawl_seconds));
+    let (run, recorded) =
+        runtime()?.block_on(pipeline::accept_once(&ctx.cluster, &secrets, hour, csv, crawl_seconds, handed_at));
     Ok(Recorded { run, unrecorded: recorded.err().map(|e| e.to_string()) })
 }
 
 /// Runs the current hour every `period` (the hour skipped when the ledger already holds its
-/// success), telling `ran` of each run and `waiting` of each pause; never returns but with an
+/// success), by the path [`run_once`] says, telling `ran` of each run and `waiting` of each pause; never returns but with an
 /// error.
 pub fn every(
     ctx: &Context,
     source: &SourceOptions,
+    direct: bool,
     period: Duration,
     ran: &mut dyn FnMut(&Recorded),
     waiting: &mut dyn FnMut(Duration),
@@ -134,8 +158,7 @@ pub fn every(
         let current = Hour::now();
         let done = rt.block_on(async { ledger::succeeded(&ledger::connect(c, &secrets).await?, current).await });
         if !matches!(done, Ok(true)) {
-            let (run, recorded) = rt.block_on(pipeline::run_once(c, &secrets, current, &fetch));
-            ran(&Recorded { run, unrecorded: recorded.err().map(|e| e.to_string()) });
+            ran(&rt.block_on(one_hour(c, &secrets, current, &fetch, direct)));
         }
         let secs = period.as_secs();
         let now = chrono::Local::now().timestamp() as u64;

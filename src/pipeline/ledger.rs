@@ -80,9 +80,11 @@ pub struct Run {
     pub error: Option<String>,
     /// Rows collected per category code.
     pub rows: BTreeMap<String, usize>,
-    /// Seconds each stage took (crawl, land, queryable, load).
+    /// Seconds each stage took (crawl, land, queryable, load; hand when it went through NiFi:
+    /// from the handover to the start of NiFi's run).
     pub stages: BTreeMap<String, f64>,
-    /// The name of the machine the run ran on: the crawler host for a scheduled run.
+    /// The name of the machine the run ran on: the crawler host for a scheduled run, or the
+    /// NiFi host for an hour it ran.
     pub ran_on: String,
 }
 
@@ -113,30 +115,35 @@ pub async fn record(client: &Client, run: &Run) -> Result<(), LedgerError> {
         .map_err(LedgerError::Record)
 }
 
+/// The columns a [`Run`] is read from, in [`from_row`]'s order.
+const COLUMNS: &str = "hour, started_at, finished_at, status, error, rows_per_category, stage_seconds, ran_on";
+
+/// The run in `row`, read with [`COLUMNS`].
+fn from_row(r: &tokio_postgres::Row) -> Result<Run, LedgerError> {
+    Ok(Run {
+        hour: Hour(r.get(0)),
+        started_at: r.get(1),
+        finished_at: r.get(2),
+        status: Status::parse(r.get(3))?,
+        error: r.get(4),
+        rows: serde_json::from_value(r.get(5)).unwrap_or_default(),
+        stages: serde_json::from_value(r.get(6)).unwrap_or_default(),
+        ran_on: r.get(7),
+    })
+}
+
 /// The latest `limit` runs, newest first.
 pub async fn list(client: &Client, limit: i64) -> Result<Vec<Run>, LedgerError> {
-    let rows = client
-        .query(
-            "SELECT hour, started_at, finished_at, status, error, rows_per_category, stage_seconds, ran_on \
-             FROM pipeline_runs ORDER BY id DESC LIMIT $1",
-            &[&limit],
-        )
-        .await
-        .map_err(LedgerError::Read)?;
-    rows.iter()
-        .map(|r| {
-            Ok(Run {
-                hour: Hour(r.get(0)),
-                started_at: r.get(1),
-                finished_at: r.get(2),
-                status: Status::parse(r.get(3))?,
-                error: r.get(4),
-                rows: serde_json::from_value(r.get(5)).unwrap_or_default(),
-                stages: serde_json::from_value(r.get(6)).unwrap_or_default(),
-                ran_on: r.get(7),
-            })
-        })
-        .collect()
+    let sql = format!("SELECT {COLUMNS} FROM pipeline_runs ORDER BY id DESC LIMIT $1");
+    let rows = client.query(&sql, &[&limit]).await.map_err(LedgerError::Read)?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The runs of `hour` started at or after `since`, oldest first.
+pub async fn runs_since(client: &Client, hour: Hour, since: DateTime<Local>) -> Result<Vec<Run>, LedgerError> {
+    let sql = format!("SELECT {COLUMNS} FROM pipeline_runs WHERE hour = $1 AND started_at >= $2 ORDER BY id");
+    let rows = client.query(&sql, &[&hour.0, &since]).await.map_err(LedgerError::Read)?;
+    rows.iter().map(from_row).collect()
 }
 
 /// Whether `hour` already has a successful run.

@@ -3,8 +3,11 @@
 //! (`crate::landing`) -> the hour's Hive partition (`crate::warehouse`) -> the default mart
 //! loaded through Hive, PostgreSQL COPY in one transaction (`crate::marts`) -> a ledger row for
 //! every run (`ledger`). [`cycle`] is the one place the stages run in order; `pipeline run`,
-//! `crawl` and `verify` each ask it for as many stages as they need.
+//! `crawl` and `verify` each ask it for as many stages as they need. With a NiFi host, a
+//! scheduled run crawls and hands the hour to NiFi's flow instead (`handover`), whose
+//! `pipeline accept` runs the stages after the crawl ([`accept_once`]).
 
+pub mod handover;
 pub mod ledger;
 
 use std::collections::BTreeMap;
@@ -75,6 +78,9 @@ pub struct Cycle {
     pub hour: Hour,
     /// The crawled rows.
     pub crawl: Option<Ran<Collected>>,
+    /// The hand-over to NiFi, for an hour crawled elsewhere: from the crawler's hand-over to
+    /// this run's start.
+    pub hand: Option<Ran<()>>,
     /// Where the hour's file landed: its HDFS path, or its path below the local folder.
     pub land: Option<Ran<String>>,
     /// The hours made queryable (the hour, once landed).
@@ -86,6 +92,11 @@ pub struct Cycle {
 }
 
 impl Cycle {
+    /// A cycle of `hour` with no stage run yet.
+    fn new(hour: Hour) -> Cycle {
+        Cycle { hour, crawl: None, hand: None, land: None, queryable: None, load: None, error: None }
+    }
+
     /// The seconds of the stages that ran to their end, under the names given to crawl, land,
     /// queryable and load.
     pub fn seconds(&self, names: [&str; 4]) -> BTreeMap<String, f64> {
@@ -145,6 +156,9 @@ pub enum CycleError {
     /// An hour handed over from elsewhere is not the landed CSV of that hour.
     #[error("receive: {0}")]
     Received(Received),
+    /// The crawled hour was not taken by NiFi, or not brought to a successful run in time.
+    #[error("hand to NiFi: {0}")]
+    Hand(handover::HandError),
 }
 
 /// What is wrong with an hour's CSV handed over from elsewhere.
@@ -180,7 +194,7 @@ pub struct Incomplete {
 /// Runs one cycle of `hour`: crawl, land as `land` says, then as far as it says (queryable,
 /// the default mart loaded). Stops at the first stage that fails.
 pub async fn cycle(c: &Cluster, hour: Hour, fetch: &FetchOptions, land: Land<'_>) -> Cycle {
-    let mut cycle = Cycle { hour, crawl: None, land: None, queryable: None, load: None, error: None };
+    let mut cycle = Cycle::new(hour);
     if let Err(e) = stages(c, &mut cycle, fetch, land).await {
         cycle.error = Some(e);
     }
@@ -257,17 +271,22 @@ pub async fn run_once(
 }
 
 /// Lands, makes queryable and loads `hour` from its CSV `csv`, crawled elsewhere in
-/// `crawl_seconds` and handed over (by NiFi's flow), and records the run in the ledger, as
-/// [`run_once`] does.
+/// `crawl_seconds` and handed over (to NiFi's flow) at `handed_at`, and records the run in the
+/// ledger, as [`run_once`] does.
 pub async fn accept_once(
     c: &Cluster,
     secrets: &Secrets,
     hour: Hour,
     csv: &[u8],
     crawl_seconds: f64,
+    handed_at: Option<chrono::DateTime<chrono::Local>>,
 ) -> (ledger::Run, Result<(), ledger::LedgerError>) {
     let started_at = chrono::Local::now();
-    let mut cycle = Cycle { hour, crawl: None, land: None, queryable: None, load: None, error: None };
+    let mut cycle = Cycle::new(hour);
+    if let Some(handed_at) = handed_at {
+        let seconds = (started_at - handed_at).num_milliseconds().max(0) as f64 / 1000.0;
+        cycle.hand = Some(Ran { out: (), seconds });
+    }
     match received(hour, csv) {
         Ok(collected) => {
             cycle.crawl = Some(Ran { out: collected, seconds: crawl_seconds });
@@ -290,6 +309,9 @@ async fn record(
 ) -> (ledger::Run, Result<(), ledger::LedgerError>) {
     let incomplete = cycle.complete().err();
     let mut stages = cycle.seconds(["crawl", "land", "queryable", "load"]);
+    if let Some(hand) = &cycle.hand {
+        stages.insert("hand".to_string(), hand.seconds);
+    }
     if incomplete.is_some() {
         // A load that lost rows did not end well.
         stages.remove("load");

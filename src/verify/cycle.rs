@@ -150,16 +150,28 @@ pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOption
             CycleError::Mart(e) => fail("mart", "the dm_gmarket mart", e.to_string(), "marts/"),
             CycleError::Load(e) => fail("mart", "dm_gmarket loaded", e.to_string(), postgres_log(c)),
             CycleError::Received(e) => fail("crawl", format!("{expected} rows"), e.to_string(), "the crawl"),
+            CycleError::Hand(e) => fail("hand to NiFi", "the hour taken", e.to_string(), "NiFi's log"),
         });
     }
-    let (Some(crawl), Some(land), Some(queryable), Some(load)) =
-        (&cycle.crawl, &cycle.land, &cycle.queryable, &cycle.load)
-    else {
-        unreachable!("a cycle without an error ran every stage asked for")
-    };
-    let collected = &crawl.out;
-    let mut stages = BTreeMap::from([("crawl".to_string(), crawl.seconds)]);
+    let Some(crawl) = &cycle.crawl else { unreachable!("a cycle without an error crawled") };
+    let stages = cycle.seconds(["crawl", "land", "queryable", "mart"]);
+    prove(c, secrets, hour, expected, &crawl.out.rows, stages).await
+}
 
+/// Checks that `hour`, whose `crawled` rows went through every stage, has `expected` rows at
+/// each (read back from HDFS, counted by Hive and in the mart), and compares a sample field by
+/// field between the landed file and the mart. `stages` holds the seconds of the stages as they
+/// ran (crawl, land, queryable, mart); each check's time is added to its stage.
+pub async fn prove(
+    c: &Cluster,
+    secrets: &Secrets,
+    hour: Hour,
+    expected: usize,
+    crawled: &[Row],
+    mut stages: BTreeMap<String, f64>,
+) -> Result<Cycle, VerifyError> {
+    let nn = landed_nn(c);
+    let mut add = |stage: &str, t: Instant| *stages.entry(stage.to_string()).or_default() += t.elapsed().as_secs_f64();
     let t = Instant::now();
     let client = crate::hdfs::client(c)
         .map_err(|e| fail("land", "an HDFS client", e.to_string(), log_of(c, &nn, "namenode")))?;
@@ -168,7 +180,7 @@ pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOption
         Err(e) => Err(e.to_string()),
     }
     .map_err(|e| fail("land", format!("{} readable", hour.file()), e, log_of(c, &nn, "datanode")))?;
-    stages.insert("land".to_string(), land.seconds + t.elapsed().as_secs_f64());
+    add("land", t);
 
     let t = Instant::now();
     let h = hour;
@@ -182,7 +194,7 @@ pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOption
     .await
     .map_err(|e| fail("queryable", "a count from Hive", e.to_string(), hiveserver2_log(c)))?
     .map_err(|e| fail("queryable", "a count from Hive", e, hiveserver2_log(c)))?;
-    stages.insert("queryable".to_string(), queryable.seconds + t.elapsed().as_secs_f64());
+    add("queryable", t);
 
     let t = Instant::now();
     let db = db::connect(c, secrets)
@@ -190,10 +202,10 @@ pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOption
         .map_err(|e| fail("mart", "a connection to the mart", e.to_string(), postgres_log(c)))?;
     let in_mart =
         db::count_hour(&db, hour).await.map_err(|e| fail("mart", "a count", e.to_string(), postgres_log(c)))? as usize;
-    stages.insert("mart".to_string(), load.seconds + t.elapsed().as_secs_f64());
+    add("mart", t);
 
     let counts = [
-        ("crawled", collected.rows.len()),
+        ("crawled", crawled.len()),
         ("landed", landed.len()),
         ("queryable", queryable_rows),
         ("in dm_gmarket", in_mart),
@@ -240,7 +252,7 @@ pub async fn run(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOption
     }
     Ok(Cycle {
         hour: hour.to_string(),
-        crawled: collected.rows.len(),
+        crawled: crawled.len(),
         landed: landed.len(),
         queryable: queryable_rows,
         in_mart,

@@ -405,6 +405,19 @@ pub async fn run(
             })
             .await
             .map(|k| (k.figure(), serde_json::to_value(&k).expect("json"))),
+            // The cycle in flight goes through NiFi's flow when there is one, as hours do.
+            "failover" if c.nifi_address().is_some() => {
+                with_reserved(c, secrets, request, &sample, 1, async |hour, fetch| {
+                    failover::drill(c, observer, log_dir, nifi::run(c, secrets, hour, &fetch)).await
+                })
+                .await
+                .map(|(f, k)| {
+                    (
+                        format!("{}; an hour through NiFi in flight: {}", f.figure(), k.figure()),
+                        serde_json::json!({"drill": f, "nifi": k}),
+                    )
+                })
+            }
             "failover" => with_reserved(c, secrets, request, &sample, 1, async |hour, fetch| {
                 failover::drill(c, observer, log_dir, cycle::run(c, secrets, hour, &fetch)).await
             })

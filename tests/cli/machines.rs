@@ -154,8 +154,8 @@ fn eight_machines_come_up_survive_their_drills_and_go_leaving_nothing() {
     assert!(active.ends_with(", 3 live DataNodes"), "{active}");
 
     // The schedule fires: with a one-minute schedule and the sample site on the bridge, the
-    // crawler host's cron (not this test) runs the pipeline, and the ledger records a success
-    // made on getdataserver within three minutes.
+    // crawler host's cron (not this test) crawls and hands the hour to NiFi's flow, and the
+    // ledger records the success NiFi made on nn01 within three minutes.
     let bridge = provision::model::bridge_address(cluster.host("getdataserver").unwrap().address);
     let site = rt.block_on(provision::crawl::sample::start_on(bridge)).unwrap();
     let mut every_minute = Inventory::read(&inv).text();
@@ -183,8 +183,11 @@ fn eight_machines_come_up_survive_their_drills_and_go_leaving_nothing() {
     let started = Instant::now();
     let fired = loop {
         let runs: serde_json::Value = serde_json::from_str(&ok(&inv, &["runs", "--json"])).unwrap();
-        let by_cron =
-            runs.as_array().unwrap().iter().find(|r| r["ran_on"] == "getdataserver" && r["status"] == "succeeded");
+        let by_cron = runs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ran_on"] == "nn01" && r["status"] == "succeeded" && r["stages"].get("hand").is_some());
         match by_cron {
             Some(run) => break run.clone(),
             _ if started.elapsed() > Duration::from_secs(180) => {

@@ -1,5 +1,6 @@
 //! The integration tests of `provision`, in one binary.
 
+mod canvas;
 mod command;
 mod crosscheck;
 mod golden;

@@ -126,6 +126,7 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     for (count, expected) in [("stopped", 0), ("invalid", 0), ("queued", 0)] {
         assert_eq!(flow["state"][count], expected, "{count}: {flow}");
     }
+    nifi_canvas_in_chromium(&inv);
     let modes: Vec<&str> = status["checks"]
         .as_array()
         .unwrap()
@@ -148,7 +149,12 @@ fn the_local_topology_comes_up_survives_failover_and_goes_down() {
     assert_eq!(report["ok"], true);
     let checks = |name: &str| report["checks"].as_array().unwrap().iter().find(|k| k["name"] == name).unwrap().clone();
     assert_eq!(checks("hdfs")["data"]["replicas"], 3);
-    for cycle in [checks("pipeline")["data"].clone(), checks("failover")["data"]["cycle"].clone()] {
+    let cycles = [
+        checks("pipeline")["data"].clone(),
+        checks("nifi")["data"]["cycle"].clone(),
+        checks("failover")["data"]["nifi"]["cycle"].clone(),
+    ];
+    for cycle in cycles {
         for stage in ["crawled", "landed", "queryable", "in_mart"] {
             assert_eq!(cycle[stage], 1200, "{stage}: {cycle}");
         }
@@ -367,6 +373,39 @@ fn the_local_topology_comes_up_and_survives_failover_while_every_core_is_kept_bu
     );
 }
 
+/// The deployed flow on NiFi's canvas, in headless Chromium: its group opened, each of its
+/// processors drawn by name; the screenshot is kept in the target folder.
+fn nifi_canvas_in_chromium(inv: &Path) {
+    use provision::nifi::{api::Api, flow::GROUP};
+    let address = provision::inventory::load(inv).unwrap().nifi_address().unwrap();
+    let api = Api::new(&address);
+    let (group, names) = rt().block_on(async {
+        let root = api.root().await.unwrap();
+        let group = api.groups(&root).await.unwrap().into_iter().find(|g| g.name == GROUP).expect("the flow's group");
+        let inside = api.get(&format!("/flow/process-groups/{}", group.id)).await.unwrap();
+        let names: Vec<String> = inside["processGroupFlow"]["flow"]["processors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["component"]["name"].as_str().unwrap().to_string())
+            .collect();
+        (group.id, names)
+    });
+    assert_eq!(names.len(), 7, "{names:?}");
+    let png = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nifi-canvas.png");
+    let drawn = crate::canvas::draw(&address, &group, &png);
+    assert_eq!(drawn.size, (1600, 1000));
+    assert_eq!(drawn.current, [GROUP], "the canvas shows another group");
+    for name in &names {
+        assert!(
+            drawn.processors.iter().any(|d| crate::canvas::shows(d, name)),
+            "{name} not drawn: {:?}",
+            drawn.processors
+        );
+    }
+    eprintln!("NiFi's canvas with the flow: {}", drawn.png.display());
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
 }
@@ -389,12 +428,23 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
         rt.block_on(async { mart::count_hour(&mart::connect(&cluster, &secrets).await.unwrap(), hour).await.unwrap() })
     };
 
+    // The hour through NiFi's flow (the inventory has a NiFi host), then again every stage here.
     let h1 = Hour::parse("2021-03-24T19").unwrap();
-    for _ in 0..2 {
-        let (code, out, err) = provision(inv, &["pipeline", "run", "--source", &site.base, "--at", "2021-03-24T19"]);
-        assert_eq!(code, 0, "{out}\n{err}");
+    let mut took = Vec::new();
+    for path in [&[][..], &["--direct"][..]] {
+        let started = Instant::now();
+        let args = [&["pipeline", "run", "--source", &site.base, "--at", "2021-03-24T19"][..], path].concat();
+        let (code, out, err) = provision(inv, &args);
+        assert_eq!(code, 0, "{args:?}:\n{out}\n{err}");
+        took.push(started.elapsed().as_secs_f64());
     }
     assert_eq!(count(h1), 1200, "loading an hour twice must leave one copy");
+    let (_, out, _) = provision(inv, &["runs", "--json"]);
+    let runs = json(&out);
+    let stages = |run: &serde_json::Value| run["stages"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(stages(&runs[0]), ["crawl", "land", "load", "queryable"], "the direct run: {}", runs[0]);
+    assert_eq!(stages(&runs[1]), ["crawl", "hand", "land", "load", "queryable"], "NiFi's run: {}", runs[1]);
+    eprintln!("an hour from crawl to mart: through NiFi {:.1}s, every stage here {:.1}s", took[0], took[1]);
     let expected: std::collections::BTreeMap<String, String> =
         serde_json::from_str(&std::fs::read_to_string(root().join("pages/expected-titles.json")).unwrap()).unwrap();
     let titles = rt.block_on(async {
@@ -421,6 +471,35 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
     assert_eq!(runs[0]["status"], "failed");
     assert_eq!(runs[1]["status"], "succeeded");
     assert_eq!(runs[1]["rows"].as_object().unwrap().len(), 12);
+
+    // The mart down when NiFi's flow takes an hour: the run fails, NiFi retries it after its
+    // back-off, and once the mart is back the hour is loaded once.
+    let h2 = Hour::parse("2021-03-24T22").unwrap();
+    kill_daemon(state, "dbserver", "postgresql", "-INT");
+    let run = bin()
+        .args(["pipeline", "run", "--source", &site.base, "--at", "2021-03-24T22", "-i"])
+        .arg(inv)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(8));
+    let (code, _, err) = provision(inv, &["up", "--only", "databases"]);
+    assert_eq!(code, 0, "{err}");
+    let ran = run.wait_with_output().unwrap();
+    assert!(ran.status.success(), "the hour was not retried to success:\n{}", String::from_utf8_lossy(&ran.stderr));
+    assert_eq!(count(h2), 1200, "the retried hour is in the mart once");
+    let (_, out, _) = provision(inv, &["status", "--json"]);
+    assert_eq!(json(&out)["nifi_flow"]["state"]["queued"], 0, "{out}");
+
+    // NiFi stopped and started again keeps its flow, and takes the next hour.
+    kill_daemon(state, "nn01", "nifi", "-TERM");
+    let (code, _, err) = provision(inv, &["up", "--no-verify"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("the pipeline's flow on NiFi: unchanged"), "the flow did not survive a restart:\n{err}");
+    let (code, out, err) = provision(inv, &["pipeline", "run", "--source", &site.base, "--at", "2021-03-24T23"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(count(Hour::parse("2021-03-24T23").unwrap()), 1200);
 
     // The active NameNode killed as a landing starts: the landing completes through the other.
     let (_, out, _) = provision(inv, &["status", "--json"]);

@@ -139,7 +139,8 @@ pub struct MartExportArgs {
 #[derive(Debug, Subcommand)]
 pub enum PipelineCommand {
     /// Crawl, land, make queryable in Hive and load dm_gmarket for one hour, and record the
-    /// run in the ledger.
+    /// run in the ledger; with a NiFi host, crawl and hand the hour to NiFi's flow for the rest,
+    /// and wait for its run.
     Run(PipelineRunArgs),
     /// Land, make queryable in Hive and load dm_gmarket for one hour crawled elsewhere, its CSV
     /// on standard input (what NiFi's flow runs for each hour it receives), and record the run.
@@ -158,6 +159,10 @@ pub struct PipelineAcceptArgs {
     /// Seconds the crawl took where it ran, for the ledger.
     #[arg(long, default_value_t = 0.0)]
     pub crawl_seconds: f64,
+    /// When the hour was handed over, in milliseconds since the epoch, for the ledger's `hand`
+    /// stage; empty or absent when unknown.
+    #[arg(long, default_value = "")]
+    pub handed_at: String,
 }
 
 /// Arguments of `provision pipeline run`.
@@ -173,6 +178,10 @@ pub struct PipelineRunArgs {
     /// successful run.
     #[arg(long)]
     pub every: Option<String>,
+    /// Run every stage here, even when the inventory has a NiFi host (whose flow otherwise
+    /// takes the crawled hour from landing to mart).
+    #[arg(long)]
+    pub direct: bool,
 }
 
 /// Arguments of `provision runs`.

@@ -33,14 +33,19 @@ pub fn run(args: &PipelineRunArgs) -> anyhow::Result<ExitCode> {
     let ctx = Context::open(&args.inventory)?;
     let src = source(&args.source);
     let Some(every) = &args.every else {
-        let recorded = op::run_once(&ctx, &src)?;
+        let recorded = op::run_once(&ctx, &src, args.direct)?;
         ui::pipeline_run(&recorded.run, recorded.unrecorded.as_ref());
         return Ok(exit(recorded.ok()));
     };
     let period = op::period(every)?;
-    match op::every(&ctx, &src, period, &mut |r| ui::pipeline_run(&r.run, r.unrecorded.as_ref()), &mut |wait| {
-        ui::note(&format!("next run in {}s", wait.as_secs()))
-    })? {}
+    match op::every(
+        &ctx,
+        &src,
+        args.direct,
+        period,
+        &mut |r| ui::pipeline_run(&r.run, r.unrecorded.as_ref()),
+        &mut |wait| ui::note(&format!("next run in {}s", wait.as_secs())),
+    )? {}
 }
 
 /// Runs `provision pipeline accept`: the hour's CSV from standard input.
@@ -49,7 +54,7 @@ pub fn accept(args: &PipelineAcceptArgs) -> anyhow::Result<ExitCode> {
     let mut csv = Vec::new();
     std::io::Read::read_to_end(&mut std::io::stdin(), &mut csv)
         .context("reading the hour's CSV from standard input")?;
-    let recorded = op::accept(&ctx, &args.at, &csv, args.crawl_seconds)?;
+    let recorded = op::accept(&ctx, &args.at, &csv, args.crawl_seconds, &args.handed_at)?;
     ui::pipeline_run(&recorded.run, recorded.unrecorded.as_ref());
     Ok(exit(recorded.ok()))
 }
