@@ -460,6 +460,16 @@ impl Cluster {
         format!("{}/inventory.toml", self.paths.provision_conf)
     }
 
+    /// The state folder NiFi's flow runs `provision` with on `nifi_host` (its secrets there,
+    /// readable by NiFi's user): the crawler's own, unless the host is the crawler too, whose
+    /// secrets are readable by the crawler's user only.
+    pub fn flow_state_dir(&self, nifi_host: &Host) -> String {
+        match nifi_host.has(Role::Crawler) {
+            true => format!("{}/nifi", self.paths.provision_state),
+            false => self.paths.provision_state.to_string(),
+        }
+    }
+
     /// Whether HDFS runs as an HA pair.
     pub fn ha(&self) -> bool {
         self.hdfs.nameservice.is_some()

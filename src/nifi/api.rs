@@ -189,6 +189,26 @@ impl Api {
         Ok(status["processGroupStatus"]["aggregateSnapshot"]["activeThreadCount"].as_u64().unwrap_or(0))
     }
 
+    /// Where flow files wait in group `id`: each connection holding some (by its destination),
+    /// and each processor with a thread at work, as `N queued before NAME` and `NAME at work
+    /// (N threads)`.
+    pub async fn holding(&self, id: &str) -> Result<Vec<String>, NifiError> {
+        let status = self.get(&format!("/flow/process-groups/{id}/status?recursive=true")).await?;
+        let snapshot = &status["processGroupStatus"]["aggregateSnapshot"];
+        let list = |key: &str| snapshot[key].as_array().cloned().unwrap_or_default();
+        let queued = list("connectionStatusSnapshots").into_iter().filter_map(|c| {
+            let c = &c["connectionStatusSnapshot"];
+            let n = c["flowFilesQueued"].as_u64().filter(|n| *n > 0)?;
+            Some(format!("{n} queued before '{}'", c["destinationName"].as_str().unwrap_or("?")))
+        });
+        let working = list("processorStatusSnapshots").into_iter().filter_map(|p| {
+            let p = &p["processorStatusSnapshot"];
+            let n = p["activeThreadCount"].as_u64().filter(|n| *n > 0)?;
+            Some(format!("'{}' at work ({n} threads)", p["name"].as_str().unwrap_or("?")))
+        });
+        Ok(queued.chain(working).collect())
+    }
+
     /// The latest bulletins, newest first.
     pub async fn bulletins(&self, limit: u32) -> Result<Vec<Bulletin>, NifiError> {
         let board = self.get(&format!("/flow/bulletin-board?limit={limit}")).await?;

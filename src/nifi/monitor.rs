@@ -34,6 +34,27 @@ impl FlowStatus {
     }
 }
 
+/// Where flow files wait in the pipeline's flow, and its latest bulletins of any level: what a
+/// hand-over that did not end says of NiFi.
+pub async fn holding(api: &Api) -> Result<String, NifiError> {
+    let root = api.root().await?;
+    let Some(group) = api.groups(&root).await?.into_iter().find(|g| g.name == GROUP) else {
+        return Ok("the flow is not deployed".into());
+    };
+    let held = api.holding(&group.id).await?;
+    let bulletins: Vec<String> = api
+        .bulletins(3)
+        .await?
+        .iter()
+        .map(|b| format!("{} {} {}: {}", b.timestamp, b.level, b.source, b.message))
+        .collect();
+    let held = if held.is_empty() { "nothing queued".to_string() } else { held.join(", ") };
+    Ok(match bulletins.is_empty() {
+        true => held,
+        false => format!("{held}; latest bulletins: {}", bulletins.join(" | ")),
+    })
+}
+
 /// The state of the pipeline's flow on the NiFi `api` speaks to.
 pub async fn status(api: &Api) -> Result<FlowStatus, NifiError> {
     let root = api.root().await?;

@@ -99,7 +99,7 @@ fn accept(ctx: &Context) -> anyhow::Result<Option<(String, flow::Accept)>> {
         flow::Accept {
             binary: c.paths.provision_bin.to_string(),
             inventory: c.inventory_copy(),
-            state: Some(c.paths.provision_state.to_string()),
+            state: Some(c.flow_state_dir(h)),
             // The landing root is the crawler's.
             hdfs_user: Some(c.users.crawler.to_string()),
             parked,

@@ -56,7 +56,7 @@ pub enum HandError {
         failed: usize,
         /// The last failure's error, after `: `.
         last: String,
-        /// What the flow holds, after `; `.
+        /// Where the flow holds flow files, and NiFi's latest bulletins, after `; `.
         queued: String,
     },
 }
@@ -153,9 +153,9 @@ pub async fn await_run(
                 return Err(HandError::Ledger(e));
             }
             let last = runs.last().and_then(|r| r.error.as_deref()).map(|e| format!(": {e}")).unwrap_or_default();
-            let queued = match monitor::status(&Api::new(address)).await {
-                Ok(s) => format!("; {} flow files queued", s.queued),
-                Err(_) => String::new(),
+            let queued = match monitor::holding(&Api::new(address)).await {
+                Ok(held) => format!("; {held}"),
+                Err(e) => format!("; {e}"),
             };
             return Err(HandError::Unfinished {
                 address: address.to_string(),
