@@ -76,6 +76,19 @@ pub enum Supervisor {
 }
 
 impl Supervisor {
+    /// Shell that succeeds while the daemon runs, where that can be told from its process (a pid
+    /// file); `None` under systemd, whose units restart and activate by themselves.
+    pub fn alive_check(&self) -> Option<String> {
+        match self {
+            Supervisor::Systemd => None,
+            Supervisor::Pidfile { pid_file, marker, .. } => Some(format!(
+                "p=$(cat {} 2>/dev/null) && kill -0 \"$p\" 2>/dev/null && grep -qaF -e {} /proc/\"$p\"/cmdline",
+                sh_quote(pid_file),
+                sh_quote(marker)
+            )),
+        }
+    }
+
     /// Shell that kills the daemon at once (SIGKILL), as a crash would; `unit` names it for systemd.
     pub fn kill_command(&self, unit: &str) -> String {
         match self {
@@ -383,11 +396,9 @@ impl Step {
             Step::Service { unit, supervisor: Supervisor::Systemd, running: false, .. } => {
                 format!("systemctl is-active --quiet {}", sh_quote(unit))
             }
-            Step::Service { supervisor: Supervisor::Pidfile { pid_file, marker, .. }, .. } => format!(
-                "p=$(cat {} 2>/dev/null) && kill -0 \"$p\" 2>/dev/null && grep -qaF -e {} /proc/\"$p\"/cmdline",
-                sh_quote(pid_file),
-                sh_quote(marker)
-            ),
+            Step::Service { supervisor: s @ Supervisor::Pidfile { .. }, .. } => {
+                s.alive_check().expect("a pid file tells whether its daemon runs")
+            }
             Step::Link { path, .. } => format!("readlink {}", sh_quote(path)),
             Step::Run { unless: Some(guard), .. } => guard.clone(),
             Step::Run { unless: None, .. } => "false".into(),

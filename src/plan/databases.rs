@@ -55,7 +55,7 @@ pub(super) fn metastore_db(c: &Cluster, db: &Host) -> Vec<Step> {
             timeout: Duration::from_secs(300),
         },
         start(c, db, Service::MetastoreDb),
-        ready(db, Service::MetastoreDb),
+        ready(c, db, Service::MetastoreDb),
     ];
     if mysql {
         let set = sh_quote(&format!("{}/set-root-password.sql", at(&c.paths.metastore_db_conf)));
@@ -109,7 +109,7 @@ pub(super) fn mart_db(c: &Cluster, db: &Host) -> Vec<Step> {
             timeout: Duration::from_secs(300),
         },
         start(c, db, Service::Postgres),
-        ready(db, Service::Postgres),
+        ready(c, db, Service::Postgres),
         Step::Run {
             name: format!("create database {} and user {}", c.mart.name, c.mart.user),
             command: format!("{} < {}", psql("postgres", ""), sh_quote(&format!("{conf}/mart-database.sql"))),

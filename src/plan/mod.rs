@@ -21,7 +21,7 @@ use crate::desired::{Tree, sh_quote};
 use crate::engine::runner::Phase;
 use crate::engine::steps::{Content, Step};
 use crate::model::{Cluster, Host, Role, Service, Transport};
-use crate::services::{self, start, stop, supervised};
+use crate::services::{start, stop, supervised};
 use databases::{mart_db, metastore_db, metastore_schema};
 use hdfs::{bootstrap_standby, format_namenode, format_zk};
 use os::os;
@@ -53,14 +53,18 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Arch
         phases.push(single(
             "namenode",
             first,
-            vec![start(c, first, Service::NameNode), ready(first, Service::NameNode)],
+            vec![start(c, first, Service::NameNode), ready(c, first, Service::NameNode)],
         ));
     }
     if let (true, Some(second)) = (c.ha(), nns.get(1)) {
         phases.push(single(
             "standby-namenode",
             second,
-            vec![bootstrap_standby(c, second), start(c, second, Service::NameNode), ready(second, Service::NameNode)],
+            vec![
+                bootstrap_standby(c, second),
+                start(c, second, Service::NameNode),
+                ready(c, second, Service::NameNode),
+            ],
         ));
         // The znode must exist before any ZKFC starts, so formatting is a phase of its own.
         phases.push(single("format-zookeeper", nns[0], vec![format_zk(c, nns[0])]));
@@ -84,7 +88,7 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Arch
         phases.push(single(
             "resourcemanager",
             rm,
-            vec![start(c, rm, Service::ResourceManager), ready(rm, Service::ResourceManager)],
+            vec![start(c, rm, Service::ResourceManager), ready(c, rm, Service::ResourceManager)],
         ));
         let n = c.with_role(Role::NodeManager).count();
         let metrics = format!("http://{}:{}/ws/v1/cluster/metrics", rm.address, rm.ports.resourcemanager_webapp);
@@ -109,24 +113,19 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Arch
         phases.push(single(
             "hive-metastore",
             ms,
-            vec![metastore_schema(c, ms), start(c, ms, Service::HiveMetastore), ready(ms, Service::HiveMetastore)],
+            vec![metastore_schema(c, ms), start(c, ms, Service::HiveMetastore), ready(c, ms, Service::HiveMetastore)],
         ));
     }
     if let Some(hs2) = c.one(Role::HiveServer2) {
         phases.push(single(
             "hiveserver2",
             hs2,
-            vec![start(c, hs2, Service::HiveServer2), ready(hs2, Service::HiveServer2)],
+            vec![start(c, hs2, Service::HiveServer2), ready(c, hs2, Service::HiveServer2)],
         ));
     }
     if let Some(nifi) = nifi {
         // Waited for at the end: it started while the phases above ran.
-        let answering = services::ready(nifi, Service::Nifi);
-        phases.push(single(
-            "nifi-ready",
-            nifi,
-            vec![wait_for(&answering.what, &answering.probe.shell(), NIFI_READY_SECONDS)],
-        ));
+        phases.push(single("nifi-ready", nifi, vec![ready_within(c, nifi, Service::Nifi, NIFI_READY_SECONDS)]));
     }
     phases.push(cleanup(c, artifacts));
     phases.retain(|p| !p.hosts.is_empty());
@@ -197,7 +196,7 @@ fn single(name: &str, host: &Host, steps: Vec<Step>) -> Phase {
 fn start_and_wait(c: &Cluster, name: &str, role: Role, service: Service) -> Phase {
     let mut p = Phase { name: name.into(), ..Phase::default() };
     for h in c.with_role(role) {
-        p.hosts.insert(h.name.clone(), vec![start(c, h, service), ready(h, service)]);
+        p.hosts.insert(h.name.clone(), vec![start(c, h, service), ready(c, h, service)]);
     }
     p
 }

@@ -493,7 +493,13 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
     assert_eq!(json(&out)["nifi_flow"]["state"]["queued"], 0, "{out}");
 
     // NiFi stopped and started again keeps its flow, and takes the next hour.
+    let pid = std::fs::read_to_string(state.join("hosts/nn01/var/run/provision/nifi.pid")).unwrap();
     kill_daemon(state, "nn01", "nifi", "-TERM");
+    let stopping = Instant::now();
+    while Path::new(&format!("/proc/{}", pid.trim())).exists() {
+        assert!(stopping.elapsed() < Duration::from_secs(60), "NiFi still stopping after a minute");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let (code, _, err) = provision(inv, &["up", "--no-verify"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("the pipeline's flow on NiFi: unchanged"), "the flow did not survive a restart:\n{err}");
