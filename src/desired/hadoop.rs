@@ -3,13 +3,18 @@
 //! daemon gets its own copy, with its own bind addresses and NameNode id.
 
 use super::xml::{Properties, props, site_xml};
-use super::{Tree, mode};
+use super::{Shared, Tree, mode};
 use crate::context;
 use crate::model::{Cluster, Endpoints, Host, Role, Service};
 use crate::services::launch::{hadoop_jvm_options, hive_jvm_options};
 
+/// Hadoop's workers file: every DataNode's endpoint, one a line (the same on every host).
+pub(super) fn workers(c: &Cluster) -> String {
+    c.with_role(Role::DataNode).map(|h| format!("{}\n", c.endpoint(h))).collect()
+}
+
 /// Renders Hadoop's files for `host`, if it runs anything that reads them.
-pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
+pub(super) fn render(c: &Cluster, host: &Host, shared: &Shared, t: &mut Tree) {
     if !c.needs_hadoop(host) {
         return;
     }
@@ -21,8 +26,7 @@ pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
     t.add(host, &format!("{conf}/hdfs-site.xml"), site_xml(&hdfs_site(c, host)), mode::PUBLIC, &readers);
     t.add(host, &format!("{conf}/yarn-site.xml"), site_xml(&yarn_site(c, host)), mode::PUBLIC, &readers);
     t.add(host, &format!("{conf}/mapred-site.xml"), site_xml(&mapred_site(c, host)), mode::PUBLIC, &readers);
-    let workers: String = c.with_role(Role::DataNode).map(|h| format!("{}\n", c.endpoint(h))).collect();
-    t.add(host, &format!("{conf}/workers"), workers, mode::PUBLIC, &[]);
+    t.add(host, &format!("{conf}/workers"), shared.workers.clone(), mode::PUBLIC, &[]);
     t.add(host, &format!("{conf}/hadoop-env.sh"), hadoop_env(c, host), mode::PUBLIC, &hadoop_services);
     if host.has(Role::ResourceManager) {
         let path = format!("{conf}/capacity-scheduler.xml");

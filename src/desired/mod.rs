@@ -18,6 +18,7 @@ pub mod xml;
 mod zookeeper;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::model::{Cluster, Host, Service};
 use crate::secrets::Secrets;
@@ -31,8 +32,9 @@ pub struct File {
     pub host: Option<String>,
     /// Its path below the host's root (absolute, e.g. `/etc/hosts`), or relative for controller files.
     pub path: String,
-    /// Its contents.
-    pub content: String,
+    /// Its contents, shared: a comparison's or a plan's copy of a file costs no second copy
+    /// of its text.
+    pub content: Arc<str>,
     /// Its permission bits; 0600 when it holds a secret.
     pub mode: u32,
     /// The user that owns it on the host, when not root.
@@ -96,7 +98,7 @@ impl Tree {
         self.insert(File {
             host: Some(host.name.clone()),
             path: path.to_string(),
-            content,
+            content: content.into(),
             mode,
             owner: owner.map(str::to_string),
             affects: services.iter().map(|s| format!("{}/{}", host.name, s.name())).collect(),
@@ -108,7 +110,7 @@ impl Tree {
         self.insert(File {
             host: None,
             path: path.to_string(),
-            content,
+            content: content.into(),
             mode: mode::PUBLIC,
             owner: None,
             affects: vec![],
@@ -122,15 +124,25 @@ impl Tree {
     }
 }
 
+/// The parts of files that are the same on every host and list every host (or every
+/// DataNode): built once per render, not once per host, so a host's file costs one copy.
+struct Shared {
+    /// The /etc/hosts lines of the cluster's hosts.
+    host_entries: String,
+    /// Hadoop's workers file.
+    workers: String,
+}
+
 /// Renders every file of every host of `c`.
 pub fn render(c: &Cluster, secrets: &Secrets) -> Tree {
     let mut t = Tree::default();
+    let shared = Shared { host_entries: os::host_entries(c), workers: hadoop::workers(c) };
     for host in &c.hosts {
-        os::render(c, host, &mut t);
+        os::render(c, host, &shared, &mut t);
         os::render_limits(c, host, &mut t);
         repos::render(c, host, &mut t);
         repos::render_proxy(c, host, &mut t);
-        hadoop::render(c, host, &mut t);
+        hadoop::render(c, host, &shared, &mut t);
         zookeeper::render(c, host, &mut t);
         hive::render(c, host, secrets, &mut t);
         nifi::render(c, host, secrets, &mut t);

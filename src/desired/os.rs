@@ -1,19 +1,27 @@
 //! Operating-system files: /etc/hosts, and on real hosts the service users' limits.
 
-use super::{Tree, mode};
+use std::fmt::Write as _;
+
+use super::{Shared, Tree, mode};
 use crate::context;
 use crate::model::{Cluster, Host, Transport};
 
-/// Renders /etc/hosts for `host`, listing every host of the cluster at its cluster address.
-pub fn render(c: &Cluster, host: &Host, t: &mut Tree) {
-    #[derive(serde::Serialize)]
-    struct Entry<'a> {
-        name: &'a str,
-        address: String,
+/// The lines of /etc/hosts that list every host of the cluster at its cluster address, the
+/// same on every host: `<address> <name>`.
+pub(super) fn host_entries(c: &Cluster) -> String {
+    let mut out = String::with_capacity(c.hosts.len() * 32);
+    for h in &c.hosts {
+        let _ = writeln!(out, "{} {}", h.address, h.name);
     }
-    let hosts: Vec<Entry> = c.hosts.iter().map(|h| Entry { name: &h.name, address: h.address.to_string() }).collect();
-    let text =
-        super::templates::render("hosts", &context! {"host" => host.name, "cluster" => c.name, "hosts" => hosts});
+    out
+}
+
+/// Renders /etc/hosts for `host`, listing every host of the cluster at its cluster address.
+pub(super) fn render(c: &Cluster, host: &Host, shared: &Shared, t: &mut Tree) {
+    let text = super::templates::render(
+        "hosts",
+        &context! {"host" => host.name, "cluster" => c.name, "entries" => shared.host_entries},
+    );
     let services = c.services(host);
     t.add(host, "/etc/hosts", text, mode::PUBLIC, &services);
 }

@@ -131,10 +131,16 @@ fn create(path: &Path, content: &str, mode: u32) -> Result<(), WriteError> {
 
 fn write_all(tree: &Tree, root: &Path) -> Result<(), WriteError> {
     create(&root.join(MARKER), "Written by `provision render`; replaced as a whole by every render.\n", 0o644)?;
+    // Each folder is made once: a host's files share a few folders, and asking again for
+    // every file is a system call per file that fails.
+    let mut made = std::collections::HashSet::new();
     for f in tree.files.values() {
         let path = root.join(f.rel_path());
-        if let Some(p) = path.parent() {
+        if let Some(p) = path.parent()
+            && !made.contains(p)
+        {
             fs::create_dir_all(p).map_err(io_err(p))?;
+            made.insert(p.to_path_buf());
         }
         create(&path, &f.content, f.mode)?;
     }
@@ -184,7 +190,7 @@ pub fn compare(tree: &Tree, dir: &Path) -> Result<Vec<Change>, WriteError> {
     for (rel, f) in &tree.files {
         match on_disk.remove(rel) {
             None => changes.push(Change::Added(f.clone())),
-            Some((old, old_mode)) if old != f.content || old_mode != f.mode => {
+            Some((old, old_mode)) if *old != *f.content || old_mode != f.mode => {
                 changes.push(Change::Changed { file: f.clone(), old, old_mode })
             }
             Some(_) => {}

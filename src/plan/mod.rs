@@ -205,7 +205,7 @@ fn start_and_wait(c: &Cluster, name: &str, role: Role, service: Service) -> Phas
 fn file_step(c: &Cluster, h: &Host, f: &crate::desired::File) -> Step {
     Step::File {
         path: c.on_host(h, &f.path),
-        content: Content::Text(f.content.clone()),
+        content: Content::Text(f.content.to_string()),
         mode: f.mode,
         owner: f.owner.clone(),
         affects: f.affects.clone(),

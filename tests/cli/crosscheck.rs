@@ -326,7 +326,7 @@ fn database_servers_come_from_their_vendors_repositories_before_they_are_install
                 .files
                 .values()
                 .filter(|f| f.host.as_deref() == Some(&h.name) && f.path.starts_with("/etc/yum.repos.d/"))
-                .map(|f| f.content.as_str())
+                .map(|f| &*f.content)
                 .collect();
             let wanted: Vec<&(Role, String, String)> = expected.iter().filter(|(r, _, _)| h.has(*r)).collect();
             let hive = h.has(Role::HiveMetastore) || h.has(Role::HiveServer2);

@@ -16,7 +16,7 @@ fn cluster_files_match_the_golden_files() {
     let changes: Vec<String> = tree::compare(&t, &golden)
         .unwrap()
         .into_iter()
-        .filter(|c| !matches!(c, tree::Change::Changed { file, old, .. } if *old == file.content))
+        .filter(|c| !matches!(c, tree::Change::Changed { file, old, .. } if **old == *file.content))
         .map(|c| c.rel())
         .collect();
     assert!(

@@ -474,10 +474,10 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
 
     // The mart down when NiFi's flow takes an hour: the run fails, NiFi retries it after its
     // back-off, and once the mart is back the hour is loaded once.
-    let h2 = Hour::parse("2021-03-24T22").unwrap();
+    let h2 = Hour::parse("2021-03-26T05").unwrap();
     kill_daemon(state, "dbserver", "postgresql", "-INT");
     let run = bin()
-        .args(["pipeline", "run", "--source", &site.base, "--at", "2021-03-24T22", "-i"])
+        .args(["pipeline", "run", "--source", &site.base, "--at", "2021-03-26T05", "-i"])
         .arg(inv)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -503,9 +503,9 @@ fn pipeline_on_the_platform(inv: &Path, state: &Path) {
     let (code, _, err) = provision(inv, &["up", "--no-verify"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("the pipeline's flow on NiFi: unchanged"), "the flow did not survive a restart:\n{err}");
-    let (code, out, err) = provision(inv, &["pipeline", "run", "--source", &site.base, "--at", "2021-03-24T23"]);
+    let (code, out, err) = provision(inv, &["pipeline", "run", "--source", &site.base, "--at", "2021-03-26T06"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert_eq!(count(Hour::parse("2021-03-24T23").unwrap()), 1200);
+    assert_eq!(count(Hour::parse("2021-03-26T06").unwrap()), 1200);
 
     // The active NameNode killed as a landing starts: the landing completes through the other.
     let (_, out, _) = provision(inv, &["status", "--json"]);

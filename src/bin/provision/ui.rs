@@ -86,13 +86,13 @@ pub fn render_check(out: &Path, tree: &Tree, changes: &[Change], json: bool) {
         let note = if services.is_empty() { String::new() } else { format!(" (restarts {})", services.join(", ")) };
         println!("{:<8} {}{note}", kind(c), c.rel());
         let (old, new, secret) = match c {
-            Change::Added(f) => ("", f.content.as_str(), f.is_secret()),
+            Change::Added(f) => ("", &*f.content, f.is_secret()),
             Change::Removed { old, old_mode, .. } => (old.as_str(), "", owner_only(*old_mode)),
             Change::Changed { file, old, old_mode } => {
                 if *old_mode != file.mode {
                     println!("         mode {:o} -> {:o}", old_mode, file.mode);
                 }
-                (old.as_str(), file.content.as_str(), file.is_secret() || owner_only(*old_mode))
+                (old.as_str(), &*file.content, file.is_secret() || owner_only(*old_mode))
             }
         };
         let rel = c.rel();
