@@ -105,10 +105,9 @@ pub fn run_once(ctx: &Context, source: &SourceOptions, direct: bool) -> anyhow::
 
 /// One hour from crawl to mart, by the path [`run_once`] says.
 async fn one_hour(c: &Cluster, secrets: &Secrets, hour: Hour, fetch: &FetchOptions, direct: bool) -> Recorded {
-    let (run, recorded) = if direct || c.nifi_address().is_none() {
-        pipeline::run_once(c, secrets, hour, fetch).await
-    } else {
-        pipeline::handover::run_once(c, secrets, hour, fetch).await
+    let (run, recorded) = match c.nifi_address().filter(|_| !direct) {
+        Some(address) => pipeline::handover::run_once(c, secrets, &address, hour, fetch).await,
+        None => pipeline::run_once(c, secrets, hour, fetch).await,
     };
     Recorded { run, unrecorded: recorded.err().map(|e| e.to_string()) }
 }
@@ -139,8 +138,8 @@ pub fn accept(ctx: &Context, at: &str, csv: &[u8], crawl_seconds: f64, handed_at
 }
 
 /// Runs the current hour every `period` (the hour skipped when the ledger already holds its
-/// success), by the path [`run_once`] says, telling `ran` of each run and `waiting` of each pause; never returns but with an
-/// error.
+/// success), by the path [`run_once`] says, telling `ran` of each run and `waiting` of each
+/// pause; never returns but with an error.
 pub fn every(
     ctx: &Context,
     source: &SourceOptions,

@@ -169,12 +169,13 @@ pub async fn await_run(
     }
 }
 
-/// Crawls `hour`, hands it to NiFi's flow and waits for the run NiFi records. A crawl or a
-/// hand-over that fails, or a run that does not succeed in time, is recorded here as a failed
-/// run, so the ledger holds every hour either way.
+/// Crawls `hour`, hands it to the flow of the NiFi at `address` and waits for the run NiFi
+/// records. A crawl or a hand-over that fails, or a run that does not succeed in time, is
+/// recorded here as a failed run, so the ledger holds every hour either way.
 pub async fn run_once(
     c: &Cluster,
     secrets: &Secrets,
+    address: &str,
     hour: Hour,
     fetch: &FetchOptions,
 ) -> (ledger::Run, Result<(), ledger::LedgerError>) {
@@ -188,13 +189,12 @@ pub async fn run_once(
             return record(c, secrets, started_at, cycle).await;
         }
     };
-    let address = c.nifi_address().expect("handed over only with a NiFi host");
     let crawled = &cycle.crawl.insert(Ran::since(t, collected)).out;
     let awaited = async {
-        let since = hand(&address, hour, crawled, t.elapsed().as_secs_f64()).await?;
-        await_run(c, secrets, &address, hour, since, PATIENCE).await
-    };
-    let awaited = awaited.await;
+        let since = hand(address, hour, crawled, t.elapsed().as_secs_f64()).await?;
+        await_run(c, secrets, address, hour, since, PATIENCE).await
+    }
+    .await;
     match awaited {
         Ok(done) => (done.run, Ok(())),
         Err(e) => {
