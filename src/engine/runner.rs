@@ -1,25 +1,65 @@
-//! The runner: phases of steps over many hosts. Hosts run in parallel up to a bound, phases in
-//! order with a barrier between them. A host's facts for a whole phase are read in one round
-//! trip; a step that differs is probed again right before it acts, and once more after. A failure stops that host's phase; the other hosts finish theirs, and the run stops
-//! before the next phase. Every command and its result goes to a log file per host.
+//! The runner: phases of steps over many hosts. The phases form a graph: each names the
+//! phases it comes after, and every phase whose predecessors are done starts at once, on its own
+//! thread, so that independent chains (HDFS, YARN, the databases, NiFi) run side by side while
+//! each phase is still a barrier for the phases after it. Inside a phase, hosts run in parallel
+//! up to a bound. A host's facts for a whole phase are read in one round trip; a step that
+//! differs is probed again right before it acts, and once more after. A failure stops that
+//! host's phase; the other hosts finish theirs, the phases already running finish, and no phase
+//! starts after it. Every command and its result goes to a log file per host.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::engine::steps::{self, Drift, RunState, Step, StepError};
 use crate::engine::transport::{Output, Transport, TransportError};
 
-/// Named steps per host, run as one unit between barriers.
+/// Named steps per host, run as one unit: it starts when the phases it comes after are done,
+/// and the phases after it wait until it is done on every host.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Phase {
     /// Its name, e.g. `configure`.
     pub name: String,
     /// The steps of each host, in order.
     pub hosts: BTreeMap<String, Vec<Step>>,
+    /// The phases it comes after, by name; each is earlier in the list. None: it may start
+    /// with the run.
+    pub after: Vec<String>,
+}
+
+/// `phases` one after another: each comes after the one before it.
+pub fn in_order(mut phases: Vec<Phase>) -> Vec<Phase> {
+    for i in 1..phases.len() {
+        phases[i].after = vec![phases[i - 1].name.clone()];
+    }
+    phases
+}
+
+/// The phases that `keep` keeps, in their order; a phase that came after a dropped one now
+/// comes after what that one came after, so that the order among the kept phases holds.
+pub fn retain(phases: Vec<Phase>, keep: impl Fn(&Phase) -> bool) -> Vec<Phase> {
+    let mut dropped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut kept = Vec::new();
+    for mut p in phases {
+        let mut after: Vec<String> = Vec::new();
+        for a in &p.after {
+            for name in dropped.get(a).cloned().unwrap_or_else(|| vec![a.clone()]) {
+                if !after.contains(&name) {
+                    after.push(name);
+                }
+            }
+        }
+        if keep(&p) {
+            p.after = after;
+            kept.push(p);
+        } else {
+            dropped.insert(p.name.clone(), after);
+        }
+    }
+    kept
 }
 
 /// Whether the runner acts or only reads.
@@ -34,7 +74,7 @@ pub enum Mode {
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Hosts worked on at once.
+    /// Hosts worked on at once within a phase.
     pub parallel: usize,
     /// The folder of this run's per-host logs.
     pub log_dir: PathBuf,
@@ -80,15 +120,15 @@ pub struct Outcome {
 /// Everything a run did.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
-    /// Every step's result, phase by phase, host by host.
+    /// Every step's result, phase by phase in the order they ended, host by host.
     pub outcomes: Vec<Outcome>,
     /// The phases that ran to the end on every host.
     pub phases_done: Vec<String>,
-    /// The phase that failed, after which the run stopped.
+    /// The first phase that failed; when acting, no phase started after it.
     pub failed_phase: Option<String>,
     /// The folder of the per-host logs.
     pub log_dir: PathBuf,
-    /// When each phase that ran started and how long it took, in order.
+    /// When each phase that ran started and ended, in the order they ended.
     pub timings: Vec<PhaseTiming>,
 }
 
@@ -101,6 +141,8 @@ pub struct PhaseTiming {
     pub started: f64,
     /// Seconds the phase took.
     pub seconds: f64,
+    /// Seconds from the start of the run to the phase's end.
+    pub ended: f64,
 }
 
 impl Report {
@@ -146,10 +188,29 @@ impl Observer for Quiet {
 /// Opens a connection to a host by name.
 pub type Connect<'a> = dyn Fn(&str) -> Result<Box<dyn Transport>, TransportError> + Sync + 'a;
 
-/// A transport that writes every command, its exit code and output to the host's log.
+/// A host's log: one file that every connection to the host writes whole records into.
+type HostLog = Arc<Mutex<File>>;
+
+/// Appends `record` to `log` in one write, so that the records of phases running at once on
+/// the same host do not interleave.
+fn append(log: &HostLog, record: &str) {
+    if let Ok(mut f) = log.lock() {
+        let _ = f.write_all(record.as_bytes());
+    }
+}
+
+/// A transport that writes every command, its exit code and output to the host's log, each
+/// line marked with the phase it ran in.
 struct Logged {
     inner: Box<dyn Transport>,
-    log: File,
+    log: HostLog,
+    phase: String,
+}
+
+impl Logged {
+    fn note(&self, line: &str) {
+        append(&self.log, &format!("[{}] {line}\n", self.phase));
+    }
 }
 
 impl Transport for Logged {
@@ -165,92 +226,165 @@ impl Transport for Logged {
     ) -> Result<Output, TransportError> {
         let started = Instant::now();
         let result = self.inner.exec(command, stdin, timeout);
-        let _ = writeln!(self.log, "$ {command}");
+        let mut record = format!("[{}] $ {command}\n", self.phase);
         match &result {
             Ok(out) => {
-                let _ = writeln!(self.log, "  exit {} after {:.2}s", out.code, started.elapsed().as_secs_f64());
+                record.push_str(&format!("  exit {} after {:.2}s\n", out.code, started.elapsed().as_secs_f64()));
                 // Stdout may hold a file's contents, secrets included: kept only when it explains a failure.
                 let stdout: &[u8] = if out.code == 0 { &[] } else { &out.stdout };
                 for (name, bytes) in [("stdout", stdout), ("stderr", out.stderr.as_slice())] {
                     if !bytes.is_empty() {
                         let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
-                        let _ = writeln!(self.log, "  {name}: {}", text.trim_end().replace('\n', "\n    "));
+                        record.push_str(&format!("  {name}: {}\n", text.trim_end().replace('\n', "\n    ")));
                     }
                 }
             }
-            Err(e) => {
-                let _ = writeln!(self.log, "  error: {e}");
-            }
+            Err(e) => record.push_str(&format!("  error: {e}\n")),
         }
+        append(&self.log, &record);
         result
     }
 }
 
+/// What the run keeps of one host across its phases: its log, the connections no phase is
+/// using, and what the run changed there.
+#[derive(Default)]
 struct HostSlot {
-    conn: Option<Logged>,
-    state: RunState,
+    log: Mutex<Option<HostLog>>,
+    idle: Mutex<Vec<Box<dyn Transport>>>,
+    state: Mutex<RunState>,
 }
 
-/// Runs `phases` in order over their hosts.
+/// Where a phase of the run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Waiting,
+    Running,
+    Done,
+    Failed,
+}
+
+/// Runs `phases` over their hosts, each as soon as the phases it comes after are done.
 pub fn run(phases: &[Phase], connect: &Connect<'_>, opts: &Options, observer: &dyn Observer) -> Report {
     let mut report = Report { log_dir: opts.log_dir.clone(), ..Report::default() };
-    let names: Vec<String> = {
-        let mut all: Vec<String> = phases.iter().flat_map(|p| p.hosts.keys().cloned()).collect();
-        all.sort();
-        all.dedup();
-        all
-    };
-    let slots: BTreeMap<String, Mutex<HostSlot>> =
-        names.iter().map(|h| (h.clone(), Mutex::new(HostSlot { conn: None, state: RunState::default() }))).collect();
+    let slots: BTreeMap<&str, HostSlot> =
+        phases.iter().flat_map(|p| p.hosts.keys()).map(|h| (h.as_str(), HostSlot::default())).collect();
     let _ = std::fs::create_dir_all(&opts.log_dir);
+    // Each phase's predecessors, as indices of earlier phases.
+    let before: Vec<Vec<usize>> = phases
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            p.after.iter().filter_map(|a| phases[..i].iter().position(|q| &q.name == a)).collect()
+        })
+        .collect();
+    let mut stage = vec![Stage::Waiting; phases.len()];
     let began = Instant::now();
-    for phase in phases {
-        let phase_began = Instant::now();
-        let counts: BTreeMap<String, usize> = phase.hosts.iter().map(|(h, s)| (h.clone(), s.len())).collect();
-        observer.phase_started(&phase.name, &counts);
-        let queue: Mutex<VecDeque<&String>> = Mutex::new(phase.hosts.keys().collect());
-        let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
-        let workers = opts.parallel.max(1).min(phase.hosts.len().max(1));
-        std::thread::scope(|s| {
-            for _ in 0..workers {
-                s.spawn(|| {
-                    loop {
-                        let Some(host) = queue.lock().expect("queue").pop_front() else { break };
-                        let mut slot = slots[host].lock().expect("slot");
-                        let results = run_host(phase, host, &mut slot, connect, opts, observer);
-                        outcomes.lock().expect("outcomes").extend(results);
-                    }
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<Outcome>, PhaseTiming)>();
+    std::thread::scope(|s| {
+        let mut stopping = false;
+        loop {
+            // A failed phase stops the run when it acts; a plan goes on to show the rest.
+            let finished = |x: Stage| x == Stage::Done || (x == Stage::Failed && opts.mode == Mode::Probe);
+            for i in 0..phases.len() {
+                if stopping || stage[i] != Stage::Waiting || !before[i].iter().all(|&j| finished(stage[j])) {
+                    continue;
+                }
+                stage[i] = Stage::Running;
+                let (phase, slots, done_tx) = (&phases[i], &slots, done_tx.clone());
+                s.spawn(move || {
+                    let phase_began = Instant::now();
+                    let outcomes = run_phase(phase, slots, connect, opts, observer);
+                    let started = phase_began.duration_since(began).as_secs_f64();
+                    let seconds = phase_began.elapsed().as_secs_f64();
+                    let timing =
+                        PhaseTiming { phase: phase.name.clone(), started, seconds, ended: started + seconds };
+                    let _ = done_tx.send((i, outcomes, timing));
                 });
             }
-        });
-        let mut results = outcomes.into_inner().expect("outcomes");
-        let order: Vec<&String> = phase.hosts.keys().collect();
-        results.sort_by_key(|o| order.iter().position(|h| **h == o.host));
-        let failed = results.iter().any(|o| matches!(o.status, Status::Failed(_)));
-        report.outcomes.extend(results);
-        report.timings.push(PhaseTiming {
-            phase: phase.name.clone(),
-            started: phase_began.duration_since(began).as_secs_f64(),
-            seconds: phase_began.elapsed().as_secs_f64(),
-        });
-        observer.phase_done(&phase.name, !failed);
-        if failed && opts.mode == Mode::Apply {
-            report.failed_phase = Some(phase.name.clone());
-            break;
+            if !stage.contains(&Stage::Running) {
+                break;
+            }
+            let Ok((i, outcomes, timing)) = done_rx.recv() else { break };
+            let failed = outcomes.iter().any(|o| matches!(o.status, Status::Failed(_)));
+            stage[i] = if failed { Stage::Failed } else { Stage::Done };
+            report.outcomes.extend(outcomes);
+            report.timings.push(timing);
+            observer.phase_done(&phases[i].name, !failed);
+            if failed {
+                report.failed_phase.get_or_insert(phases[i].name.clone());
+                stopping |= opts.mode == Mode::Apply;
+            } else {
+                report.phases_done.push(phases[i].name.clone());
+            }
         }
-        if failed {
-            report.failed_phase.get_or_insert(phase.name.clone());
-        } else {
-            report.phases_done.push(phase.name.clone());
-        }
-    }
+    });
     report
+}
+
+/// Runs one phase on each of its hosts, up to `opts.parallel` at once; the outcomes in the
+/// order of its hosts.
+fn run_phase(
+    phase: &Phase,
+    slots: &BTreeMap<&str, HostSlot>,
+    connect: &Connect<'_>,
+    opts: &Options,
+    observer: &dyn Observer,
+) -> Vec<Outcome> {
+    let counts: BTreeMap<String, usize> = phase.hosts.iter().map(|(h, s)| (h.clone(), s.len())).collect();
+    observer.phase_started(&phase.name, &counts);
+    let queue: Mutex<VecDeque<&String>> = Mutex::new(phase.hosts.keys().collect());
+    let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
+    let workers = opts.parallel.max(1).min(phase.hosts.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let Some(host) = queue.lock().expect("queue").pop_front() else { break };
+                    let results = run_host(phase, host, &slots[host.as_str()], connect, opts, observer);
+                    outcomes.lock().expect("outcomes").extend(results);
+                }
+            });
+        }
+    });
+    let mut results = outcomes.into_inner().expect("outcomes");
+    let order: Vec<&String> = phase.hosts.keys().collect();
+    results.sort_by_key(|o| order.iter().position(|h| **h == o.host));
+    results
+}
+
+/// A connection to `host` for one phase: one the run already has that no phase is using, else
+/// a new one; with the host's log, opened once per run.
+fn take(host: &str, slot: &HostSlot, phase: &str, connect: &Connect<'_>, opts: &Options) -> Result<Logged, String> {
+    let log = {
+        let mut log = slot.log.lock().expect("log");
+        match &*log {
+            Some(l) => l.clone(),
+            None => {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(opts.log_dir.join(format!("{host}.log")))
+                    .map_err(|e| format!("{host}: cannot open its log in {}: {e}", opts.log_dir.display()))?;
+                log.insert(Arc::new(Mutex::new(file))).clone()
+            }
+        }
+    };
+    let idle = slot.idle.lock().expect("idle").pop();
+    let inner = match idle {
+        Some(t) => t,
+        None => connect(host).map_err(|e| {
+            append(&log, &format!("[{phase}] connect failed: {e}\n"));
+            e.to_string()
+        })?,
+    };
+    Ok(Logged { inner, log, phase: phase.to_string() })
 }
 
 fn run_host(
     phase: &Phase,
     host: &str,
-    slot: &mut HostSlot,
+    slot: &HostSlot,
     connect: &Connect<'_>,
     opts: &Options,
     observer: &dyn Observer,
@@ -264,38 +398,25 @@ fn run_host(
         status,
         duration: started.elapsed(),
     };
-    if slot.conn.is_none() {
-        let started = Instant::now();
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(opts.log_dir.join(format!("{host}.log")));
-        let connected = match log {
-            Err(e) => Err(format!("{host}: cannot open its log in {}: {e}", opts.log_dir.display())),
-            Ok(mut log) => match connect(host) {
-                Ok(inner) => Ok(Logged { inner, log }),
-                Err(e) => {
-                    let _ = writeln!(log, "connect failed: {e}");
-                    Err(e.to_string())
-                }
-            },
-        };
-        match connected {
-            Ok(conn) => slot.conn = Some(conn),
-            Err(message) => {
-                let o = outcome("connect".into(), Status::Failed(message), started);
-                observer.step_done(&o);
-                outcomes.push(o);
-                return outcomes;
-            }
+    let started = Instant::now();
+    let mut conn = match take(host, slot, &phase.name, connect, opts) {
+        Ok(conn) => conn,
+        Err(message) => {
+            let o = outcome("connect".into(), Status::Failed(message), started);
+            observer.step_done(&o);
+            outcomes.push(o);
+            return outcomes;
         }
-    }
-    let HostSlot { conn, state } = slot;
-    let conn = conn.as_mut().expect("connected");
-    let _ = writeln!(conn.log, "== phase {} ==", phase.name);
+    };
+    // What earlier phases changed here; they are done, so it holds for the whole phase.
+    let mut state = slot.state.lock().expect("state").clone();
+    conn.note("== phase ==");
     // One round trip reads every step's facts; they stay valid until a step changes the host.
     let mut batched = if steps.len() > 1 {
-        match steps::facts(conn, steps) {
+        match steps::facts(&mut conn, steps) {
             Ok(f) => Some(f),
             Err(e) => {
-                let _ = writeln!(conn.log, "gathering facts at once failed, probing step by step: {e}");
+                conn.note(&format!("gathering facts at once failed, probing step by step: {e}"));
                 None
             }
         }
@@ -304,14 +425,13 @@ fn run_host(
     };
     for (i, step) in steps.iter().enumerate() {
         let started = Instant::now();
-        let _ = writeln!(conn.log, "-- {}", step.describe());
+        conn.note(&format!("-- {}", step.describe()));
         let fact = batched.as_ref().map(|f| &f[i]);
-        let status = match run_step(step, conn, state, opts.mode, fact) {
+        let status = match run_step(step, &mut conn, &mut state, opts.mode, fact) {
             Ok(s) => s,
             Err(e) => Status::Failed(e.to_string()),
         };
-        let _ = writeln!(
-            conn.log,
+        conn.note(&format!(
             "   => {}",
             match &status {
                 Status::Unchanged => "unchanged".to_string(),
@@ -319,7 +439,7 @@ fn run_host(
                 Status::WouldChange { reason, .. } => format!("would change: {reason}"),
                 Status::Failed(m) => format!("FAILED: {m}"),
             }
-        );
+        ));
         if status == Status::Changed {
             batched = None;
         }
@@ -331,6 +451,8 @@ fn run_host(
             break;
         }
     }
+    slot.state.lock().expect("state").changed.extend(state.changed);
+    slot.idle.lock().expect("idle").push(conn.inner);
     outcomes
 }
 
@@ -374,30 +496,95 @@ fn run_step(
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_phase_that_ran_is_timed_in_order() {
+    fn shell(name: &str, command: &str) -> Step {
+        Step::Run { name: name.into(), command: command.into(), unless: None, timeout: Duration::from_secs(10) }
+    }
+
+    /// The phase `name` running `command` on host `h`, after `after`.
+    fn phase(name: &str, command: &str, after: &[&str]) -> Phase {
+        Phase {
+            name: name.into(),
+            hosts: BTreeMap::from([("h".to_string(), vec![shell(name, command)])]),
+            after: after.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    /// Runs `phases` on this machine, counting the connections opened.
+    fn run_here(phases: &[Phase]) -> (Report, usize) {
         let dir = tempfile::tempdir().unwrap();
-        let run_step = |name: &str, command: &str| Step::Run {
-            name: name.into(),
-            command: command.into(),
-            unless: None,
-            timeout: Duration::from_secs(10),
-        };
-        let phase = |name: &str, command: &str| Phase {
-            name: name.into(),
-            hosts: BTreeMap::from([("h".to_string(), vec![run_step(name, command)])]),
-        };
-        let phases =
-            [phase("quick", "true"), phase("slow", "sleep 0.3"), phase("broken", "false"), phase("never", "true")];
+        let opened = std::sync::atomic::AtomicUsize::new(0);
         let connect = |h: &str| -> Result<Box<dyn Transport>, TransportError> {
+            opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(Box::new(crate::engine::transport::Local::new(h)))
         };
         let opts = Options { parallel: 1, log_dir: dir.path().to_path_buf(), mode: Mode::Apply };
-        let report = run(&phases, &connect, &opts, &Quiet);
+        let report = run(phases, &connect, &opts, &Quiet);
+        (report, opened.into_inner())
+    }
+
+    fn timing<'r>(report: &'r Report, name: &str) -> &'r PhaseTiming {
+        report.timings.iter().find(|t| t.phase == name).unwrap_or_else(|| panic!("{name} did not run"))
+    }
+
+    #[test]
+    fn every_phase_that_ran_is_timed_and_a_failure_stops_what_follows() {
+        let mut phases =
+            in_order(vec![phase("quick", "true", &[]), phase("slow", "sleep 0.3", &[]), phase("broken", "false", &[])]);
+        phases.push(phase("never", "true", &["broken"]));
+        let (report, _) = run_here(&phases);
         let names: Vec<&str> = report.timings.iter().map(|t| t.phase.as_str()).collect();
         assert_eq!(names, ["quick", "slow", "broken"], "the phase after the failure did not run");
-        let slow = &report.timings[1];
-        assert!(slow.seconds >= 0.3, "{slow:?}");
-        assert!(report.timings[2].started >= slow.started + slow.seconds, "{:?}", report.timings);
+        let slow = timing(&report, "slow");
+        assert!(slow.seconds >= 0.3 && (slow.ended - slow.started - slow.seconds).abs() < 1e-9, "{slow:?}");
+        assert!(timing(&report, "broken").started >= slow.ended, "{:?}", report.timings);
+        assert_eq!(report.failed_phase.as_deref(), Some("broken"));
+    }
+
+    #[test]
+    fn phases_that_do_not_depend_on_each_other_run_at_once_on_the_same_host() {
+        let phases = [
+            phase("first", "true", &[]),
+            phase("left", "sleep 0.5", &["first"]),
+            phase("right", "sleep 0.5", &["first"]),
+            phase("join", "true", &["left", "right"]),
+        ];
+        let (report, opened) = run_here(&phases);
+        assert!(report.ok(), "{:?}", report.outcomes);
+        let (left, right, join) = (timing(&report, "left"), timing(&report, "right"), timing(&report, "join"));
+        assert!(right.started < left.ended && left.started < right.ended, "one waited for the other: {left:?} {right:?}");
+        assert!(join.started >= left.ended && join.started >= right.ended, "{:?}", report.timings);
+        assert_eq!(opened, 2, "two phases at once on one host need two connections, and no more");
+    }
+
+    #[test]
+    fn a_failed_phase_lets_the_running_ones_finish_and_starts_nothing_after_it() {
+        let phases = [
+            phase("broken", "sleep 0.1; false", &[]),
+            phase("busy", "sleep 0.5", &[]),
+            phase("after-broken", "true", &["broken"]),
+            phase("after-busy", "true", &["busy"]),
+        ];
+        let (report, _) = run_here(&phases);
+        assert_eq!(report.failed_phase.as_deref(), Some("broken"));
+        assert_eq!(report.phases_done, ["busy"]);
+        assert!(report.timings.iter().all(|t| !t.phase.starts_with("after")), "{:?}", report.timings);
+    }
+
+    #[test]
+    fn dropping_a_phase_keeps_the_order_among_the_others() {
+        let phases = vec![
+            phase("a", "true", &[]),
+            phase("b", "true", &["a"]),
+            phase("c", "true", &["a"]),
+            phase("d", "true", &["b", "c"]),
+            phase("e", "true", &["d"]),
+        ];
+        let kept = retain(phases.clone(), |p| p.name != "b" && p.name != "d");
+        let edges: Vec<(&str, Vec<&str>)> =
+            kept.iter().map(|p| (p.name.as_str(), p.after.iter().map(String::as_str).collect())).collect();
+        assert_eq!(edges, [("a", vec![]), ("c", vec!["a"]), ("e", vec!["a", "c"])]);
+        let chain = in_order(phases);
+        assert_eq!(chain[4].after, ["d"]);
+        assert!(chain[0].after.is_empty());
     }
 }

@@ -245,7 +245,7 @@ fn tail(stderr: &str) -> String {
 }
 
 /// What earlier steps of the same run did, which later steps may depend on.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RunState {
     /// `host/service` keys of files that changed.
     pub changed: BTreeSet<String>,

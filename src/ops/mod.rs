@@ -56,7 +56,8 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
-/// The phases `only` names, in their order; every phase when it names none.
+/// The phases `only` names, in their order and each still after those of them it came after;
+/// every phase when it names none.
 fn select(phases: Vec<Phase>, only: &[String]) -> anyhow::Result<Vec<Phase>> {
     if only.is_empty() {
         return Ok(phases);
@@ -65,7 +66,7 @@ fn select(phases: Vec<Phase>, only: &[String]) -> anyhow::Result<Vec<Phase>> {
     if let Some(unknown) = only.iter().find(|o| !known.contains(&o.as_str())) {
         anyhow::bail!("there is no phase `{unknown}`\nhint: the phases are {}", known.join(", "));
     }
-    Ok(phases.into_iter().filter(|p| only.contains(&p.name)).collect())
+    Ok(runner::retain(phases, |p| only.contains(&p.name)))
 }
 
 /// Runs `phases` on the context's hosts, logging into a new run folder named after `verb`.

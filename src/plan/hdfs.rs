@@ -7,6 +7,7 @@ use crate::desired::sh_quote;
 use crate::engine::steps::Step;
 use crate::model::{Cluster, Host};
 use crate::services::launch::hadoop_tool;
+use crate::services::probe::NAMENODE_STATUS;
 
 /// The NameNode's metadata is complete: a VERSION and an image (an interrupted format leaves
 /// VERSION without an image, and must be formatted again).
@@ -64,31 +65,56 @@ pub(super) fn format_zk(c: &Cluster, nn: &Host) -> Step {
 }
 
 /// The folders of HDFS its users write to, owned by them: `/tmp` and MapReduce's staging root
-/// for everyone (sticky: Hive's scratch folder and every user's jobs need them), Hive's warehouse, and the landing root
-/// the pipeline writes as the crawler's user; made once, as HDFS's superuser (the NameNodes' user).
-pub(super) fn folders(c: &Cluster, nn: &Host) -> Step {
-    let fs = |args: &[&str]| hadoop_tool(c, nn, "org.apache.hadoop.fs.FsShell", args).subshell();
-    let (hive, crawler): (&str, &str) = (&c.users.hive, &c.users.crawler);
+/// for everyone (sticky: Hive's scratch folder and every user's jobs need them), Hive's
+/// warehouse, and the landing root the pipeline writes as the crawler's user; made once, as
+/// HDFS's superuser (the NameNodes' user), through the active NameNode's WebHDFS: a few HTTP
+/// requests where HDFS's shell would start a JVM for each command.
+pub(super) fn folders(c: &Cluster, nns: &[&Host]) -> Step {
+    let (hive, crawler, hadoop): (&str, &str, &str) = (&c.users.hive, &c.users.crawler, &c.users.hadoop);
     let (warehouse, landing) = ("/user/hive", crate::dataset::LANDING_ROOT);
     // MapReduce's staging root, where each user's job client makes its own folder.
     let staging = "/tmp/hadoop-yarn/staging";
-    let command = [
-        fs(&["-mkdir", "-p", "/tmp", staging, warehouse, landing]),
-        fs(&["-chmod", "1777", "/tmp", staging]),
-        fs(&["-chown", hive, warehouse]),
-        fs(&["-chown", crawler, landing]),
-    ]
-    .join(" && ");
-    let hadoop = &c.users.hadoop;
+    let op = |path: &str, query: &str| {
+        format!(
+            "curl -sSf --max-time 20 -X PUT -o /dev/null \"$a\"{}",
+            sh_quote(&format!("/webhdfs/v1{path}?user.name={hadoop}&{query}"))
+        )
+    };
+    let mut command = vec![active_namenode(nns)];
+    command.extend([staging, warehouse, landing].map(|p| op(p, "op=MKDIRS")));
+    command.extend(["/tmp", staging].map(|p| op(p, "op=SETPERMISSION&permission=1777")));
+    command.push(op(warehouse, &format!("op=SETOWNER&owner={hive}")));
+    command.push(op(landing, &format!("op=SETOWNER&owner={crawler}")));
+    let stat = |path: &str| {
+        let url = sh_quote(&format!("/webhdfs/v1{path}?user.name={hadoop}&op=GETFILESTATUS"));
+        let field = |name: &str| format!("sed -n 's/.*\"{name}\" *: *\"\\([^\"]*\\)\".*/\\1/p'");
+        format!(
+            "s=$(curl -sf --max-time 10 \"$a\"{url}) && echo \"$(echo \"$s\" | {}) $(echo \"$s\" | {})\"",
+            field("owner"),
+            field("permission")
+        )
+    };
+    let got: Vec<String> = ["/tmp", staging, warehouse, landing].iter().map(|p| stat(p)).collect();
     let want = format!("{hadoop} 1777\n{hadoop} 1777\n{hive} 755\n{crawler} 755");
     Step::Run {
         name: format!("HDFS folders /tmp, {warehouse} ({hive}) and {landing} ({crawler})"),
-        command,
+        command: command.join(" && "),
         unless: Some(format!(
-            "[ \"$( {} 2>/dev/null)\" = \"$(printf {})\" ]",
-            fs(&["-stat", "%u %a", "/tmp", staging, warehouse, landing]),
+            "{} && [ \"$( {{ {}; }} 2>/dev/null)\" = \"$(printf {})\" ]",
+            active_namenode(nns),
+            got.join("; "),
             sh_quote(&want)
         )),
         timeout: Duration::from_secs(180),
     }
+}
+
+/// Shell that sets `$a` to the web address of the active NameNode among `nns`, or fails.
+fn active_namenode(nns: &[&Host]) -> String {
+    let urls: Vec<String> = nns.iter().map(|n| sh_quote(&format!("http://{}:{}", n.address, n.ports.namenode_http))).collect();
+    format!(
+        "a=''; for u in {}; do curl -sf --max-time 2 \"$u/jmx?qry={NAMENODE_STATUS}\" | grep -Eq '\"State\" *: *\"active\"' && a=$u; done; \
+         [ -n \"$a\" ] || {{ echo 'no NameNode is active' >&2; exit 1; }}",
+        urls.join(" ")
+    )
 }

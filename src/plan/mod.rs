@@ -1,11 +1,12 @@
-//! What `up` and `down` do, as ordered phases of steps per host, built from the cluster and its
-//! rendered files. Pure: nothing here touches a host.
+//! What `up` and `down` do, as phases of steps per host, each naming the phases it comes after,
+//! built from the cluster and its rendered files. Pure: nothing here touches a host.
 //!
-//! `up` follows the HA bootstrap order: ZooKeeper quorum, JournalNodes, format the first
-//! NameNode (only when it has no complete image), start it, bootstrap the standby (only when it
-//! has none), start it, format the failover znode (once), start both ZKFCs, then DataNodes,
-//! YARN and the databases. Every action has a guard, so a second `up` changes nothing and an
-//! interrupted one completes when run again.
+//! `up`'s HDFS chain follows the HA bootstrap order: JournalNodes, format the first NameNode
+//! (only when it has no complete image), start it, bootstrap the standby (only when it has
+//! none), start it; the ZooKeeper quorum and the failover znode (formatted once) beside them;
+//! then both ZKFCs, and HDFS ready once every DataNode is live. YARN, the databases with Hive's
+//! metastore, and NiFi are chains of their own beside it. Every action has a guard, so a second
+//! `up` changes nothing and an interrupted one completes when run again. `down` is one chain.
 
 mod databases;
 mod hdfs;
@@ -18,7 +19,7 @@ use std::time::Duration;
 use crate::artifacts::{Archive, Artifact};
 use crate::desired::repos::is_package_source;
 use crate::desired::{Tree, sh_quote};
-use crate::engine::runner::Phase;
+use crate::engine::runner::{self, Phase};
 use crate::engine::steps::{Content, Step};
 use crate::model::{Cluster, Host, Role, Service, Transport};
 use crate::services::{start, stop, supervised};
@@ -28,115 +29,152 @@ use os::os;
 use software::{cleanup, prepare};
 use wait::*;
 
-/// The phases of `up`, in order. `artifacts` are the cached layouts the hosts run; `binary`
-/// is the `provision` executable the crawler host of remote hosts gets (None on one machine).
+/// The phases of `up` and what each comes after. `artifacts` are the cached layouts the hosts
+/// run; `binary` is the `provision` executable the crawler host of remote hosts gets (None on
+/// one machine).
+///
+/// After the hosts are prepared and configured, four chains run side by side: HDFS in the HA
+/// bootstrap order; YARN, which needs nothing of HDFS to start; the databases and Hive's
+/// metastore, which reads HDFS only when a table is made; and NiFi, which takes the longest to
+/// start (its first start unpacks its bundles). HiveServer2 waits for HDFS and the metastore;
+/// the old software is cleaned up last.
 pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Archive>) -> Vec<Phase> {
-    let mut phases = Vec::new();
-    if c.transport != Transport::Local {
-        phases.push(os(c, tree));
-    }
-    phases.push(prepare(c, artifacts, binary));
-    phases.push(configure(c, tree));
-    // NiFi needs nothing of the others to start, and takes the longest (its first start unpacks
-    // its bundles): it starts first and is waited for last.
-    let nifi = c.with_role(Role::Nifi).next();
-    if let Some(nifi) = nifi {
-        phases.push(single("nifi", nifi, vec![start(c, nifi, Service::Nifi)]));
-    }
+    let remote = c.transport != Transport::Local;
     let nns: Vec<&Host> = c.with_role(Role::NameNode).collect();
-    phases.push(start_and_wait(c, "zookeeper", Role::Zookeeper, Service::Zookeeper));
-    if c.ha() {
-        phases.push(start_and_wait(c, "journalnodes", Role::JournalNode, Service::JournalNode));
-    }
-    if let Some(first) = nns.first() {
-        phases.push(single("format", first, vec![format_namenode(c, first)]));
-        phases.push(single(
-            "namenode",
-            first,
-            vec![start(c, first, Service::NameNode), ready(c, first, Service::NameNode)],
-        ));
-    }
-    if let (true, Some(second)) = (c.ha(), nns.get(1)) {
-        phases.push(single(
-            "standby-namenode",
-            second,
-            vec![
-                bootstrap_standby(c, second),
-                start(c, second, Service::NameNode),
-                ready(c, second, Service::NameNode),
-            ],
-        ));
+    let (first, second) = (nns.first().copied(), nns.get(1).copied().filter(|_| c.ha()));
+    let nifi = c.with_role(Role::Nifi).next();
+    let mut phases = vec![
+        after(if remote { os(c, tree) } else { named("os") }, &[]),
+        after(prepare(c, artifacts, binary), &["os"]),
+        after(configure(c, tree), &["prepare"]),
+        // HDFS.
+        after(start_and_wait(c, "zookeeper", Role::Zookeeper, Service::Zookeeper), &["configure"]),
+        after(
+            if c.ha() {
+                start_and_wait(c, "journalnodes", Role::JournalNode, Service::JournalNode)
+            } else {
+                named("journalnodes")
+            },
+            &["configure"],
+        ),
+        after(on(first, "format", |nn| vec![format_namenode(c, nn)]), &["journalnodes"]),
+        after(
+            on(first, "namenode", |nn| vec![start(c, nn, Service::NameNode), ready(c, nn, Service::NameNode)]),
+            &["format"],
+        ),
+        after(
+            on(second, "standby-namenode", |nn| {
+                vec![bootstrap_standby(c, nn), start(c, nn, Service::NameNode), ready(c, nn, Service::NameNode)]
+            }),
+            &["namenode"],
+        ),
         // The znode must exist before any ZKFC starts, so formatting is a phase of its own.
-        phases.push(single("format-zookeeper", nns[0], vec![format_zk(c, nns[0])]));
-        let mut failover = Phase { name: "failover-controllers".into(), ..Phase::default() };
-        for nn in &nns {
-            failover.hosts.entry(nn.name.clone()).or_default().push(start(c, nn, Service::Zkfc));
-        }
-        failover.hosts.entry(nns[0].name.clone()).or_default().push(wait("one NameNode active", &one_active(&nns)));
-        phases.push(failover);
+        after(on(second.and(first), "format-zookeeper", |nn| vec![format_zk(c, nn)]), &["zookeeper"]),
+        after(failover_controllers(c, &nns), &["format-zookeeper", "standby-namenode"]),
+        // DataNodes wait for a NameNode by themselves.
+        after(start_and_wait(c, "datanodes", Role::DataNode, Service::DataNode), &["configure"]),
+        after(
+            on(first, "hdfs-ready", |nn| {
+                let n = c.with_role(Role::DataNode).count();
+                vec![wait(&format!("{n} live DataNodes"), &live_datanodes(nn, n)), hdfs::folders(c, &nns)]
+            }),
+            &["namenode", "failover-controllers", "datanodes"],
+        ),
+        // YARN.
+        after(
+            on(c.one(Role::ResourceManager), "resourcemanager", |rm| {
+                vec![start(c, rm, Service::ResourceManager), ready(c, rm, Service::ResourceManager)]
+            }),
+            &["configure"],
+        ),
+        after(nodemanagers(c), &["resourcemanager"]),
+        // The databases and Hive.
+        after(databases(c), &["configure"]),
+        after(on(c.one(Role::HiveMetastore), "hive-schema", |ms| vec![metastore_schema(c, ms)]), &["databases"]),
+        after(
+            on(c.one(Role::HiveMetastore), "hive-metastore", |ms| {
+                vec![start(c, ms, Service::HiveMetastore), ready(c, ms, Service::HiveMetastore)]
+            }),
+            &["hive-schema"],
+        ),
+        after(
+            on(c.one(Role::HiveServer2), "hiveserver2", |hs2| {
+                vec![start(c, hs2, Service::HiveServer2), ready(c, hs2, Service::HiveServer2)]
+            }),
+            &["hive-metastore", "hdfs-ready"],
+        ),
+        // NiFi.
+        after(on(nifi, "nifi", |n| vec![start(c, n, Service::Nifi)]), &["configure"]),
+        after(on(nifi, "nifi-ready", |n| vec![ready_within(c, n, Service::Nifi, NIFI_READY_SECONDS)]), &["nifi"]),
+    ];
+    let every: Vec<String> = phases.iter().map(|p| p.name.clone()).collect();
+    phases.push(Phase { after: every, ..cleanup(c, artifacts) });
+    runner::retain(phases, |p| !p.hosts.is_empty())
+}
+
+/// `p`, coming after the phases named `names`.
+fn after(p: Phase, names: &[&str]) -> Phase {
+    Phase { after: names.iter().map(|n| n.to_string()).collect(), ..p }
+}
+
+/// A phase of no steps yet.
+fn named(name: &str) -> Phase {
+    Phase { name: name.into(), ..Phase::default() }
+}
+
+/// The phase `name` of `steps` on `host`; empty when there is no such host.
+fn on(host: Option<&Host>, name: &str, steps: impl FnOnce(&Host) -> Vec<Step>) -> Phase {
+    let mut p = named(name);
+    if let Some(h) = host {
+        p.hosts.insert(h.name.clone(), steps(h));
     }
-    phases.push(start_and_wait(c, "datanodes", Role::DataNode, Service::DataNode));
-    if let Some(first) = nns.first() {
-        let n = c.with_role(Role::DataNode).count();
-        phases.push(single(
-            "hdfs-ready",
-            first,
-            vec![wait(&format!("{n} live DataNodes"), &live_datanodes(first, n)), hdfs::folders(c, first)],
-        ));
+    p
+}
+
+/// Both ZKFCs started, then one NameNode active (only for an HA pair).
+fn failover_controllers(c: &Cluster, nns: &[&Host]) -> Phase {
+    let mut p = named("failover-controllers");
+    if !c.ha() || nns.len() < 2 {
+        return p;
     }
-    if let Some(rm) = c.one(Role::ResourceManager) {
-        phases.push(single(
-            "resourcemanager",
-            rm,
-            vec![start(c, rm, Service::ResourceManager), ready(c, rm, Service::ResourceManager)],
-        ));
-        let n = c.with_role(Role::NodeManager).count();
-        let metrics = format!("http://{}:{}/ws/v1/cluster/metrics", rm.address, rm.ports.resourcemanager_webapp);
-        let mut nms = start_and_wait(c, "nodemanagers", Role::NodeManager, Service::NodeManager);
-        nms.hosts.entry(rm.name.clone()).or_default().push(wait(
-            &format!("{n} NodeManagers registered"),
-            &at_least(&format!("curl -sf --max-time 2 {}", sh_quote(&metrics)), "activeNodes", n),
-        ));
-        phases.push(nms);
+    for nn in nns {
+        p.hosts.entry(nn.name.clone()).or_default().push(start(c, nn, Service::Zkfc));
     }
-    let mut databases = Phase { name: "databases".into(), ..Phase::default() };
+    p.hosts.entry(nns[0].name.clone()).or_default().push(wait("one NameNode active", &one_active(nns)));
+    p
+}
+
+/// Every NodeManager started, then all of them registered with the ResourceManager.
+fn nodemanagers(c: &Cluster) -> Phase {
+    let Some(rm) = c.one(Role::ResourceManager) else { return named("nodemanagers") };
+    let n = c.with_role(Role::NodeManager).count();
+    let metrics = format!("http://{}:{}/ws/v1/cluster/metrics", rm.address, rm.ports.resourcemanager_webapp);
+    let mut p = start_and_wait(c, "nodemanagers", Role::NodeManager, Service::NodeManager);
+    p.hosts.entry(rm.name.clone()).or_default().push(wait(
+        &format!("{n} NodeManagers registered"),
+        &at_least(&format!("curl -sf --max-time 2 {}", sh_quote(&metrics)), "activeNodes", n),
+    ));
+    p
+}
+
+/// The metastore's and the mart's databases.
+fn databases(c: &Cluster) -> Phase {
+    let mut p = named("databases");
     if let Some(db) = c.one(Role::MetastoreDb) {
-        databases.hosts.insert(db.name.clone(), metastore_db(c, db));
+        p.hosts.insert(db.name.clone(), metastore_db(c, db));
     }
     if let Some(db) = c.one(Role::MartDb) {
-        databases.hosts.insert(db.name.clone(), mart_db(c, db));
+        p.hosts.insert(db.name.clone(), mart_db(c, db));
     }
-    if !databases.hosts.is_empty() {
-        phases.push(databases);
-    }
-    if let Some(ms) = c.one(Role::HiveMetastore) {
-        phases.push(single(
-            "hive-metastore",
-            ms,
-            vec![metastore_schema(c, ms), start(c, ms, Service::HiveMetastore), ready(c, ms, Service::HiveMetastore)],
-        ));
-    }
-    if let Some(hs2) = c.one(Role::HiveServer2) {
-        phases.push(single(
-            "hiveserver2",
-            hs2,
-            vec![start(c, hs2, Service::HiveServer2), ready(c, hs2, Service::HiveServer2)],
-        ));
-    }
-    if let Some(nifi) = nifi {
-        // Waited for at the end: it started while the phases above ran.
-        phases.push(single("nifi-ready", nifi, vec![ready_within(c, nifi, Service::Nifi, NIFI_READY_SECONDS)]));
-    }
-    phases.push(cleanup(c, artifacts));
-    phases.retain(|p| !p.hosts.is_empty());
-    phases
+    p
 }
 
 /// Seconds NiFi gets to answer after its start.
 const NIFI_READY_SECONDS: u32 = 600;
 
-/// The phases of `down`: every supervised daemon stopped, in the reverse of the start order;
-/// with `purge`, every host's state removed too (only where each host is a folder).
+/// The phases of `down`, one after another: every supervised daemon stopped, in the reverse of
+/// the start order; with `purge`, every host's state removed too (only where each host is a
+/// folder).
 pub fn down(c: &Cluster, purge: bool) -> Vec<Phase> {
     let order = [
         vec![Service::Nifi, Service::HiveServer2],
@@ -182,14 +220,7 @@ pub fn down(c: &Cluster, purge: bool) -> Vec<Phase> {
         }
         phases.push(phase);
     }
-    phases.retain(|p| !p.hosts.is_empty());
-    phases
-}
-
-fn single(name: &str, host: &Host, steps: Vec<Step>) -> Phase {
-    let mut p = Phase { name: name.into(), ..Phase::default() };
-    p.hosts.insert(host.name.clone(), steps);
-    p
+    runner::retain(runner::in_order(phases), |p| !p.hosts.is_empty())
 }
 
 /// A phase that starts `service` on every host with `role` and waits until each is ready.
@@ -233,16 +264,25 @@ mod tests {
     use crate::secrets::Secrets;
 
     fn local() -> (Cluster, Tree) {
-        let c =
-            crate::inventory::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/inventory/local.toml"))).unwrap();
+        inventory("local.toml")
+    }
+
+    /// The inventory `name` of inventory/, rendered.
+    fn inventory(name: &str) -> (Cluster, Tree) {
+        let c = crate::inventory::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("inventory").join(name)).unwrap();
+        let tree = rendered(&c);
+        (c, tree)
+    }
+
+    /// The files of `c`.
+    fn rendered(c: &Cluster) -> Tree {
         let secrets = Secrets {
             metastore_root_password: "r".into(),
             metastore_password: "a".into(),
             mart_password: "b".into(),
             nifi_sensitive_key: "c".into(),
         };
-        let tree = crate::desired::render(&c, &secrets);
-        (c, tree)
+        crate::desired::render(c, &secrets)
     }
 
     #[test]
@@ -261,33 +301,87 @@ mod tests {
         }
     }
 
+    /// Every phase that `name` comes after, directly or not.
+    fn ancestors(phases: &[Phase], name: &str) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut todo = vec![name.to_string()];
+        while let Some(n) = todo.pop() {
+            let p = phases.iter().find(|p| p.name == n).unwrap_or_else(|| panic!("no phase {n}"));
+            for a in &p.after {
+                if out.insert(a.clone()) {
+                    todo.push(a.clone());
+                }
+            }
+        }
+        out
+    }
+
     #[test]
-    fn phases_follow_the_ha_bootstrap_order() {
-        let (c, tree) = local();
-        let names: Vec<String> = up(&c, &tree, &[], None).into_iter().map(|p| p.name).collect();
-        assert_eq!(
-            names,
-            [
-                "prepare",
-                "configure",
-                "nifi",
-                "zookeeper",
-                "journalnodes",
-                "format",
-                "namenode",
-                "standby-namenode",
-                "format-zookeeper",
-                "failover-controllers",
-                "datanodes",
-                "hdfs-ready",
-                "resourcemanager",
-                "nodemanagers",
-                "databases",
-                "hive-metastore",
-                "hiveserver2",
-                "nifi-ready"
-            ]
-        );
+    fn phases_follow_the_ha_bootstrap_order_and_independent_chains_do_not_wait_for_each_other() {
+        // The eight machines: every phase there is, the os phase and the cleanup included.
+        let (c, tree) = inventory("machines.toml");
+        let artifacts = crate::artifacts::needed(&c, Path::new("/nonexistent"));
+        let phases = up(&c, &tree, &artifacts, None);
+        for (i, p) in phases.iter().enumerate() {
+            for a in &p.after {
+                assert!(phases[..i].iter().any(|q| &q.name == a), "{} comes after {a}, which is not before it", p.name);
+            }
+        }
+        let chain = [
+            "os",
+            "prepare",
+            "configure",
+            "journalnodes",
+            "format",
+            "namenode",
+            "standby-namenode",
+            "failover-controllers",
+            "hdfs-ready",
+            "hiveserver2",
+        ];
+        for w in chain.windows(2) {
+            assert!(ancestors(&phases, w[1]).contains(w[0]), "{} does not wait for {}", w[1], w[0]);
+        }
+        for (phase, needs) in [
+            ("failover-controllers", "format-zookeeper"),
+            ("format-zookeeper", "zookeeper"),
+            ("hdfs-ready", "datanodes"),
+            ("nodemanagers", "resourcemanager"),
+            ("hive-metastore", "hive-schema"),
+            ("hiveserver2", "hdfs-ready"),
+            ("hive-schema", "databases"),
+            ("nifi-ready", "nifi"),
+        ] {
+            assert!(ancestors(&phases, phase).contains(needs), "{phase} does not wait for {needs}");
+        }
+        for (phase, free_of) in [
+            ("databases", "namenode"),
+            ("hive-schema", "zookeeper"),
+            ("resourcemanager", "namenode"),
+            ("nodemanagers", "databases"),
+            ("nifi", "zookeeper"),
+            ("datanodes", "journalnodes"),
+            ("hive-metastore", "namenode"),
+        ] {
+            assert!(!ancestors(&phases, phase).contains(free_of), "{phase} waits for {free_of}");
+        }
+        let last = phases.last().unwrap();
+        assert_eq!(last.name, "cleanup");
+        assert_eq!(ancestors(&phases, "cleanup").len(), phases.len() - 1, "cleanup is not last");
+    }
+
+    #[test]
+    fn a_cluster_without_nifi_keeps_its_order_through_the_phases_it_lacks() {
+        let (mut c, _) = local();
+        for h in &mut c.hosts {
+            h.roles.retain(|r| *r != Role::Nifi);
+        }
+        let tree = rendered(&c);
+        let phases = up(&c, &tree, &[], None);
+        assert!(phases.iter().all(|p| !p.name.starts_with("nifi")));
+        for p in &phases {
+            assert!(!p.after.iter().any(|a| a.starts_with("nifi")), "{} comes after a phase that is gone", p.name);
+        }
     }
 
     #[test]

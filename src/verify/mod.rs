@@ -243,7 +243,7 @@ pub fn apply_on(
     observer: &(dyn Observer + Sync),
     log_dir: &Path,
 ) -> Result<(), VerifyError> {
-    let phase = Phase { name: name.into(), hosts: [(host.to_string(), steps)].into() };
+    let phase = Phase { name: name.into(), hosts: [(host.to_string(), steps)].into(), after: vec![] };
     let opts = Options { parallel: 1, log_dir: log_dir.to_path_buf(), mode: Mode::Apply };
     let report = tokio::task::block_in_place(|| {
         let connect = |h: &str| transport::open(c, h, false);

@@ -80,7 +80,11 @@ fn uploads_small_and_large_files_only_when_they_differ() {
         owner: None,
         affects: vec![],
     };
-    let phase = Phase { name: "push".into(), hosts: [("h1".to_string(), vec![small.clone(), big.clone()])].into() };
+    let phase = Phase {
+        name: "push".into(),
+        hosts: [("h1".to_string(), vec![small.clone(), big.clone()])].into(),
+        after: vec![],
+    };
     let opts2 = opts.clone();
     let address = sshd.address.clone();
     let connect = move |h: &str| -> Result<Box<dyn Transport>, TransportError> {

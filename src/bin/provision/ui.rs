@@ -158,10 +158,16 @@ pub struct Progress {
     state: std::sync::Mutex<ProgressState>,
 }
 
+/// The bars of the phases under way: each phase's hosts and its whole.
 #[derive(Default)]
 struct ProgressState {
+    phases: std::collections::BTreeMap<String, PhaseBars>,
+}
+
+/// One phase's bars.
+struct PhaseBars {
     hosts: std::collections::BTreeMap<String, indicatif::ProgressBar>,
-    total: Option<indicatif::ProgressBar>,
+    total: indicatif::ProgressBar,
 }
 
 impl Default for Progress {
@@ -188,37 +194,37 @@ impl Progress {
 
 impl provision::engine::runner::Observer for Progress {
     fn phase_started(&self, phase: &str, steps: &std::collections::BTreeMap<String, usize>) {
-        let mut st = self.state.lock().expect("progress");
-        st.hosts.clear();
         let Some(m) = &self.bars else {
             eprintln!("[{phase}] {} hosts, {} steps", steps.len(), steps.values().sum::<usize>());
             return;
         };
-        let style = indicatif::ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {wide_msg}")
+        let style = indicatif::ProgressStyle::with_template("{prefix:>24} [{bar:30}] {pos}/{len} {wide_msg}")
             .expect("template")
             .progress_chars("=> ");
-        for (host, n) in steps {
-            let bar = m.add(indicatif::ProgressBar::new(*n as u64).with_style(style.clone()).with_prefix(host.clone()));
-            st.hosts.insert(host.clone(), bar);
-        }
         let total = m.add(
             indicatif::ProgressBar::new(steps.values().sum::<usize>() as u64)
-                .with_style(style)
+                .with_style(style.clone())
                 .with_prefix(format!("[{phase}]")),
         );
-        st.total = Some(total);
+        let mut hosts = std::collections::BTreeMap::new();
+        let mut last = total.clone();
+        for (host, n) in steps {
+            let bar = indicatif::ProgressBar::new(*n as u64).with_style(style.clone()).with_prefix(host.clone());
+            last = m.insert_after(&last, bar);
+            hosts.insert(host.clone(), last.clone());
+        }
+        self.state.lock().expect("progress").phases.insert(phase.to_string(), PhaseBars { hosts, total });
     }
 
     fn step_done(&self, o: &provision::engine::runner::Outcome) {
         use provision::engine::runner::Status;
         let st = self.state.lock().expect("progress");
-        match (&self.bars, st.hosts.get(&o.host)) {
-            (Some(_), Some(bar)) => {
+        let bars = st.phases.get(&o.phase).and_then(|p| Some((p.hosts.get(&o.host)?, &p.total)));
+        match (&self.bars, bars) {
+            (Some(_), Some((bar, total))) => {
                 bar.inc(1);
                 bar.set_message(o.step.clone());
-                if let Some(t) = &st.total {
-                    t.inc(1);
-                }
+                total.inc(1);
                 if let Status::Failed(m) = &o.status {
                     bar.abandon_with_message(format!("FAILED: {}", m.lines().next().unwrap_or("")));
                 }
@@ -232,15 +238,17 @@ impl provision::engine::runner::Observer for Progress {
     }
 
     fn phase_done(&self, phase: &str, ok: bool) {
-        let st = self.state.lock().expect("progress");
-        for bar in st.hosts.values() {
-            bar.finish();
-        }
-        if let Some(t) = &st.total {
-            t.finish();
-        }
-        if self.bars.is_none() {
-            eprintln!("[{phase}] {}", if ok { "done" } else { "failed" });
+        let done = self.state.lock().expect("progress").phases.remove(phase);
+        match (&self.bars, done) {
+            // A phase that went well makes room for the others; a failed one stays in sight.
+            (Some(m), Some(p)) if ok => {
+                for bar in p.hosts.values() {
+                    m.remove(bar);
+                }
+                p.total.finish_with_message("done");
+            }
+            (Some(_), Some(p)) => p.total.abandon_with_message("failed"),
+            _ => eprintln!("[{phase}] {}", if ok { "done" } else { "failed" }),
         }
     }
 }
@@ -298,9 +306,12 @@ pub fn up_report(report: &provision::engine::runner::Report, json: bool) {
     }
     println!("{:<16} {:>8} {:>10} {:>7}", "total", totals.0, totals.1, totals.2);
     if !report.timings.is_empty() {
-        let total: f64 = report.timings.iter().map(|t| t.seconds).sum();
-        let each: Vec<String> = report.timings.iter().map(|t| format!("{} {:.1}s", t.phase, t.seconds)).collect();
-        println!("phases ({total:.1}s): {}", each.join(", "));
+        let wall = report.timings.iter().map(|t| t.ended).fold(0.0, f64::max);
+        let mut timings = report.timings.clone();
+        timings.sort_by(|a, b| a.started.total_cmp(&b.started));
+        let each: Vec<String> =
+            timings.iter().map(|t| format!("{} {:.1}-{:.1}s", t.phase, t.started, t.ended)).collect();
+        println!("phases ({wall:.1}s, side by side where they can): {}", each.join(", "));
     }
     print_failures(report);
     if let Some(p) = &report.failed_phase {
@@ -494,8 +505,8 @@ pub fn runs(runs: &[provision::pipeline::ledger::Run], json: bool) {
     }
 }
 
-/// Prints every step of every phase and host, in order, then what follows the phases: what `up`
-/// or `down` would do.
+/// Prints every phase, what it comes after and every step of each host, then what follows the
+/// phases: what `up` or `down` would do.
 pub fn dry_run(phases: &[provision::engine::runner::Phase], then: &[String], json: bool) {
     if json {
         let mut doc: Vec<serde_json::Value> = phases
@@ -506,7 +517,7 @@ pub fn dry_run(phases: &[provision::engine::runner::Phase], then: &[String], jso
                     .iter()
                     .map(|(h, steps)| (h.clone(), steps.iter().map(|s| s.describe()).collect::<Vec<_>>().into()))
                     .collect();
-                serde_json::json!({"phase": p.name, "hosts": hosts})
+                serde_json::json!({"phase": p.name, "after": p.after, "hosts": hosts})
             })
             .collect();
         doc.extend(then.iter().map(|t| serde_json::json!({"then": t})));
@@ -514,7 +525,10 @@ pub fn dry_run(phases: &[provision::engine::runner::Phase], then: &[String], jso
         return;
     }
     for (i, p) in phases.iter().enumerate() {
-        println!("phase {} {}", i + 1, p.name);
+        match p.after.as_slice() {
+            [] => println!("phase {} {}", i + 1, p.name),
+            after => println!("phase {} {} (after {})", i + 1, p.name, after.join(", ")),
+        }
         for (host, steps) in &p.hosts {
             println!("  {host}");
             for s in steps {
