@@ -274,9 +274,7 @@ pub fn run(phases: &[Phase], connect: &Connect<'_>, opts: &Options, observer: &d
     let before: Vec<Vec<usize>> = phases
         .iter()
         .enumerate()
-        .map(|(i, p)| {
-            p.after.iter().filter_map(|a| phases[..i].iter().position(|q| &q.name == a)).collect()
-        })
+        .map(|(i, p)| p.after.iter().filter_map(|a| phases[..i].iter().position(|q| &q.name == a)).collect())
         .collect();
     let mut stage = vec![Stage::Waiting; phases.len()];
     let began = Instant::now();
@@ -297,8 +295,7 @@ pub fn run(phases: &[Phase], connect: &Connect<'_>, opts: &Options, observer: &d
                     let outcomes = run_phase(phase, slots, connect, opts, observer);
                     let started = phase_began.duration_since(began).as_secs_f64();
                     let seconds = phase_began.elapsed().as_secs_f64();
-                    let timing =
-                        PhaseTiming { phase: phase.name.clone(), started, seconds, ended: started + seconds };
+                    let timing = PhaseTiming { phase: phase.name.clone(), started, seconds, ended: started + seconds };
                     let _ = done_tx.send((i, outcomes, timing));
                 });
             }
@@ -551,7 +548,10 @@ mod tests {
         let (report, opened) = run_here(&phases);
         assert!(report.ok(), "{:?}", report.outcomes);
         let (left, right, join) = (timing(&report, "left"), timing(&report, "right"), timing(&report, "join"));
-        assert!(right.started < left.ended && left.started < right.ended, "one waited for the other: {left:?} {right:?}");
+        assert!(
+            right.started < left.ended && left.started < right.ended,
+            "one waited for the other: {left:?} {right:?}"
+        );
         assert!(join.started >= left.ended && join.started >= right.ended, "{:?}", report.timings);
         assert_eq!(opened, 2, "two phases at once on one host need two connections, and no more");
     }

@@ -111,7 +111,8 @@ pub(super) fn folders(c: &Cluster, nns: &[&Host]) -> Step {
 
 /// Shell that sets `$a` to the web address of the active NameNode among `nns`, or fails.
 fn active_namenode(nns: &[&Host]) -> String {
-    let urls: Vec<String> = nns.iter().map(|n| sh_quote(&format!("http://{}:{}", n.address, n.ports.namenode_http))).collect();
+    let urls: Vec<String> =
+        nns.iter().map(|n| sh_quote(&format!("http://{}:{}", n.address, n.ports.namenode_http))).collect();
     format!(
         "a=''; for u in {}; do curl -sf --max-time 2 \"$u/jmx?qry={NAMENODE_STATUS}\" | grep -Eq '\"State\" *: *\"active\"' && a=$u; done; \
          [ -n \"$a\" ] || {{ echo 'no NameNode is active' >&2; exit 1; }}",
