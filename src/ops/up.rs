@@ -9,7 +9,7 @@ use super::software::{crawler_binary, software};
 use super::{Context, Events, Reach, SecretsPolicy, run, select};
 use crate::artifacts;
 use crate::desired::{self, Tree};
-use crate::engine::runner::{Mode, Phase, Report};
+use crate::engine::runner::{self, Mode, Phase, Report};
 use crate::machines::{image, network, proxy};
 use crate::model::{Provider, Role, Transport};
 use crate::nifi::{self, NifiError, deploy::Deployed, flow};
@@ -23,6 +23,8 @@ pub struct UpOptions {
     pub reach: Reach,
     /// Only these phases; every phase when empty.
     pub only: Vec<String>,
+    /// Each phase after the one before it, rather than as soon as what it comes after is done.
+    pub one_phase_at_a_time: bool,
     /// The `provision` binary the crawler host gets, instead of this one.
     pub crawler_binary: Option<PathBuf>,
     /// Generate secrets anew even though they were used.
@@ -50,7 +52,12 @@ pub fn dry_run(ctx: &Context, o: &UpOptions) -> anyhow::Result<Vec<Phase>> {
     let tree = desired::render(c, &obtained.secrets);
     let artifacts = artifacts::needed(c, &artifacts::cache_dir());
     let binary = crawler_binary(c, o.crawler_binary.as_ref(), false)?;
-    select(plan::up(c, &tree, &artifacts, binary.as_ref()), &o.only)
+    Ok(order(select(plan::up(c, &tree, &artifacts, binary.as_ref()), &o.only)?, o))
+}
+
+/// `phases` as `o` wants them ordered.
+fn order(phases: Vec<Phase>, o: &UpOptions) -> Vec<Phase> {
+    if o.one_phase_at_a_time { runner::in_order(phases) } else { phases }
 }
 
 /// Brings the platform up: secrets kept, the VMs of a Vagrant inventory up, the software
@@ -65,7 +72,7 @@ pub fn up(ctx: &Context, o: &UpOptions, events: &dyn Events) -> anyhow::Result<U
     let binary = crawler_binary(c, o.crawler_binary.as_ref(), prepares(only))?;
     vagrant_up(ctx, &tree, events)?;
     let artifacts = software(c, prepares(only), prepares(only), events)?;
-    let phases = select(plan::up(c, &tree, &artifacts, binary.as_ref()), only)?;
+    let phases = order(select(plan::up(c, &tree, &artifacts, binary.as_ref()), only)?, o);
     let report = run(ctx, o.reach, &phases, Mode::Apply, "up", events);
     let whole = only.is_empty();
     let flow = match (report.ok() && whole, accept(ctx)?) {

@@ -73,3 +73,42 @@ fn the_dry_run_of_the_vm_inventories_matches_the_golden_files() {
         );
     }
 }
+
+/// The phases of `up --dry-run --json` for `inv`, as (name, after).
+fn phases(args: &[&str]) -> Vec<(String, Vec<String>)> {
+    let out =
+        crate::support::bin().args(["up", "--dry-run", "--json"]).args(args).current_dir(root()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc.as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| {
+            let after = p["after"].as_array()?.iter().map(|a| a.as_str().unwrap().to_string()).collect();
+            Some((p["phase"].as_str()?.to_string(), after))
+        })
+        .collect()
+}
+
+#[test]
+fn the_dry_run_shows_the_graph_of_phases_and_one_at_a_time_makes_it_a_chain() {
+    let graph = phases(&["-i", "inventory/cluster.toml"]);
+    let after = |name: &str| &graph.iter().find(|(n, _)| n == name).unwrap().1;
+    assert_eq!(after("databases"), &["configure"]);
+    assert_eq!(after("hdfs-ready"), &["namenode", "failover-controllers", "datanodes"]);
+    let chain = phases(&["-i", "inventory/cluster.toml", "--one-phase-at-a-time"]);
+    assert_eq!(chain.len(), graph.len());
+    for (i, (name, after)) in chain.iter().enumerate() {
+        assert_eq!(name, &graph[i].0, "the order changed");
+        let before: Vec<String> = chain[..i].iter().rev().take(1).map(|(n, _)| n.clone()).collect();
+        assert_eq!(after, &before, "{name} is not right after the phase before it");
+    }
+    // --only keeps the order among the phases it names, through those it leaves out.
+    let some = phases(&["-i", "inventory/cluster.toml", "--only", "configure,hdfs-ready,hiveserver2"]);
+    let names: Vec<(&str, Vec<&str>)> =
+        some.iter().map(|(n, a)| (n.as_str(), a.iter().map(String::as_str).collect())).collect();
+    assert_eq!(
+        names,
+        [("configure", vec![]), ("hdfs-ready", vec!["configure"]), ("hiveserver2", vec!["configure", "hdfs-ready"])]
+    );
+}

@@ -283,6 +283,11 @@ pub struct UpArgs {
     /// Print every step of every phase and host, in order, and touch nothing (no host, no VM).
     #[arg(long)]
     pub dry_run: bool,
+    /// Run the phases one after another, in the order `--dry-run` lists them, instead of each
+    /// as soon as the phases it comes after are done: slower, with the progress and the logs in
+    /// that order.
+    #[arg(long)]
+    pub one_phase_at_a_time: bool,
     /// The `provision` executable the crawler host of remote hosts gets [default: this one];
     /// for CentOS 7 the portable build (see README).
     #[arg(long, env = "PROVISION_CRAWLER_BINARY")]

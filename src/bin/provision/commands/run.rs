@@ -38,6 +38,7 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
     let o = UpOptions {
         reach: reach(&args.hosts),
         only: args.phases.only.clone(),
+        one_phase_at_a_time: args.one_phase_at_a_time,
         crawler_binary: args.crawler_binary.clone(),
         regenerate_secrets: args.regenerate_secrets,
     };
