@@ -280,7 +280,9 @@ pub fn facts_script(steps: &[Step]) -> String {
 /// One round trip per host instead of one per step, for phases where little changes.
 pub fn facts(t: &mut dyn Transport, steps: &[Step]) -> Result<Vec<(i32, String)>, StepError> {
     let script = facts_script(steps);
-    let timeout = SHORT + Duration::from_millis(200 * steps.len() as u64);
+    // Every fact's own allowance beyond the usual, plus a little per step.
+    let beyond: Duration = steps.iter().map(|s| s.probe_timeout().saturating_sub(SHORT)).sum();
+    let timeout = SHORT + beyond + Duration::from_millis(200 * steps.len() as u64);
     let out = t.exec(&script, None, timeout)?;
     let text = out.stdout_text();
     let mut results = Vec::with_capacity(steps.len());
@@ -370,6 +372,15 @@ impl Step {
             Step::Package { .. } => Duration::from_secs(600),
             Step::Service { .. } => SHORT + Duration::from_secs(u64::from(STOP_SECONDS)),
             Step::Run { timeout, .. } => *timeout,
+            _ => SHORT,
+        }
+    }
+
+    /// Time allowed to reading this step's facts: a guard of shell may be as heavy as its action
+    /// (a JVM that asks a database), so it gets the action's time when that is longer.
+    fn probe_timeout(&self) -> Duration {
+        match self {
+            Step::Run { timeout, .. } => SHORT.max(*timeout),
             _ => SHORT,
         }
     }
@@ -479,7 +490,7 @@ impl Step {
     /// Reads the host's state and says whether this step has anything to do. Changes nothing.
     /// For a text file that differs, the host's current text comes along for a diff.
     pub fn probe(&self, t: &mut dyn Transport, state: &RunState) -> Result<Drift, StepError> {
-        let out = t.exec(&self.fact(), None, SHORT)?;
+        let out = t.exec(&self.fact(), None, self.probe_timeout())?;
         let drift = self.judge(out.code, &out.stdout_text(), state);
         match (&drift, self) {
             (Drift::Differs { reason, .. }, Step::File { path, content: Content::Text(_), .. })
