@@ -9,8 +9,10 @@ use crate::engine::steps::Step;
 use crate::model::{Cluster, Host, Service};
 use crate::services::probe::{FS_NAMESYSTEM_STATE, NAMENODE_STATUS};
 
-/// Seconds a daemon gets to become ready.
-pub(super) const READY_SECONDS: u32 = 120;
+/// Seconds a daemon gets to become ready: generous, because the chains of `up` start many
+/// JVMs at once, and a busy machine may take minutes over them; a daemon that exits instead
+/// fails its wait at once where a pid file lets the wait watch it.
+pub(super) const READY_SECONDS: u32 = 300;
 
 /// A step that waits until `service` on `h` is ready, by its readiness probe, for up to
 /// [`READY_SECONDS`].
