@@ -47,6 +47,7 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Arch
         after(if remote { os(c, tree) } else { named("os") }, &[]),
         after(prepare(c, artifacts, binary), &["os"]),
         after(configure(c, tree), &["prepare"]),
+        after(on(nifi, "nifi", |n| vec![start(c, n, Service::Nifi)]), &["configure"]),
         // HDFS.
         after(start_and_wait(c, "zookeeper", Role::Zookeeper, Service::Zookeeper), &["configure"]),
         after(
@@ -103,8 +104,8 @@ pub fn up(c: &Cluster, tree: &Tree, artifacts: &[Artifact], binary: Option<&Arch
             }),
             &["hive-metastore", "hdfs-ready"],
         ),
-        // NiFi.
-        after(on(nifi, "nifi", |n| vec![start(c, n, Service::Nifi)]), &["configure"]),
+        // NiFi, waited for last in the list's order: one phase at a time, it starts early and
+        // its start overlaps the others.
         after(on(nifi, "nifi-ready", |n| vec![ready_within(c, n, Service::Nifi, NIFI_READY_SECONDS)]), &["nifi"]),
     ];
     let every: Vec<String> = phases.iter().map(|p| p.name.clone()).collect();
