@@ -5,16 +5,38 @@
 //! validates first) three times by the release binary, timed here and under `/usr/bin/time`
 //! for its peak memory; then written once (`render -o`, to a tmpfs where there is one) and counted.
 //!
+//! Then, for 8, 32, 64 and 128 hosts, one real sshd per host on loopback (127.14.x.y) and over
+//! them, through provision's runner and SSH transport (8 hosts at once, `up`'s default), the
+//! inventory's rendered `configure` phase with each host's files below a folder of its own: a
+//! probe run (what `provision plan` does) of empty hosts, the first apply, a probe run of the
+//! converged hosts and a no-op apply (both the median of three), with the cost per host and how
+//! it grows from 8 to 128 hosts. That part is skipped, saying so, where /usr/sbin/sshd is missing.
+//!
 //! Run: `cargo bench --bench scale`.
+
+mod loopback;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use loopback::sshd::ClientKey;
+use loopback::{Files, Servers};
+use provision::engine::runner::Mode;
 
 /// The cluster sizes measured.
 const SIZES: [usize; 5] = [8, 32, 64, 128, 1000];
 
 /// Runs of each measurement; the median is printed.
 const RUNS: usize = 3;
+
+/// The cluster sizes measured over real sshd, one per host.
+const SSHD_SIZES: [usize; 4] = [8, 32, 64, 128];
+
+/// The sshd addresses of this bench: 127.14.x.y.
+const NET: u8 = 14;
+
+/// Hosts worked on at once: `up`'s default `--parallel`.
+const PARALLEL: usize = 8;
 
 /// `inventory/local.toml` with `hosts - 8` extra DataNode/NodeManager hosts, its state in `dir`.
 fn inventory(dir: &Path, hosts: usize) -> PathBuf {
@@ -85,11 +107,85 @@ fn size_of(dir: &Path) -> (u64, u64) {
     total
 }
 
+/// A fresh folder in memory where there is a tmpfs, so the disk's speed does not count.
+fn scratch() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }.unwrap()
+}
+
+/// The `configure` phase of the inventories of [`SSHD_SIZES`] hosts (generated in `dir`) over
+/// one real sshd per host: probe, apply, probe again and re-apply, timed and counted.
+fn over_sshd(dir: &Path) {
+    if !Path::new("/usr/sbin/sshd").exists() {
+        println!("over sshd: skipped, no /usr/sbin/sshd here (apt-get install openssh-server)");
+        return;
+    }
+    let largest = SSHD_SIZES[SSHD_SIZES.len() - 1];
+    let client = ClientKey::new();
+    // The larger inventories list the smaller ones' hosts, so one server per host of the largest serves all.
+    let servers = Servers::start(NET, &client, Files::render(&inventory(dir, largest)).hosts.keys());
+    let work = scratch();
+    println!("\nconfigure phase over real sshd on 127.{NET}.x.y, {PARALLEL} hosts at once; seconds, then ms per host");
+    println!(
+        "hosts  files/host  probe empty s  apply s  probe converged s  no-op s  | ms/host: probe  apply  probe  no-op"
+    );
+    let mut rows = Vec::new();
+    for hosts in SSHD_SIZES {
+        let files = Files::render(&inventory(dir, hosts));
+        let (count, _) = files.count();
+        let root = work.path().join(format!("hosts{hosts}"));
+        let phase = files.below(&root);
+        let log = |run: &str| work.path().join(format!("logs{hosts}-{run}"));
+        let (empty, would) = servers.run(&phase, Mode::Probe, PARALLEL, &log("probe"));
+        assert_eq!(would, count, "every file would be written");
+        let (apply, changed) = servers.run(&phase, Mode::Apply, PARALLEL, &log("apply"));
+        assert_eq!(changed, count, "every file written");
+        files.check(&root, "the first apply");
+        let again = |mode: Mode, run: &str| {
+            let mut runs: Vec<f64> = (0..RUNS)
+                .map(|i| {
+                    let (took, changed) = servers.run(&phase, mode, PARALLEL, &log(&format!("{run}{i}")));
+                    assert_eq!(changed, 0, "{run}: nothing to change");
+                    took.as_secs_f64()
+                })
+                .collect();
+            loopback::median(&mut runs)
+        };
+        let probe = again(Mode::Probe, "converged");
+        let noop = again(Mode::Apply, "noop");
+        files.check(&root, "the no-op apply");
+        let seconds = [empty.as_secs_f64(), apply.as_secs_f64(), probe, noop];
+        let per_host = seconds.map(|s| s * 1000.0 / hosts as f64);
+        println!(
+            "{hosts:>5} {:>11.1} {:>14.2} {:>8.2} {:>18.2} {:>8.2}  | {:>14.1} {:>6.1} {:>6.1} {:>6.1}",
+            count as f64 / hosts as f64,
+            seconds[0],
+            seconds[1],
+            seconds[2],
+            seconds[3],
+            per_host[0],
+            per_host[1],
+            per_host[2],
+            per_host[3]
+        );
+        rows.push((hosts, per_host));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+    let ((few, small), (many, large)) = (rows[0], rows[rows.len() - 1]);
+    let growth = |i: usize| large[i] / small[i];
+    println!(
+        "cost per host at {many} against {few} hosts: probe of empty hosts {:.2}x, first apply {:.2}x, \
+         probe of converged hosts {:.2}x, no-op apply {:.2}x (1.0x: linear in the hosts)",
+        growth(0),
+        growth(1),
+        growth(2),
+        growth(3)
+    );
+}
+
 fn main() {
     let dir = tempfile::tempdir().unwrap();
-    // Written files go to memory where there is a tmpfs, so the disk's speed does not count.
-    let shm = Path::new("/dev/shm");
-    let written = if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }.unwrap();
+    let written = scratch();
     println!("hosts  validate s  MiB  render s  MiB  written s    files      MB  ms/host  KiB/host");
     let mut rows = Vec::new();
     for hosts in SIZES {
@@ -126,4 +222,5 @@ fn main() {
         "1,000 hosts: validate + render {:.2} s (goal under 1 s), peak {:.0} MiB (goal under 150 MB)",
         large.1, large.2
     );
+    over_sshd(dir.path());
 }
