@@ -220,7 +220,7 @@ fn a_failure_stops_the_run_before_the_next_phase_and_a_rerun_continues() {
         unless: Some(format!("test -e {}.done", marker.display())),
         timeout: Duration::from_secs(10),
     };
-    let phases = vec![phase("one", None), phase("two", Some(guarded)), phase("three", None)];
+    let phases = runner::in_order(vec![phase("one", None), phase("two", Some(guarded)), phase("three", None)]);
     let opts = options(&key, &state.path().join("known_hosts"), true);
     let connect = |h: &str| -> Result<Box<dyn Transport>, TransportError> {
         Ok(Box::new(Ssh::connect(h, &addresses[h], &opts)?))
