@@ -7,7 +7,6 @@ use crate::desired::sh_quote;
 use crate::engine::steps::Step;
 use crate::model::{Cluster, Host};
 use crate::services::launch::hadoop_tool;
-use crate::services::probe::NAMENODE_STATUS;
 
 /// The NameNode's metadata is complete: a VERSION and an image (an interrupted format leaves
 /// VERSION without an image, and must be formatted again).
@@ -111,11 +110,5 @@ pub(super) fn folders(c: &Cluster, nns: &[&Host]) -> Step {
 
 /// Shell that sets `$a` to the web address of the active NameNode among `nns`, or fails.
 fn active_namenode(nns: &[&Host]) -> String {
-    let urls: Vec<String> =
-        nns.iter().map(|n| sh_quote(&format!("http://{}:{}", n.address, n.ports.namenode_http))).collect();
-    format!(
-        "a=''; for u in {}; do curl -sf --max-time 2 \"$u/jmx?qry={NAMENODE_STATUS}\" | grep -Eq '\"State\" *: *\"active\"' && a=$u; done; \
-         [ -n \"$a\" ] || {{ echo 'no NameNode is active' >&2; exit 1; }}",
-        urls.join(" ")
-    )
+    format!("{{ {}; }} || {{ echo 'no NameNode is active' >&2; exit 1; }}", super::wait::one_active(nns))
 }

@@ -58,14 +58,13 @@ pub(super) fn at_least(json_source: &str, field: &str, n: usize) -> String {
     format!("v=$({json_source} | sed -n 's/.*\"{field}\" *: *\\([0-9]*\\).*/\\1/p'); [ \"${{v:-0}}\" -ge {n} ]")
 }
 
-pub(super) fn namenode_state_url(nn: &Host) -> String {
-    format!("http://{}:{}/jmx?qry={NAMENODE_STATUS}", nn.address, nn.ports.namenode_http)
-}
-
+/// Shell that succeeds when one of `nns` is the active NameNode, with `$a` set to its web
+/// address (`http://host:port`).
 pub(super) fn one_active(nns: &[&Host]) -> String {
-    let urls: Vec<String> = nns.iter().map(|n| sh_quote(&namenode_state_url(n))).collect();
+    let urls: Vec<String> =
+        nns.iter().map(|n| sh_quote(&format!("http://{}:{}", n.address, n.ports.namenode_http))).collect();
     format!(
-        "a=''; for u in {}; do curl -sf --max-time 2 \"$u\" | grep -Eq '\"State\" *: *\"active\"' && a=1; done; [ -n \"$a\" ]",
+        "a=''; for u in {}; do curl -sf --max-time 2 \"$u/jmx?qry={NAMENODE_STATUS}\" | grep -Eq '\"State\" *: *\"active\"' && a=$u; done; [ -n \"$a\" ]",
         urls.join(" ")
     )
 }
